@@ -1,0 +1,150 @@
+/**
+ * The versioned report (DESIGN.md §3, README "JSON contract") and the gate that turns it into an
+ * exit decision (DESIGN.md §4). `apiVersion` changes only with a breaking change to this shape.
+ */
+import type { Target } from "./target.js";
+import { formatPlatform } from "./target.js";
+import { formatVersion } from "./version.js";
+import { type Finding, SEVERITIES, type Severity, severityRank } from "./types.js";
+
+export const REPORT_API_VERSION = "runtime-audit.io/v1alpha1";
+export const REPORT_KIND = "AuditReport";
+
+export type Verdict = "compatible" | "incompatible" | "warning" | "unknown";
+
+export interface ImageVerdict {
+  /** `<name>@<version>` exactly as given in --target-runtime. */
+  runtime: string;
+  /** `os/arch[/variant]`. */
+  platform: string;
+  verdict: Verdict;
+  /** The findings behind a non-compatible verdict (same objects as in the top-level list). */
+  findings: Finding[];
+  /** Always set for `unknown` (auth, network, rate limit...); a short explanation otherwise. */
+  reason?: string;
+}
+
+export interface ImageReport {
+  /** As written in the manifest or on the command line. */
+  reference: string;
+  normalized: string;
+  digest?: string;
+  mediaType?: string;
+  verdicts: ImageVerdict[];
+  /** Where the image is used (files mode: file:line; cluster mode: workloads). */
+  usedBy?: { kind: string; namespace?: string; name: string; container?: string; file?: string; line?: number }[];
+}
+
+export interface CoverageIssue {
+  /** The file (files mode) or object/API (cluster mode) concerned. */
+  source: string;
+  line?: number;
+  column?: number;
+  /** Why it was skipped or failed, one line. */
+  reason: string;
+}
+
+export interface Coverage {
+  files: number;
+  documents: number;
+  objects: number;
+  workloads: number;
+  containers: number;
+  images?: { checked: number; unknown: number };
+  /** Inputs we read but deliberately did not audit (unknown kinds are counted, not listed). */
+  skipped: CoverageIssue[];
+  /** Inputs we could not read or parse: the report is incomplete. */
+  errors: CoverageIssue[];
+}
+
+export interface Summary {
+  total: number;
+  suppressed: number;
+  bySeverity: Record<Severity, number>;
+}
+
+export interface AuditReport {
+  apiVersion: typeof REPORT_API_VERSION;
+  kind: typeof REPORT_KIND;
+  metadata: { generatedAt: string; tool: string; version: string };
+  target: { kubernetes: string; runtimes: string[]; platforms: string[] };
+  summary: Summary;
+  findings: Finding[];
+  images?: ImageReport[];
+  coverage: Coverage;
+}
+
+export function emptyCoverage(): Coverage {
+  return { files: 0, documents: 0, objects: 0, workloads: 0, containers: 0, skipped: [], errors: [] };
+}
+
+export function summarize(findings: readonly Finding[]): Summary {
+  const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
+  let suppressed = 0;
+  for (const f of findings) {
+    if (f.suppressed) suppressed++;
+    else bySeverity[f.severity]++;
+  }
+  return { total: findings.length - suppressed, suppressed, bySeverity };
+}
+
+/** Stable order: file, line, rule, subject; so reports diff cleanly between runs. */
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (a, b) =>
+      (a.origin.file ?? "").localeCompare(b.origin.file ?? "") ||
+      (a.origin.line ?? 0) - (b.origin.line ?? 0) ||
+      (a.origin.column ?? 0) - (b.origin.column ?? 0) ||
+      a.ruleId.localeCompare(b.ruleId) ||
+      (a.subject.namespace ?? "").localeCompare(b.subject.namespace ?? "") ||
+      a.subject.name.localeCompare(b.subject.name) ||
+      (a.subject.container ?? "").localeCompare(b.subject.container ?? "") ||
+      (a.runtime ?? "").localeCompare(b.runtime ?? "") ||
+      a.message.localeCompare(b.message),
+  );
+}
+
+export function buildReport(args: {
+  target: Target;
+  findings: Finding[];
+  coverage: Coverage;
+  images?: ImageReport[];
+  generatedAt: string;
+  version: string;
+}): AuditReport {
+  const findings = sortFindings(args.findings.map(stripPath));
+  const report: AuditReport = {
+    apiVersion: REPORT_API_VERSION,
+    kind: REPORT_KIND,
+    metadata: { generatedAt: args.generatedAt, tool: "kube-runtime-audit", version: args.version },
+    target: {
+      kubernetes: formatVersion(args.target.kubernetes),
+      runtimes: args.target.runtimes.map((r) => r.label),
+      platforms: args.target.platforms.map(formatPlatform),
+    },
+    summary: summarize(findings),
+    findings,
+    coverage: args.coverage,
+  };
+  if (args.images) report.images = args.images;
+  return report;
+}
+
+function stripPath(f: Finding): Finding {
+  if (f.path === undefined) return f;
+  const { path: _path, ...rest } = f;
+  return rest;
+}
+
+export interface GateOptions {
+  failOn: Severity;
+  failOnUnknown: boolean;
+}
+
+/** 0 = pass, 1 = the gate failed. (2, "could not run", is decided by the CLI.) */
+export function gate(report: AuditReport, opts: GateOptions): 0 | 1 {
+  const threshold = severityRank(opts.failOn);
+  if (report.findings.some((f) => !f.suppressed && severityRank(f.severity) >= threshold)) return 1;
+  if (opts.failOnUnknown && report.images?.some((i) => i.verdicts.some((v) => v.verdict === "unknown"))) return 1;
+  return 0;
+}

@@ -1,0 +1,129 @@
+/**
+ * Rule contracts and the engine that runs workload rules over objects (DESIGN.md §2).
+ * Rules are pure functions of their subject and the target; they never throw for bad data.
+ */
+import type { Target } from "./target.js";
+import type { DocPath, Finding, Hit, RuleMeta } from "./types.js";
+import type { K8sObject, Workload } from "./workload.js";
+import { toWorkload } from "./workload.js";
+
+/** Where each rule's page is published; docs/rules/<ID>.md in the repository. */
+export const DOCS_BASE = "https://github.com/kube-runtime-audit/kube-runtime-audit/blob/main/docs/rules";
+
+export function docsUrl(ruleId: string): string {
+  return `${DOCS_BASE}/${ruleId}.md`;
+}
+
+export interface RuleContext {
+  target: Target;
+}
+
+export interface WorkloadRule extends RuleMeta {
+  category: "workload";
+  /** Checks a pod template and its owner. Hit paths are relative to the pod template root. */
+  check(workload: Workload, ctx: RuleContext): readonly Hit[];
+  /**
+   * Optional: checks any object that is not a workload (e.g. a log shipper's ConfigMap for W007).
+   * Hit paths are relative to the object root.
+   */
+  checkObject?(object: K8sObject, ctx: RuleContext): readonly Hit[];
+}
+
+/** The annotation users put on an object or a pod template to suppress rules (ids or slugs, comma-separated). */
+export const IGNORE_ANNOTATION = "runtime-audit.io/ignore";
+
+export function parseIgnoreList(text: string | undefined): Set<string> {
+  const out = new Set<string>();
+  if (!text) return out;
+  for (const part of text.split(/[,\s]+/)) {
+    const p = part.trim();
+    if (p) out.add(p.toUpperCase() === p ? p : p.toLowerCase());
+  }
+  return out;
+}
+
+function ignored(rule: RuleMeta, lists: readonly Set<string>[]): boolean {
+  return lists.some((l) => l.has(rule.id) || l.has(rule.slug) || l.has("*") || l.has("all"));
+}
+
+function makeFinding(
+  rule: RuleMeta,
+  hit: Hit,
+  obj: K8sObject,
+  basePath: DocPath,
+  suppressed: boolean,
+): Finding {
+  const f: Finding = {
+    ruleId: rule.id,
+    slug: rule.slug,
+    severity: hit.severity,
+    subject: { kind: obj.kind, name: obj.name },
+    origin: { ...obj.origin },
+    message: hit.message,
+    remediation: hit.remediation ?? rule.remediation,
+    docs: docsUrl(rule.id),
+  };
+  if (obj.namespace) f.subject.namespace = obj.namespace;
+  if (hit.container) f.subject.container = hit.container;
+  if (hit.image) f.subject.image = hit.image;
+  if (hit.runtime) f.runtime = hit.runtime;
+  if (hit.platform) f.platform = hit.platform;
+  if (hit.evidence) f.evidence = hit.evidence;
+  if (suppressed) f.suppressed = true;
+  f.path = [...basePath, ...(hit.path ?? [])];
+  return f;
+}
+
+export interface AuditOptions {
+  /** Rule ids or slugs from --ignore. */
+  ignore: ReadonlySet<string>;
+}
+
+export interface ObjectAudit {
+  workload?: Workload;
+  findings: Finding[];
+}
+
+/** Runs every workload rule over one object. A rule that throws is a bug; it is reported, never fatal. */
+export function auditObject(
+  obj: K8sObject,
+  rules: readonly WorkloadRule[],
+  ctx: RuleContext,
+  opts: AuditOptions,
+): ObjectAudit {
+  const findings: Finding[] = [];
+  const workload = toWorkload(obj);
+  const objIgnore = parseIgnoreList(obj.annotations[IGNORE_ANNOTATION]);
+  const lists: Set<string>[] = [objIgnore, new Set(opts.ignore)];
+  if (workload) {
+    lists.push(parseIgnoreList(workload.template.annotations[IGNORE_ANNOTATION]));
+    const base = [...obj.docPath, ...workload.templatePath];
+    for (const rule of rules) {
+      for (const hit of safeRun(rule, () => rule.check(workload, ctx))) {
+        findings.push(makeFinding(rule, hit, obj, base, ignored(rule, lists)));
+      }
+    }
+  } else {
+    for (const rule of rules) {
+      if (!rule.checkObject) continue;
+      const check = rule.checkObject.bind(rule);
+      for (const hit of safeRun(rule, () => check(obj, ctx))) {
+        findings.push(makeFinding(rule, hit, obj, obj.docPath, ignored(rule, lists)));
+      }
+    }
+  }
+  return workload ? { workload, findings } : { findings };
+}
+
+function safeRun(rule: RuleMeta, fn: () => readonly Hit[]): readonly Hit[] {
+  try {
+    return fn();
+  } catch (err) {
+    return [
+      {
+        severity: "info",
+        message: `internal error in rule ${rule.id}: ${err instanceof Error ? err.message : String(err)}`,
+      },
+    ];
+  }
+}
