@@ -1,0 +1,140 @@
+/**
+ * Starts and stops the real components through scripts/testenv.sh (registry 2.8, containerd 1.6 with
+ * CRI, podman/skopeo). Shared by the vitest globalSetup of the "real" project and by the benchmarks.
+ * Failures throw with the script's stderr: a missing component must fail the run, never skip it.
+ */
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+export const TESTENV_SCRIPT = fileURLToPath(new URL("../../../scripts/testenv.sh", import.meta.url));
+
+/** What `testenv.sh up DIR` writes to DIR/env. */
+export interface TestEnv {
+  dir: string;
+  /** host:port of the registry, e.g. "127.0.0.1:5055". */
+  regAddr: string;
+  regPid: number;
+  regVersion: string;
+  /** containerd's gRPC socket; the CRI (runtime.v1) is served on it. */
+  ctdSock: string;
+  ctdPid: number;
+  ctdVersion: string;
+  ctdSnapshotter: string;
+  podman: {
+    root: string;
+    runroot: string;
+    tmpdir: string;
+    storageDriver: string;
+    containersConf: string;
+    version: string;
+  };
+  skopeoVersion: string;
+}
+
+function run(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number; stderr: string } {
+  const r = spawnSync("bash", [TESTENV_SCRIPT, ...args], { env, encoding: "utf8", timeout: 600_000 });
+  const stderr = `${r.stderr ?? ""}${r.error ? `\n${r.error.message}` : ""}`;
+  return { status: r.status ?? -1, stderr };
+}
+
+function mustRun(args: string[], env?: NodeJS.ProcessEnv): string {
+  const r = run(args, env);
+  if (r.status !== 0) {
+    throw new Error(
+      `scripts/testenv.sh ${args.join(" ")} failed (exit ${r.status}); the real suite needs these components.\n${r.stderr.trim()}`,
+    );
+  }
+  return r.stderr;
+}
+
+/** Parses the KEY=VALUE lines of DIR/env. */
+export function parseEnvFile(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split("\n")) {
+    const m = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(line.trim());
+    if (m?.[1]) out[m[1]] = m[2] ?? "";
+  }
+  return out;
+}
+
+export function readTestEnv(dir: string): TestEnv {
+  const e = parseEnvFile(readFileSync(join(dir, "env"), "utf8"));
+  const need = (k: string): string => {
+    const v = e[k];
+    if (v === undefined || v === "") throw new Error(`${dir}/env lacks ${k}`);
+    return v;
+  };
+  return {
+    dir: need("TESTENV_DIR"),
+    regAddr: need("REG_ADDR"),
+    regPid: Number(need("REG_PID")),
+    regVersion: need("REG_VERSION"),
+    ctdSock: need("CTD_SOCK"),
+    ctdPid: Number(need("CTD_PID")),
+    ctdVersion: need("CTD_VERSION"),
+    ctdSnapshotter: need("CTD_SNAPSHOTTER"),
+    podman: {
+      root: need("PODMAN_ROOT"),
+      runroot: need("PODMAN_RUNROOT"),
+      tmpdir: need("PODMAN_TMPDIR"),
+      storageDriver: need("PODMAN_STORAGE_DRIVER"),
+      containersConf: need("CONTAINERS_CONF"),
+      version: need("PODMAN_VERSION"),
+    },
+    skopeoVersion: need("SKOPEO_VERSION"),
+  };
+}
+
+/** A TCP port that was free a moment ago on 127.0.0.1 (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = createServer();
+    srv.once("error", reject);
+    srv.listen(0, "127.0.0.1", () => {
+      const addr = srv.address();
+      const port = typeof addr === "object" && addr ? addr.port : 0;
+      srv.close(() => (port ? resolve(port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface StartOptions {
+  /** Registry port; default: $REG_PORT, else a free port (so parallel runs do not collide). */
+  port?: number;
+  /** Skip `testenv.sh install` (it is a no-op when everything is present anyway). */
+  skipInstall?: boolean;
+  /** Prefix of the temp dir. */
+  prefix?: string;
+}
+
+/** install + up on a fresh temp dir. Throws (with the script's output) when either fails. */
+export async function startTestEnv(opts: StartOptions = {}): Promise<TestEnv> {
+  if (!opts.skipInstall) mustRun(["install"]);
+  const port = opts.port ?? (process.env.REG_PORT ? Number(process.env.REG_PORT) : await freePort());
+  const dir = mkdtempSync(join(tmpdir(), opts.prefix ?? "kra-real-"));
+  try {
+    mustRun(["up", dir], { ...process.env, REG_PORT: String(port) });
+  } catch (err) {
+    rmSync(dir, { recursive: true, force: true });
+    throw err;
+  }
+  return readTestEnv(dir);
+}
+
+/** Stops by PID and removes the dir (set TESTENV_KEEP=1 to keep logs). Throws when `down` fails. */
+export function stopTestEnv(env: Pick<TestEnv, "dir">): void {
+  mustRun(["down", env.dir]);
+}
+
+/** The env as variables, for child processes and for tests that read process.env. */
+export function testEnvVariables(env: TestEnv): Record<string, string> {
+  return {
+    TESTENV_DIR: env.dir,
+    REG_ADDR: env.regAddr,
+    CTD_SOCK: env.ctdSock,
+  };
+}
