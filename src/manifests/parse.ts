@@ -1,0 +1,92 @@
+/**
+ * Parses one document chunk with js-yaml (the fastest YAML parser on npm; see bench/files), with the
+ * guards untrusted input needs: alias-expansion bombs, nesting depth, and helpful messages for
+ * unrendered Helm templates.
+ */
+import { CORE_SCHEMA, load, mergeTag, YAMLException } from "js-yaml";
+import type { DocumentChunk } from "./split.js";
+
+// Kubernetes reads YAML with sigs.k8s.io/yaml (go-yaml), which honours merge keys (`<<: *base`).
+const SCHEMA = CORE_SCHEMA.withTags(mergeTag);
+
+/** How many nodes a document may expand to through aliases before we call it a bomb. */
+const MAX_EXPANDED_NODES = 1_000_000;
+
+export interface ParseError {
+  /** 1-based, in the file. */
+  line: number;
+  /** 1-based. */
+  column: number;
+  message: string;
+}
+
+export type ParseResult = { ok: true; value: unknown } | { ok: false; error: ParseError };
+
+export function parseChunk(chunk: DocumentChunk, json: boolean): ParseResult {
+  let value: unknown;
+  try {
+    value = json ? JSON.parse(chunk.text) : load(chunk.text, { schema: SCHEMA, maxDepth: 200 });
+  } catch (err) {
+    return { ok: false, error: describe(err, chunk, json) };
+  }
+  if (!json && chunk.text.includes("*") && tooLarge(value)) {
+    const line = chunk.startLine + 1;
+    return {
+      ok: false,
+      error: { line, column: 1, message: "YAML aliases expand to over a million nodes (an alias bomb?); not parsed" },
+    };
+  }
+  return { ok: true, value };
+}
+
+/** Counts nodes as a consumer walking the tree would see them (aliases expanded), stopping early. */
+function tooLarge(root: unknown): boolean {
+  let budget = MAX_EXPANDED_NODES;
+  const stack: unknown[] = [root];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (--budget < 0) return true;
+    if (Array.isArray(v)) {
+      for (const x of v) stack.push(x);
+    } else if (typeof v === "object" && v !== null) {
+      for (const x of Object.values(v)) stack.push(x);
+    }
+  }
+  return false;
+}
+
+function describe(err: unknown, chunk: DocumentChunk, json: boolean): ParseError {
+  const helm = /\{\{.*\}\}|\{\{-|-\}\}/.test(chunk.text);
+  const hint = helm ? " (this looks like an unrendered Helm template: run `helm template` first)" : "";
+  if (err instanceof YAMLException) {
+    const mark = err.mark;
+    const line = chunk.startLine + (mark ? mark.line : 0) + 1;
+    const column = (mark ? mark.column : 0) + 1;
+    return { line, column, message: `invalid YAML: ${err.reason || "syntax error"}${hint}` };
+  }
+  if (json && err instanceof SyntaxError) {
+    const pos = /position (\d+)/.exec(err.message);
+    const lc = pos ? lineCol(chunk.text, Number(pos[1])) : { line: 0, column: 0 };
+    return {
+      line: chunk.startLine + lc.line + 1,
+      column: lc.column + 1,
+      message: `invalid JSON: ${err.message.replace(/ in JSON at position \d+.*$/, "").replace(/\s*\(line \d+ column \d+\)$/, "")}`,
+    };
+  }
+  return {
+    line: chunk.startLine + 1,
+    column: 1,
+    message: `could not parse: ${err instanceof Error ? err.message.split("\n")[0] : String(err)}${hint}`,
+  };
+}
+
+/** 0-based line and column of an offset. */
+export function lineCol(text: string, offset: number): { line: number; column: number } {
+  let line = 0;
+  let last = -1;
+  for (let i = text.indexOf("\n"); i !== -1 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    last = i;
+  }
+  return { line, column: offset - last - 1 };
+}
