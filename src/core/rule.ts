@@ -2,7 +2,8 @@
  * Rule contracts and the engine that runs workload rules over objects (DESIGN.md §2).
  * Rules are pure functions of their subject and the target; they never throw for bad data.
  */
-import type { Target } from "./target.js";
+import type { ImageFacts } from "./image.js";
+import type { Platform, RuntimeTarget, Target } from "./target.js";
 import type { DocPath, Finding, Hit, RuleMeta } from "./types.js";
 import type { K8sObject, Workload } from "./workload.js";
 import { toWorkload } from "./workload.js";
@@ -126,4 +127,23 @@ function safeRun(rule: RuleMeta, fn: () => readonly Hit[]): readonly Hit[] {
       },
     ];
   }
+}
+
+/**
+ * What an image rule returns for one (runtime, platform). `verdict` is the effect on that cell of the
+ * image verdict table; `stage` says when the failure shows: the pull itself fails, or the pull succeeds
+ * and the container fails to start (differential tests compare `pull` against real pullers).
+ */
+export interface ImageHit extends Hit {
+  verdict: "incompatible" | "warning";
+  stage?: "pull" | "run";
+}
+
+/**
+ * An I-rule (DESIGN.md §5): a pure judgement of registry facts for one target runtime and platform.
+ * `C` is the runtime's capability row (src/rules/data/runtime-capabilities.ts); core does not know its shape.
+ */
+export interface ImageRule<C = unknown> extends RuleMeta {
+  category: "image";
+  check(facts: ImageFacts, runtime: RuntimeTarget, platform: Platform, caps: C): readonly ImageHit[];
 }
