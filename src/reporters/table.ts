@@ -1,0 +1,188 @@
+/**
+ * `-o table` (the default): what an SRE reads in an 80-column terminal. Findings are listed most severe
+ * first with the severity in the left column (the eye runs down it), then the image × runtime verdicts,
+ * the counts, and the coverage: a clean report says what was scanned, or it cannot be trusted.
+ * Layout is computed on plain text; colour is added afterwards and only when `opts.color`.
+ */
+import type { AuditReport } from "../core/report.js";
+import type { Finding } from "../core/types.js";
+import {
+  formatCell,
+  formatLocation,
+  formatScope,
+  formatSubject,
+  type Paint,
+  padEnd,
+  painter,
+  SEVERITIES_DESC,
+  severityCounts,
+  subjectExtras,
+  TOOL_NAME,
+  verdictMatrix,
+  wrap,
+} from "./common.js";
+import type { RenderOptions } from "./index.js";
+
+/** Narrower than this and the layout cannot keep its columns; callers get at least this. */
+const MIN_WIDTH = 40;
+/** "critical" + 2 spaces: the severity column. */
+const SEV_COL = 10;
+
+export function renderTable(report: AuditReport, opts: RenderOptions): string {
+  const width = Math.max(opts.width > 0 ? opts.width : 80, MIN_WIDTH);
+  const paint = painter(opts.color);
+  const out: string[] = [];
+  out.push(...headerLines(report, width, paint), "");
+  out.push(...findingLines(report, width, paint));
+  if (report.images?.length) out.push("", ...imageLines(report, width, paint));
+  out.push("", ...summaryLines(report, width, paint));
+  out.push("", ...coverageLines(report, width, paint));
+  return `${out.join("\n")}\n`;
+}
+
+export function headerLines(report: AuditReport, width: number, paint: Paint): string[] {
+  const t = report.target;
+  const target =
+    `Target: Kubernetes ${t.kubernetes}; runtimes ${t.runtimes.join(", ")}; ` +
+    `platforms ${t.platforms.join(", ")}`;
+  return [paint("bold", `${TOOL_NAME} ${report.metadata.version}`), ...wrap(target, width, "  ", "")];
+}
+
+function findingLines(report: AuditReport, width: number, paint: Paint): string[] {
+  const open = report.findings.filter((f) => !f.suppressed);
+  const suppressed = report.findings.filter((f) => f.suppressed);
+  const out: string[] = [paint("bold", `FINDINGS (${open.length})`)];
+  if (open.length === 0) {
+    out.push(
+      report.coverage.errors.length
+        ? "No findings in the inputs that could be read; see the coverage errors below."
+        : "No findings.",
+    );
+  }
+  let first = true;
+  for (const sev of SEVERITIES_DESC) {
+    const group = open.filter((f) => f.severity === sev);
+    if (group.length === 0) continue;
+    if (!first) out.push("");
+    first = false;
+    for (const f of group) out.push(...findingBlock(f, width, paint, true));
+  }
+  if (suppressed.length) {
+    out.push("", paint("bold", `SUPPRESSED (${suppressed.length})`));
+    for (const f of suppressed) out.push(...findingBlock(f, width, paint, false).map((l) => paint("dim", l)));
+  }
+  return out;
+}
+
+/**
+ *     critical  W001 docker-socket-mount Deployment/monitoring/agent[datadog]
+ *               manifests/datadog.yaml:42:11 on containerd@2.3
+ *               The message, wrapped to the width...
+ */
+function findingBlock(f: Finding, width: number, paint: Paint, withMessage: boolean): string[] {
+  const indent = " ".repeat(SEV_COL);
+  const sevLabel = padEnd(f.severity, SEV_COL);
+  const head = wrap(`${f.ruleId} ${f.slug} ${formatSubject(f.subject)}`, width, indent, sevLabel);
+  const lines = head.map((l, i) =>
+    i === 0
+      ? paint.severity(f.severity, f.severity) +
+        l.slice(f.severity.length, SEV_COL) +
+        paint("bold", f.ruleId) +
+        l.slice(SEV_COL + f.ruleId.length)
+      : l,
+  );
+  const where = [formatLocation(f.origin), formatScope(f)].filter((p): p is string => !!p);
+  for (const text of [where.join(" "), ...subjectExtras(f.subject)]) {
+    if (text) lines.push(...wrap(text, width, indent).map((l) => paint("dim", l)));
+  }
+  if (withMessage) lines.push(...wrap(f.message, width, indent));
+  return lines;
+}
+
+function imageLines(report: AuditReport, width: number, paint: Paint): string[] {
+  const m = verdictMatrix(report);
+  const out: string[] = [paint("bold", `IMAGES (${m.rows.length})`)];
+  const colWidths = m.runtimes.map((rt, i) =>
+    Math.max(rt.length, ...m.rows.map((r) => formatCell(r.cells[i] ?? { runtime: rt, notes: [] }).length)),
+  );
+  const cellsWidth = colWidths.reduce((a, w) => a + w + 2, 0);
+  const longestRef = Math.max(5, ...m.rows.map((r) => r.image.reference.length));
+  const imageCol = Math.min(longestRef, width - cellsWidth);
+  const cells = (cs: string[], colour: boolean, row?: (typeof m.rows)[number]) =>
+    cs
+      .map((c, i) => {
+        const padded = i === cs.length - 1 ? c : padEnd(c, colWidths[i] ?? 0);
+        const v = row?.cells[i]?.verdict;
+        return colour && v ? paint.verdict(v, c) + padded.slice(c.length) : padded;
+      })
+      .join("  ");
+  if (imageCol >= 20) {
+    // Matrix: one row per image, one column per runtime. A reference longer than its column gets a line
+    // of its own (references are not broken: they must stay copyable).
+    out.push(paint("dim", `${padEnd("IMAGE", imageCol)}  ${cells(m.runtimes, false)}`));
+    for (const row of m.rows) {
+      const cs = cells(row.cells.map(formatCell), true, row);
+      if (row.image.reference.length <= imageCol) out.push(`${padEnd(row.image.reference, imageCol)}  ${cs}`);
+      else out.push(row.image.reference, `${" ".repeat(imageCol)}  ${cs}`);
+    }
+  } else {
+    // Too many runtimes for a matrix at this width: one block per image.
+    for (const row of m.rows) {
+      out.push(row.image.reference);
+      for (const c of row.cells) {
+        const cell = formatCell(c);
+        out.push(
+          `  ${padEnd(c.runtime, Math.max(...m.runtimes.map((r) => r.length)))}  ${c.verdict ? paint.verdict(c.verdict, cell) : cell}`,
+        );
+      }
+    }
+  }
+  for (const n of m.notes) {
+    const label = `[${n.n}] `;
+    out.push(...wrap(`${n.scope}: ${n.text}`, width, " ".repeat(label.length + 2), `  ${label}`));
+  }
+  return out;
+}
+
+export function summaryLines(report: AuditReport, width: number, paint: Paint): string[] {
+  const s = report.summary;
+  const counts = severityCounts(report);
+  const text = `SUMMARY ${s.total} finding${s.total === 1 ? "" : "s"}: ${counts}; ${s.suppressed} suppressed`;
+  return wrap(text, width, "  ", "").map((l, i) => (i === 0 ? paint("bold", "SUMMARY") + l.slice(7) : l));
+}
+
+export function coverageLines(report: AuditReport, width: number, paint: Paint): string[] {
+  const c = report.coverage;
+  // Cluster mode reads no files; "0 files, 0 documents" would only be noise there.
+  const clusterMode = c.files === 0 && c.documents === 0 && c.objects > 0;
+  const scanned = [
+    ...(clusterMode
+      ? []
+      : [
+          `${c.files} file${c.files === 1 ? "" : "s"}`,
+          `${c.documents} document${c.documents === 1 ? "" : "s"}`,
+        ]),
+    `${c.objects} object${c.objects === 1 ? "" : "s"}`,
+    `${c.workloads} workload${c.workloads === 1 ? "" : "s"}`,
+    `${c.containers} container${c.containers === 1 ? "" : "s"}`,
+  ].join(", ");
+  const images = c.images ? `; images: ${c.images.checked} checked, ${c.images.unknown} unknown` : "";
+  const out = wrap(`COVERAGE scanned ${scanned}${images}`, width, "  ", "").map((l, i) =>
+    i === 0 ? paint("bold", "COVERAGE") + l.slice(8) : l,
+  );
+  const issues = (title: string, list: typeof c.skipped, style: "yellow" | "red") => {
+    if (list.length === 0) return;
+    out.push(...wrap(title, width, "    ", "  ").map((l) => paint(style, l)));
+    for (const i of list) {
+      const where = formatLocation({ file: i.source, line: i.line, column: i.column }) ?? i.source;
+      out.push(...wrap(`${where}: ${i.reason}`, width, "      ", "    "));
+    }
+  };
+  issues(`Skipped (${c.skipped.length}):`, c.skipped, "yellow");
+  issues(
+    `Errors (${c.errors.length}): these inputs were not audited, the report is incomplete`,
+    c.errors,
+    "red",
+  );
+  return out;
+}
