@@ -1,0 +1,372 @@
+/**
+ * RegistryClient: reference -> ImageFacts (src/core/image.ts) over the OCI distribution / Docker
+ * registry v2 API (https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md).
+ *
+ * What it fetches, and why only that (DESIGN.md §5):
+ * - the top-level manifest with the full Accept list (manifest.ts MANIFEST_ACCEPT);
+ * - for an index, the children any runtime might pick for the asked platforms
+ *   (core/platform.ts candidateChildren: containerd's ladders and CRI-O's exact match together);
+ * - the config blob only for a single manifest at the root, or for a chosen child that has no platform
+ *   in the index (its platform and diff_ids count come from the config).
+ */
+import type {
+  Descriptor,
+  HttpEvidence,
+  ImageError,
+  ImageFacts,
+  ImageReference,
+  ManifestFacts,
+} from "../core/image.js";
+import { candidateChildren } from "../core/platform.js";
+import { InvalidReferenceError, isValidDigest, parseReference } from "../core/reference.js";
+import type { Platform } from "../core/target.js";
+import { Authenticator, type Endpoint } from "./auth.js";
+import { ContentCache, Inflight } from "./cache.js";
+import { CredentialStore } from "./credentials.js";
+import { RegistryError, toImageError } from "./errors.js";
+import {
+  computeDigest,
+  MANIFEST_ACCEPT,
+  MANIFEST_PARSE_LIMIT,
+  parseConfig,
+  parseManifest,
+  READ_LIMIT,
+  schema1PayloadDigest,
+  simpleContentType,
+} from "./manifest.js";
+import { Redactor } from "./redact.js";
+import { header, type SendResult, Transport } from "./transport.js";
+
+export interface RegistryOptions {
+  /** Registries reached over plain HTTP ("host:port", or "host:*" for any port). Loopback too must be listed. */
+  insecureRegistries?: string[];
+  credentials?: CredentialStore;
+  /** Concurrent requests per host (default 8). */
+  concurrencyPerRegistry?: number;
+  /** Concurrent requests overall (default 32). */
+  concurrencyGlobal?: number;
+  /** Budget per HTTP exchange: connect + headers + body (default 15000). */
+  requestTimeoutMs?: number;
+  /** Retries on 429/503 (default 3). */
+  maxRetries?: number;
+  /** Longest wait honoured from Retry-After (default 10000). */
+  maxRetryWaitMs?: number;
+  /** Directory for the by-digest content cache (manifests and configs). */
+  cacheDir?: string;
+  userAgent?: string;
+  /** Extra trusted CA certificates (PEM), e.g. a private registry's CA. */
+  caCertificates?: string[];
+  /** Called after every HTTP exchange; the URL has no user-info and no secret query parameters. */
+  onRequest?: (e: { method: string; url: string; status?: number }) => void;
+}
+
+const DEFAULT_USER_AGENT = "kube-runtime-audit/0.1 (+https://github.com/kube-runtime-audit)";
+
+/** docker.io is an alias; the API lives at registry-1.docker.io (containerd config/hosts.go, c/image docker_client.go). */
+const API_HOSTS: Record<string, string> = { "docker.io": "registry-1.docker.io" };
+
+interface FetchedManifest {
+  facts: ManifestFacts;
+  http?: HttpEvidence;
+}
+
+function fallbackReference(input: string | ImageReference): ImageReference {
+  if (typeof input !== "string") return input;
+  return { original: input, registry: "", repository: "", normalized: input, shortName: false };
+}
+
+/** Maps a non-success status to an error kind, reading the registry's error code from the body. */
+function statusError(res: SendResult, what: string): RegistryError {
+  let code = "";
+  try {
+    const j = JSON.parse(res.body.toString("utf8")) as { errors?: { code?: unknown }[] };
+    const c = j.errors?.[0]?.code;
+    if (typeof c === "string") code = c.replace(/[^A-Z_]/gi, "").slice(0, 40);
+  } catch {
+    // Not JSON: the status alone decides.
+  }
+  const s = res.status;
+  const suffix = code ? ` ${code}` : "";
+  if (s === 404 || code === "MANIFEST_UNKNOWN" || code === "NAME_UNKNOWN" || code === "BLOB_UNKNOWN") {
+    return new RegistryError("not-found", `${what}: not found (${s}${suffix})`, s);
+  }
+  if (s === 429)
+    return new RegistryError("rate-limit", `${what}: too many requests (429${suffix}) after retries`, s);
+  if (s >= 500) return new RegistryError("server", `${what}: registry error ${s}${suffix}`, s);
+  return new RegistryError("server", `${what}: unexpected status ${s}${suffix}`, s);
+}
+
+export class RegistryClient {
+  readonly #transport: Transport;
+  readonly #auth: Authenticator;
+  readonly #redactor = new Redactor();
+  readonly #cache: ContentCache;
+  readonly #inflight = new Inflight<FetchedManifest>();
+  readonly #blobInflight = new Inflight<Buffer>();
+  readonly #insecure: string[];
+
+  constructor(opts: RegistryOptions = {}) {
+    const credentials = opts.credentials ?? CredentialStore.empty();
+    for (const s of credentials.secrets()) this.#redactor.add(s);
+    this.#insecure = (opts.insecureRegistries ?? []).map((e) =>
+      e
+        .trim()
+        .replace(/^https?:\/\//, "")
+        .replace(/\/+$/, "")
+        .toLowerCase(),
+    );
+    this.#transport = new Transport({
+      timeoutMs: opts.requestTimeoutMs ?? 15_000,
+      maxRetries: opts.maxRetries ?? 3,
+      maxRetryWaitMs: opts.maxRetryWaitMs ?? 10_000,
+      concurrencyPerHost: opts.concurrencyPerRegistry ?? 8,
+      concurrencyGlobal: opts.concurrencyGlobal ?? 32,
+      userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
+      ...(opts.caCertificates ? { caCertificates: opts.caCertificates } : {}),
+      ...(opts.onRequest ? { onRequest: opts.onRequest } : {}),
+    });
+    this.#auth = new Authenticator(this.#transport, credentials, this.#redactor);
+    this.#cache = new ContentCache(opts.cacheDir);
+  }
+
+  /** Removes every secret this client knows (credentials, tokens) and secret-shaped strings from text. */
+  redact(text: string): string {
+    return this.#redactor.redact(text);
+  }
+
+  stats(): { requests: number; byKind: Record<string, number> } {
+    return this.#transport.stats();
+  }
+
+  async close(): Promise<void> {
+    await this.#transport.close();
+  }
+
+  isInsecure(registry: string): boolean {
+    const r = registry.toLowerCase();
+    const host = r.replace(/:\d+$/, "");
+    return this.#insecure.some((e) => e === r || (e.endsWith(":*") && e.slice(0, -2) === host));
+  }
+
+  #endpoint(registry: string): Endpoint {
+    const insecure = this.isInsecure(registry);
+    const host = API_HOSTS[registry] ?? registry;
+    return { name: registry, base: new URL(`${insecure ? "http" : "https"}://${host}`), insecure };
+  }
+
+  /** Resolves a reference and the manifests that matter for `platforms`. Never throws. */
+  async inspect(reference: string | ImageReference, platforms: Platform[]): Promise<ImageFacts> {
+    let ref: ImageReference;
+    try {
+      ref = typeof reference === "string" ? parseReference(reference) : reference;
+    } catch (e) {
+      const message =
+        e instanceof InvalidReferenceError ? e.message : `invalid image reference "${String(reference)}"`;
+      return {
+        reference: fallbackReference(reference),
+        children: {},
+        childErrors: {},
+        error: { kind: "reference", message: this.redact(message) },
+      };
+    }
+    const facts: ImageFacts = { reference: ref, children: {}, childErrors: {} };
+    try {
+      const ep = this.#endpoint(ref.registry);
+      const target = ref.digest ?? ref.tag ?? "latest";
+      const root = await this.#manifest(ep, ref.repository, target, ref.digest);
+      facts.root = cloneFacts(root.facts);
+      if (root.http) facts.http = { ...root.http };
+      if (facts.root.kind === "index") {
+        await this.#children(ep, ref.repository, facts.root, platforms, facts);
+      } else if (facts.root.kind === "manifest") {
+        await this.#attachConfig(ep, ref.repository, facts.root);
+      }
+    } catch (e) {
+      facts.error = toImageError(e, this.#redactor.redact);
+    }
+    return facts;
+  }
+
+  async #children(
+    ep: Endpoint,
+    repository: string,
+    index: ManifestFacts,
+    platforms: Platform[],
+    facts: ImageFacts,
+  ): Promise<void> {
+    const entries = index.manifests ?? [];
+    const digests = candidateChildren(index, platforms);
+    await Promise.all(
+      digests.map(async (digest) => {
+        const descriptor: Descriptor | undefined = entries.find((d) => d.digest === digest);
+        try {
+          if (!isValidDigest(digest))
+            throw new RegistryError("invalid", `index entry has invalid digest "${digest.slice(0, 80)}"`);
+          const child = cloneFacts((await this.#manifest(ep, repository, digest, digest)).facts);
+          if (child.kind === "manifest" && !descriptor?.platform)
+            await this.#attachConfig(ep, repository, child);
+          facts.children[digest] = child;
+        } catch (e) {
+          facts.childErrors[digest] = toImageError(e, this.#redactor.redact, digest);
+        }
+      }),
+    );
+  }
+
+  /** Fetches one manifest (by tag or digest), verified and parsed; by-digest results are cached. */
+  #manifest(
+    ep: Endpoint,
+    repository: string,
+    target: string,
+    byDigest: string | undefined,
+  ): Promise<FetchedManifest> {
+    const key = byDigest ? `${ep.name}@${byDigest}` : `${ep.name}/${repository}:${target}`;
+    return this.#inflight.run(key, async () => {
+      const what = `registry ${ep.name} repository ${repository} manifest ${target}`;
+      if (byDigest) {
+        const cached = await this.#cache.get(byDigest);
+        if (cached) return { facts: parseManifest(cached.bytes, cached.contentType, byDigest, what) };
+      }
+      const res = await this.#get(
+        ep,
+        repository,
+        `/v2/${repository}/manifests/${target}`,
+        MANIFEST_ACCEPT,
+        "manifest",
+        READ_LIMIT,
+        what,
+      );
+      const rawType = header(res.headers, "content-type");
+      const dcd = header(res.headers, "docker-content-digest");
+      const http: HttpEvidence = { status: res.status };
+      if (rawType !== undefined) http.contentType = rawType;
+      if (dcd !== undefined) http.dockerContentDigest = dcd;
+      if (res.announcedLength !== undefined) http.contentLength = res.announcedLength;
+      if (res.status !== 200) throw statusError(res, what);
+      if (res.exceeded || res.body.length > MANIFEST_PARSE_LIMIT) {
+        const size = res.exceeded
+          ? res.announcedLength !== undefined
+            ? `${res.announcedLength} bytes`
+            : `more than ${READ_LIMIT} bytes`
+          : `${res.body.length} bytes`;
+        throw new RegistryError(
+          "too-large",
+          `${what}: manifest is ${size}, over the ${MANIFEST_PARSE_LIMIT}-byte limit of containerd (CRI-O: 4194304)`,
+          res.status,
+        );
+      }
+      if (res.body.length === 0)
+        throw new RegistryError("invalid", `${what}: empty manifest body`, res.status);
+      const contentType = simpleContentType(rawType);
+      const expected = byDigest ?? (dcd && isValidDigest(dcd) ? dcd : undefined);
+      const computed = computeDigest(res.body, expected);
+      // Parse first: schema 1 is identified by its payload digest, not the bytes' digest.
+      const provisional = parseManifest(res.body, contentType, computed, what);
+      let digest = computed;
+      if (provisional.kind === "schema1") {
+        const payload = schema1PayloadDigest(res.body, expected);
+        if (expected && expected !== computed && expected !== payload) {
+          throw mismatch(what, expected, payload ?? computed, res.status);
+        }
+        // The registry's digest for schema 1 is the payload's (signatures stripped); record it.
+        digest = expected ?? payload ?? computed;
+      } else if (expected && expected !== computed) {
+        throw mismatch(what, expected, computed, res.status);
+      }
+      provisional.digest = digest;
+      await this.#cache.put(
+        digest,
+        contentType === undefined ? { bytes: res.body } : { bytes: res.body, contentType },
+      );
+      return { facts: provisional, http };
+    });
+  }
+
+  /** Fetches and parses the config blob of a single manifest; failures land in configError. */
+  async #attachConfig(ep: Endpoint, repository: string, m: ManifestFacts): Promise<void> {
+    const d = m.config;
+    if (!d || !isValidDigest(d.digest)) return;
+    try {
+      if (d.size > READ_LIMIT) throw new RegistryError("too-large", `config is ${d.size} bytes; not read`);
+      const bytes = await this.#blob(ep, repository, d.digest, d.mediaType);
+      const c = parseConfig(bytes);
+      if (c.platform) m.configPlatform = c.platform;
+      if (c.diffIdCount !== undefined) m.diffIdCount = c.diffIdCount;
+    } catch (e) {
+      m.configError = toImageError(e, this.#redactor.redact).message;
+    }
+  }
+
+  #blob(ep: Endpoint, repository: string, digest: string, mediaType: string | undefined): Promise<Buffer> {
+    return this.#blobInflight.run(`${ep.name}@${digest}`, async () => {
+      const cached = await this.#cache.get(digest);
+      if (cached) return cached.bytes;
+      const what = `registry ${ep.name} repository ${repository} blob ${digest}`;
+      // As containerd does for blobs: the descriptor's type, then anything.
+      const accept = mediaType ? `${mediaType}, */*` : "*/*";
+      const res = await this.#get(
+        ep,
+        repository,
+        `/v2/${repository}/blobs/${digest}`,
+        accept,
+        "blob",
+        READ_LIMIT,
+        what,
+      );
+      if (res.status !== 200) throw statusError(res, what);
+      if (res.exceeded) throw new RegistryError("too-large", `${what}: more than ${READ_LIMIT} bytes`);
+      const computed = computeDigest(res.body, digest);
+      if (computed !== digest) throw mismatch(what, digest, computed, res.status);
+      await this.#cache.put(digest, { bytes: res.body });
+      return res.body;
+    });
+  }
+
+  /** GET with registry auth: anonymous first, then whatever the 401 challenge asks for (once). */
+  async #get(
+    ep: Endpoint,
+    repository: string,
+    path: string,
+    accept: string,
+    kind: string,
+    maxBytes: number,
+    what: string,
+  ): Promise<SendResult> {
+    const url = new URL(path, ep.base);
+    const send = (authorization: string | undefined) =>
+      this.#transport.send({
+        method: "GET",
+        url,
+        headers: { accept },
+        ...(authorization ? { authorization } : {}),
+        // Over plain HTTP (insecure registries only) the only header we ever hold is an anonymous token.
+        authorizationPlainOk: ep.insecure,
+        kind,
+        maxBytes,
+        what,
+      });
+    let authorization = await this.#auth.authorization(ep, repository);
+    let res = await send(authorization);
+    if (res.status === 401) {
+      authorization = await this.#auth.onUnauthorized(ep, repository, res.headers, authorization);
+      res = await send(authorization);
+      if (res.status === 401) throw this.#auth.denied(ep, repository, 401, authorization);
+    }
+    if (res.status === 403) throw this.#auth.denied(ep, repository, 403, authorization);
+    return res;
+  }
+}
+
+function mismatch(what: string, expected: string, got: string, status: number): RegistryError {
+  return new RegistryError(
+    "digest-mismatch",
+    `${what}: digest mismatch (expected ${expected}, got ${got})`,
+    status,
+  );
+}
+
+function cloneFacts(m: ManifestFacts): ManifestFacts {
+  return structuredClone(m);
+}
+
+export type { ImageError };
