@@ -29,7 +29,7 @@ function sarifValidator() {
   ajv.addFormat("uri", (s: string) => URL.canParse(s));
   ajv.addFormat("uri-reference", (s: string) => URL.canParse(s, "file:///base/") && !/[\s\\]/.test(s));
   ajv.addFormat("date-time", /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/);
-  return ajv.compile({ ...rest, $id: id });
+  return ajv.compile({ ...rest, $id: String(id) });
 }
 
 const validate = sarifValidator();
@@ -85,7 +85,9 @@ describe("sarif reporter", () => {
       "note",
     ]);
     const run = sarif(filesReport()).runs[0]!;
-    const levels = Object.fromEntries((run.results ?? []).map((r) => [`${r.ruleId}:${r.message.text.slice(0, 12)}`, r.level]));
+    const levels = Object.fromEntries(
+      (run.results ?? []).map((r) => [`${r.ruleId}:${(r.message.text ?? "").slice(0, 12)}`, r.level]),
+    );
     expect(levels["W001:hostPath vol"]).toBe("error");
     expect(levels["W006:Annotation s"]).toBe("warning");
     expect(levels["I007:Layers are z"]).toBe("note");
@@ -100,9 +102,9 @@ describe("sarif reporter", () => {
       region: { startLine: 88, startColumn: 13 },
     });
     // A space in a file name is percent-encoded so the URI stays valid.
-    expect(results.find((r) => r.ruleId === "W004")?.locations?.[0]?.physicalLocation?.artifactLocation?.uri).toBe(
-      "deploy/logging/fluent%20bit.yaml",
-    );
+    expect(
+      results.find((r) => r.ruleId === "W004")?.locations?.[0]?.physicalLocation?.artifactLocation?.uri,
+    ).toBe("deploy/logging/fluent%20bit.yaml");
     const suppressed = results.filter((r) => r.suppressions);
     expect(suppressed).toHaveLength(1);
     expect(suppressed[0]?.suppressions).toEqual([{ kind: "external" }]);
@@ -128,13 +130,17 @@ describe("sarif reporter", () => {
     const run = sarif(filesReport()).runs[0]!;
     const notes = run.invocations?.[0]?.toolExecutionNotifications ?? [];
     expect(notes.filter((n) => n.level === "error")).toHaveLength(2);
-    expect(notes.filter((n) => n.level === "warning" && n.message.text?.includes("could not be verified"))).toHaveLength(4);
+    expect(
+      notes.filter((n) => n.level === "warning" && n.message.text?.includes("could not be verified")),
+    ).toHaveLength(4);
     expect(sarif(cleanReport()).runs[0]?.invocations).toBeUndefined();
     expect(sarif(cleanReport()).runs[0]?.results).toEqual([]);
   });
 
   it("gives a finding of an unlisted rule its own descriptor", () => {
-    const log = JSON.parse(reporters.sarif(filesReport(), { rules: [], color: false, width: 80 })) as Sarif.Log;
+    const log = JSON.parse(
+      reporters.sarif(filesReport(), { rules: [], color: false, width: 80 }),
+    ) as Sarif.Log;
     expect(validate(log)).toBe(true);
     const run = log.runs[0]!;
     for (const r of run.results ?? []) expect(run.tool.driver.rules?.[r.ruleIndex ?? -1]?.id).toBe(r.ruleId);

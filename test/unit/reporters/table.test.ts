@@ -92,7 +92,9 @@ describe("table reporter", () => {
 
   it("shows the image × runtime matrix with footnoted reasons, including unknown", () => {
     const out = render(filesReport());
-    expect(out).toMatch(/registry\.example\.com\/legacy\/billing:2014 +incompatible \[1\] +incompatible \[2\]\[3\]/);
+    expect(out).toMatch(
+      /registry\.example\.com\/legacy\/billing:2014 +incompatible \[1\] +incompatible \[2\]\[3\]/,
+    );
     expect(out).toMatch(/\[4\] all checked runtimes and platforms: registry auth failed: 401/);
     expect(out).toContain("[2] cri-o@1.37 (linux/amd64): schema 1 is deprecated");
   });
