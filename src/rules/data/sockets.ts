@@ -1,0 +1,131 @@
+/**
+ * Host paths that expose a container runtime, as data (DESIGN.md §2: facts that change with releases are
+ * tables with a source per row). Paths are compared after `canonicalHostPath` (util.ts), which folds
+ * `/var/run` into `/run`; the rows therefore list the `/run` spelling only.
+ */
+
+export type SocketKind = "docker" | "dockershim" | "cri-dockerd" | "containerd" | "crio";
+
+export interface SocketRow {
+  kind: SocketKind;
+  /** Canonical default paths (after /var/run -> /run folding). */
+  defaults: readonly string[];
+  /** True when the canonical path names this runtime's socket (any directory). */
+  matches(canonicalPath: string): boolean;
+  source: string;
+}
+
+function base(p: string): string {
+  const i = p.lastIndexOf("/");
+  return i < 0 ? p : p.slice(i + 1);
+}
+
+/**
+ * Order matters: the first matching row wins, so the specific names (cri-dockerd, dockershim) come before
+ * the generic `*docker.sock` suffix.
+ */
+export const SOCKETS: readonly SocketRow[] = [
+  {
+    kind: "cri-dockerd",
+    defaults: ["/run/cri-dockerd.sock"],
+    matches: (p) => base(p) === "cri-dockerd.sock",
+    source: "https://kubernetes.io/docs/setup/production-environment/container-runtimes/#docker",
+  },
+  {
+    kind: "dockershim",
+    defaults: ["/run/dockershim.sock"],
+    matches: (p) => p.endsWith("dockershim.sock"),
+    source: "https://github.com/aws-containers/kubectl-detector-for-docker-socket/issues/2",
+  },
+  {
+    // Rootless Docker puts it under /run/user/<uid>/docker.sock; the kubectl-dds suffix match covers that.
+    kind: "docker",
+    defaults: ["/run/docker.sock"],
+    matches: (p) => p.endsWith("docker.sock"),
+    source:
+      "https://kubernetes.io/docs/tasks/administer-cluster/migrating-from-dockershim/migrating-telemetry-and-security-agents/",
+  },
+  {
+    // k3s uses /run/k3s/containerd/containerd.sock, Bottlerocket /run/host-containerd/containerd.sock
+    // (both in Falco's default socket list, falcosecurity/falco falco.yaml).
+    kind: "containerd",
+    defaults: ["/run/containerd/containerd.sock"],
+    matches: (p) => base(p) === "containerd.sock",
+    source: "https://kubernetes.io/docs/setup/production-environment/container-runtimes/#containerd",
+  },
+  {
+    kind: "crio",
+    defaults: ["/run/crio/crio.sock"],
+    matches: (p) => base(p) === "crio.sock",
+    source: "https://kubernetes.io/docs/setup/production-environment/container-runtimes/#cri-o",
+  },
+];
+
+export function socketKindOf(canonicalPath: string): SocketKind | undefined {
+  return SOCKETS.find((row) => row.matches(canonicalPath))?.kind;
+}
+
+export interface ParentDirRow {
+  /** Canonical path (after /var/run -> /run folding). */
+  path: string;
+  /** What a pod can reach through it. */
+  reaches: string;
+  source: string;
+}
+
+const TELEMETRY_DOC =
+  "https://kubernetes.io/docs/tasks/administer-cluster/migrating-from-dockershim/migrating-telemetry-and-security-agents/";
+const BAIDU_CCE = "https://cloud.baidu.com/doc/CCE/s/lmi8floz5";
+
+/** Directories that contain a runtime socket: mounting them hides the dependency from exact-path checks. */
+export const SOCKET_PARENT_DIRS: readonly ParentDirRow[] = [
+  { path: "/", reaches: "every runtime socket on the node", source: BAIDU_CCE },
+  { path: "/var", reaches: "/var/run and every runtime socket under it", source: BAIDU_CCE },
+  {
+    path: "/run",
+    reaches: "docker.sock, cri-dockerd.sock and the containerd/CRI-O directories",
+    source: TELEMETRY_DOC,
+  },
+  {
+    path: "/run/docker",
+    reaches: "Docker's exec root (containerd shim sockets of Docker)",
+    source: TELEMETRY_DOC,
+  },
+  { path: "/run/containerd", reaches: "containerd.sock", source: BAIDU_CCE },
+  {
+    path: "/run/crio",
+    reaches: "crio.sock",
+    source: "https://kubernetes.io/docs/setup/production-environment/container-runtimes/#cri-o",
+  },
+];
+
+export interface DockerDirRow {
+  /** Canonical prefix; the row matches the path itself and everything below it. */
+  prefix: string;
+  what: string;
+  source: string;
+}
+
+/** Docker Engine's state and config directories (W006). /var/lib/docker/containers is W007's. */
+export const DOCKER_DATA_DIRS: readonly DockerDirRow[] = [
+  {
+    prefix: "/var/lib/docker",
+    what: "Docker Engine's data root (images, layers, container state)",
+    source: "https://github.com/fluent/fluent-bit-kubernetes-logging/issues/88",
+  },
+  {
+    prefix: "/etc/docker",
+    what: "Docker Engine's configuration (daemon.json, certs.d)",
+    source:
+      "https://kubernetes.io/docs/tasks/administer-cluster/migrating-from-dockershim/check-if-dockershim-removal-affects-you/",
+  },
+];
+
+/** Docker's json-file container logs (W007). */
+export const DOCKER_CONTAINER_LOG_DIR = {
+  prefix: "/var/lib/docker/containers",
+  source: "https://github.com/fluent/fluent-bit-kubernetes-logging/issues/88",
+} as const;
+
+/** Paths where the kubelet exposes container logs in the runtime's format (CRI text on containerd/CRI-O). */
+export const CONTAINER_LOG_PATHS: readonly string[] = ["/var/log/containers", "/var/log/pods"];

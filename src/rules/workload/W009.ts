@@ -1,0 +1,127 @@
+/**
+ * W009 docker-host-env: DOCKER_HOST and related variables reveal a Docker API client even when no socket
+ * is mounted by name (derived rule; supported by the use cases in
+ * https://github.com/aws-containers/kubectl-detector-for-docker-socket/issues/7). A unix socket means the
+ * node's dockerd; tcp://localhost:2375/2376 is the usual Docker-in-Docker sidecar, which keeps working.
+ */
+import type { WorkloadRule } from "../../core/rule.js";
+import type { Hit, Severity } from "../../core/types.js";
+import type { Container, EnvVar, PodTemplate } from "../../core/workload.js";
+import {
+  classifyEndpoint,
+  DOCKER_ENDPOINT_ENV,
+  DOCKER_ENV_NAMES,
+  type Endpoint,
+  isDindContainer,
+} from "./signs.js";
+import { dockerSeverity, hostVolumes, isUnder, normalizePath } from "./util.js";
+
+/** Which volume backs `path` inside container `c` (longest mountPath prefix). */
+function backingVolume(
+  tpl: PodTemplate,
+  c: Container,
+  path: string,
+): { hostPath: boolean; name: string } | undefined {
+  let best: { len: number; name: string } | undefined;
+  for (const m of c.volumeMounts) {
+    const mp = normalizePath(m.mountPath);
+    if (isUnder(path, mp) && (!best || mp.length > best.len)) best = { len: mp.length, name: m.name };
+  }
+  if (!best) return undefined;
+  const name = best.name;
+  return { name, hostPath: hostVolumes(tpl).some((hv) => hv.volume.name === name) };
+}
+
+function judge(
+  tpl: PodTemplate,
+  c: Container,
+  e: EnvVar,
+  ep: Endpoint,
+  dind: boolean,
+): { severity: Severity; why: string } {
+  switch (ep.kind) {
+    case "tcp-local":
+      return {
+        severity: "info",
+        why: `it points at ${ep.where} in the pod itself, the usual Docker-in-Docker sidecar, which does not depend on the node runtime`,
+      };
+    case "tcp-remote":
+      return {
+        severity: "medium",
+        why: `it points at ${ep.where}; check that this Docker daemon is not the node's Docker Engine`,
+      };
+    case "unknown":
+      return {
+        severity: "medium",
+        why:
+          e.value === undefined
+            ? "its value comes from a Secret/ConfigMap or the downward API"
+            : "its value is not a recognised address",
+      };
+    case "unix": {
+      const where = ep.where ?? "";
+      const vol = backingVolume(tpl, c, where);
+      if (vol?.hostPath) {
+        return {
+          severity: "high",
+          why: `it points at ${where}, a socket on the node (hostPath volume "${vol.name}")`,
+        };
+      }
+      if (dind) {
+        return {
+          severity: "info",
+          why: `it points at ${where}, shared with the pod's own Docker-in-Docker daemon`,
+        };
+      }
+      return {
+        severity: "high",
+        why: `it points at the unix socket ${where}, which only the node's Docker Engine provides`,
+      };
+    }
+  }
+}
+
+export const W009: WorkloadRule = {
+  id: "W009",
+  slug: "docker-host-env",
+  title: "DOCKER_HOST or related Docker client variables set",
+  category: "workload",
+  description:
+    "A container sets DOCKER_HOST, DOCKER_SOCK, DOCKER_SOCKET, DOCKER_CERT_PATH or DOCKER_TLS_VERIFY: it is " +
+    "a Docker API client. Pointing at a unix socket on the node breaks when the node leaves Docker; a " +
+    "Docker-in-Docker sidecar on localhost keeps working.",
+  remediation:
+    "If the client needs the node's containers, move it to the CRI socket (crictl or the tool's CRI mode). If it " +
+    "builds or runs images, give the pod its own daemon (a Docker-in-Docker sidecar reached through " +
+    "DOCKER_HOST=tcp://localhost:2376) or a daemonless builder (kaniko, buildah, BuildKit).",
+  defaultSeverity: "high",
+  check(workload, ctx) {
+    const tpl = workload.template;
+    const dind = tpl.containers.some(isDindContainer);
+    const hits: Hit[] = [];
+    for (const c of tpl.containers) {
+      const dockerEnv = c.env.filter((e) => DOCKER_ENV_NAMES.includes(e.name));
+      const endpoints = dockerEnv.filter((e) => DOCKER_ENDPOINT_ENV.has(e.name));
+      // DOCKER_CERT_PATH/TLS_VERIFY only say something on their own; next to DOCKER_HOST they are its detail.
+      const reported = endpoints.length > 0 ? endpoints : dockerEnv.slice(0, 1);
+      for (const e of reported) {
+        const isEndpoint = DOCKER_ENDPOINT_ENV.has(e.name);
+        const ep = isEndpoint
+          ? classifyEndpoint(e.value)
+          : ({ kind: "unix", where: "/var/run/docker.sock" } as Endpoint);
+        const j = judge(tpl, c, e, ep, dind || isDindContainer(c));
+        const why = isEndpoint
+          ? j.why
+          : `without DOCKER_HOST the client uses the default /var/run/docker.sock; ${j.why}`;
+        hits.push({
+          severity: j.severity === "info" ? "info" : dockerSeverity(ctx.target, j.severity),
+          path: e.value === undefined ? [...c.path, "env", e.index] : [...c.path, "env", e.index, "value"],
+          container: c.name,
+          message: `container "${c.name}" sets ${e.name}${e.value !== undefined ? `=${e.value}` : ""}: ${why}.`,
+          evidence: { name: e.name, ...(e.value !== undefined ? { value: e.value } : {}) },
+        });
+      }
+    }
+    return hits;
+  },
+};

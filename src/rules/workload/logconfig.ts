@@ -1,0 +1,330 @@
+/**
+ * Recognisers for log-shipper configurations that only parse Docker's json-file log format (W007).
+ * They read the text of a ConfigMap value line by line (src/rules must not depend on a YAML library) and
+ * look only at the directives that decide the parser, so comments, names and unrelated sections never
+ * match. Upstream shapes they were written against:
+ * - fluent-bit: `[INPUT] Name tail / Path /var/log/containers/*.log / Parser docker`; the current
+ *   fluent-bit Helm chart uses `multiline.parser docker, cri`, which handles both formats
+ *   (https://docs.fluentbit.io/manual/administration/configuring-fluent-bit/multiline-parsing).
+ * - fluentd: `<source> @type tail ... <parse> @type json </parse>` (fluentd-kubernetes-daemonset's
+ *   default), fix `@type cri` (https://github.com/fluent/fluent-plugin-parser-cri).
+ * - filebeat: `type: docker` (deprecated in 7.2) or container/log inputs on /var/lib/docker/containers
+ *   (https://www.elastic.co/guide/en/beats/filebeat/7.5/filebeat-input-container.html).
+ * - promtail: `pipeline_stages: - docker: {}` without `- cri: {}`
+ *   (https://grafana.com/docs/loki/latest/send-data/promtail/stages/cri/).
+ */
+import { CONTAINER_LOG_PATHS, DOCKER_CONTAINER_LOG_DIR } from "../data/sockets.js";
+import { isUnder, normalizePath } from "./util.js";
+
+export interface LogConfigFinding {
+  shipper: "fluent-bit" | "fluentd" | "filebeat" | "promtail";
+  /** What we saw, in one line. */
+  detail: string;
+  /** The CRI-capable setting to use instead. */
+  fix: string;
+}
+
+function stripComment(line: string): string {
+  const i = line.search(/(^|\s)#/);
+  return i < 0 ? line : line.slice(0, i);
+}
+
+function unquote(v: string): string {
+  const t = v.trim();
+  if ((t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'"))) return t.slice(1, -1);
+  return t;
+}
+
+/** Splits a list value: "a, b", "[a, 'b']". */
+function listValue(v: string): string[] {
+  return unquote(v)
+    .replace(/^\[|\]$/g, "")
+    .split(/[,\s]+/)
+    .map((x) => unquote(x))
+    .filter((x) => x !== "");
+}
+
+type LogPathKind = "docker-dir" | "kubelet" | "other";
+
+function logPathKind(p: string): LogPathKind {
+  if (!p.startsWith("/")) return "other";
+  const n = normalizePath(p.replace(/\*.*$/, "").replace(/\$\{.*$/, "")) || "/";
+  if (isUnder(n, DOCKER_CONTAINER_LOG_DIR.prefix) || n === "/var/lib/docker") return "docker-dir";
+  if (CONTAINER_LOG_PATHS.some((d) => isUnder(n, d))) return "kubelet";
+  return "other";
+}
+
+// ---------------------------------------------------------------- fluent-bit (classic .conf)
+
+interface Section {
+  name: string;
+  keys: Map<string, string>;
+}
+
+function fluentBitSections(text: string): Section[] {
+  const out: Section[] = [];
+  let cur: Section | undefined;
+  for (const raw of text.split(/\r?\n/)) {
+    const line = stripComment(raw).trim();
+    if (line === "") continue;
+    const sec = /^\[([A-Za-z_ ]+)\]$/.exec(line);
+    if (sec) {
+      cur = { name: (sec[1] ?? "").trim().toUpperCase(), keys: new Map() };
+      out.push(cur);
+      continue;
+    }
+    const kv = /^([A-Za-z0-9_.]+)\s+(.+)$/.exec(line);
+    if (cur && kv) cur.keys.set((kv[1] ?? "").toLowerCase(), (kv[2] ?? "").trim());
+  }
+  return out;
+}
+
+function judgeFluentBitTail(keys: Map<string, string>, where: string): LogConfigFinding | undefined {
+  if ((keys.get("name") ?? "").toLowerCase() !== "tail") return undefined;
+  const paths = listValue(keys.get("path") ?? "");
+  const kinds = paths.map(logPathKind);
+  const parser = unquote(keys.get("parser") ?? "").toLowerCase();
+  const multiline = listValue((keys.get("multiline.parser") ?? "").toLowerCase());
+  const fix = "multiline.parser docker, cri (Fluent Bit >= 1.8) and tail /var/log/containers/*.log";
+  if (kinds.includes("docker-dir")) {
+    return {
+      shipper: "fluent-bit",
+      detail: `${where} tail input reads ${paths.join(", ")}, Docker's own log directory`,
+      fix,
+    };
+  }
+  if (!kinds.includes("kubelet")) return undefined;
+  const hasCri = parser === "cri" || multiline.includes("cri");
+  const hasDocker = parser === "docker" || multiline.includes("docker");
+  if (!hasDocker || hasCri) return undefined;
+  const how = parser === "docker" ? "Parser docker" : `multiline.parser ${multiline.join(", ")}`;
+  return {
+    shipper: "fluent-bit",
+    detail: `${where} tail input on ${paths.join(", ")} parses with ${how} and no cri parser`,
+    fix,
+  };
+}
+
+function fluentBitClassic(text: string): LogConfigFinding[] {
+  const out: LogConfigFinding[] = [];
+  for (const s of fluentBitSections(text)) {
+    if (s.name !== "INPUT") continue;
+    const f = judgeFluentBitTail(s.keys, "[INPUT]");
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- YAML list items (fluent-bit YAML, filebeat)
+
+interface YamlItem {
+  keys: Map<string, string>;
+}
+
+function indentOf(line: string): number {
+  return line.length - line.trimStart().length;
+}
+
+/**
+ * Every block-sequence item (`- key: value`) with its top-level keys; a key followed by a nested list of
+ * scalars gets them comma-joined. Good enough for the flat config shapes we look at.
+ */
+function yamlItems(text: string): YamlItem[] {
+  const lines = text.split(/\r?\n/).map((l) => stripComment(l).replace(/\s+$/, ""));
+  const items: YamlItem[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\s*)-(\s+)(\S.*)$/.exec(lines[i] ?? "");
+    if (!m) continue;
+    const contentIndent = (m[1] ?? "").length + 1 + (m[2] ?? "").length;
+    const body: { indent: number; text: string }[] = [{ indent: contentIndent, text: m[3] ?? "" }];
+    for (let j = i + 1; j < lines.length; j++) {
+      const l = lines[j] ?? "";
+      if (l.trim() === "") continue;
+      const ind = indentOf(l);
+      if (ind < contentIndent) break;
+      body.push({ indent: ind, text: l.trim() });
+    }
+    const keys = new Map<string, string>();
+    let lastKey: string | undefined;
+    for (const b of body) {
+      if (b.indent === contentIndent) {
+        const kv = /^([A-Za-z0-9_.-]+):\s*(.*)$/.exec(b.text);
+        lastKey = kv ? (kv[1] ?? "").toLowerCase() : undefined;
+        if (kv && lastKey) keys.set(lastKey, (kv[2] ?? "").trim());
+      } else if (lastKey && b.indent > contentIndent) {
+        const li = /^-\s+(.*)$/.exec(b.text);
+        if (li && !/^[A-Za-z0-9_.-]+:\s/.test(li[1] ?? "")) {
+          const prev = keys.get(lastKey) ?? "";
+          keys.set(lastKey, prev ? `${prev},${li[1]}` : (li[1] ?? ""));
+        }
+      }
+    }
+    items.push({ keys });
+  }
+  return items;
+}
+
+function fluentBitYaml(text: string): LogConfigFinding[] {
+  if (!/^\s*(pipeline|inputs)\s*:/m.test(text)) return [];
+  const out: LogConfigFinding[] = [];
+  for (const it of yamlItems(text)) {
+    const f = judgeFluentBitTail(it.keys, "pipeline.inputs");
+    if (f) out.push(f);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- fluentd
+
+interface Directive {
+  name: string;
+  params: Map<string, string>;
+  children: Directive[];
+}
+
+function fluentdDirectives(text: string): Directive[] {
+  const root: Directive = { name: "root", params: new Map(), children: [] };
+  const stack: Directive[] = [root];
+  for (const raw of text.split(/\r?\n/)) {
+    const line = stripComment(raw).trim();
+    if (line === "") continue;
+    const close = /^<\/([A-Za-z_]+)\s*>$/.exec(line);
+    if (close) {
+      if (stack.length > 1) stack.pop();
+      continue;
+    }
+    const open = /^<([A-Za-z_]+)(\s[^>]*)?>$/.exec(line);
+    if (open) {
+      const d: Directive = { name: (open[1] ?? "").toLowerCase(), params: new Map(), children: [] };
+      (stack[stack.length - 1] as Directive).children.push(d);
+      stack.push(d);
+      continue;
+    }
+    const kv = /^(@?[A-Za-z_]+)\s+(.*)$/.exec(line);
+    if (kv)
+      (stack[stack.length - 1] as Directive).params.set((kv[1] ?? "").toLowerCase(), unquote(kv[2] ?? ""));
+  }
+  return root.children;
+}
+
+function parserTypes(d: Directive, out: Set<string>): void {
+  for (const k of ["@type", "type", "format"]) {
+    const v = d.params.get(k);
+    if (v && d.name !== "source") out.add(v.toLowerCase());
+  }
+  const fmt = d.name === "source" ? d.params.get("format") : undefined;
+  if (fmt) out.add(fmt.toLowerCase());
+  for (const c of d.children) if (c.name === "parse" || c.name === "pattern") parserTypes(c, out);
+}
+
+function fluentd(text: string): LogConfigFinding[] {
+  if (!/<source>/i.test(text)) return [];
+  const out: LogConfigFinding[] = [];
+  const sources: Directive[] = [];
+  const walk = (ds: Directive[]) => {
+    for (const d of ds) {
+      if (d.name === "source") sources.push(d);
+      else walk(d.children); // <label> and friends
+    }
+  };
+  walk(fluentdDirectives(text));
+  for (const d of sources) {
+    const type = (d.params.get("@type") ?? d.params.get("type") ?? "").toLowerCase();
+    if (type !== "tail") continue;
+    const paths = listValue(d.params.get("path") ?? "");
+    const kinds = paths.map(logPathKind);
+    const fix = "a <parse> @type cri </parse> section (fluent-plugin-parser-cri) or a CRI regexp";
+    if (kinds.includes("docker-dir")) {
+      out.push({
+        shipper: "fluentd",
+        detail: `<source> tail reads ${paths.join(", ")}, Docker's own log directory`,
+        fix,
+      });
+      continue;
+    }
+    if (!kinds.includes("kubelet")) continue;
+    const types = new Set<string>();
+    parserTypes(d, types);
+    if (types.has("json") && !types.has("cri") && !types.has("regexp")) {
+      out.push({
+        shipper: "fluentd",
+        detail: `<source> tail on ${paths.join(", ")} parses lines as json only (Docker json-file format)`,
+        fix,
+      });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- filebeat
+
+function filebeat(text: string): LogConfigFinding[] {
+  if (!/^\s*filebeat\.(inputs|autodiscover|prospectors|config)\s*:/m.test(text)) return [];
+  const out: LogConfigFinding[] = [];
+  const fix = "type: container (or filestream with the container parser) on /var/log/containers/*.log";
+  for (const it of yamlItems(text)) {
+    const type = unquote(it.keys.get("type") ?? "").toLowerCase();
+    const paths = listValue(it.keys.get("paths") ?? "");
+    if (type === "docker") {
+      out.push({ shipper: "filebeat", detail: "input type: docker reads Docker's json-file logs", fix });
+    } else if (
+      ["container", "log", "filestream"].includes(type) &&
+      paths.some((p) => logPathKind(p) === "docker-dir")
+    ) {
+      out.push({
+        shipper: "filebeat",
+        detail: `input type: ${type} reads ${paths.join(", ")}, Docker's own log directory`,
+        fix,
+      });
+    } else if (type === "container" && unquote(it.keys.get("format") ?? "").toLowerCase() === "docker") {
+      out.push({ shipper: "filebeat", detail: "container input forced to format: docker", fix });
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- promtail
+
+function promtail(text: string): LogConfigFinding[] {
+  if (!/^\s*scrape_configs\s*:/m.test(text)) return [];
+  const lines = text.split(/\r?\n/).map((l) => stripComment(l).replace(/\s+$/, ""));
+  const out: LogConfigFinding[] = [];
+  for (let i = 0; i < lines.length; i++) {
+    const m = /^(\s*)(-\s+)?pipeline_stages:\s*$/.exec(lines[i] ?? "");
+    if (!m) continue;
+    const keyIndent = (m[1] ?? "").length + (m[2] ?? "").length;
+    const stages: string[] = [];
+    let itemIndent: number | undefined;
+    for (let j = i + 1; j < lines.length; j++) {
+      const l = lines[j] ?? "";
+      if (l.trim() === "") continue;
+      const ind = indentOf(l);
+      const st = /^(\s*)-\s+([A-Za-z_]+):/.exec(l);
+      if (itemIndent === undefined) {
+        if (!st || ind < keyIndent) break;
+        itemIndent = ind;
+      }
+      if (ind < itemIndent || (ind === itemIndent && !st)) break;
+      if (st && ind === itemIndent) stages.push((st[2] ?? "").toLowerCase());
+    }
+    if (stages.includes("docker") && !stages.includes("cri")) {
+      out.push({
+        shipper: "promtail",
+        detail: `pipeline_stages use the docker stage and no cri stage (stages: ${stages.join(", ")})`,
+        fix: "a cri: {} stage in place of docker: {} (or Grafana Alloy's stage.cri)",
+      });
+    }
+  }
+  return out;
+}
+
+/** All Docker-only log parsing found in one config text. */
+export function dockerLogConfig(text: string): LogConfigFinding[] {
+  return [
+    ...fluentBitClassic(text),
+    ...fluentBitYaml(text),
+    ...fluentd(text),
+    ...filebeat(text),
+    ...promtail(text),
+  ];
+}

@@ -1,0 +1,212 @@
+/**
+ * Pod-wide facts several rules need: where a container uses Docker in its commands, DOCKER_* env,
+ * Docker-in-Docker sidecars, known agents, log shippers and runtime socket mounts. Computed from the
+ * normalised `PodTemplate`, never from free text (names, labels and comments are ignored).
+ */
+import type { DocPath } from "../../core/types.js";
+import type { Container, EnvVar, PodTemplate } from "../../core/workload.js";
+import { type AgentRow, KNOWN_AGENTS } from "../data/agents.js";
+import { LOG_SHIPPERS, type LogShipperRow } from "../data/logging.js";
+import { CONTAINER_LOG_PATHS, SOCKET_PARENT_DIRS, type SocketKind, socketKindOf } from "../data/sockets.js";
+import { analyseArgv, type DockerUse } from "./shell.js";
+import {
+  basename,
+  hostVolumes,
+  isUnder,
+  normalizePath,
+  parseImage,
+  repoEndsWith,
+  subPathRefs,
+} from "./util.js";
+
+export interface LocatedUse {
+  use: DockerUse;
+  container: Container;
+  /** Relative to the pod template: the exact command/args/hook element. */
+  path: DocPath;
+  /** "command", "args", "livenessProbe", "lifecycle.postStart"... */
+  where: string;
+}
+
+/** Docker uses in a container's command+args and its exec probes and hooks. */
+export function dockerUses(c: Container): LocatedUse[] {
+  const out: LocatedUse[] = [];
+  const argv = [...c.command, ...c.args];
+  for (const use of analyseArgv(argv)) {
+    const inCommand = use.el < c.command.length;
+    out.push({
+      use,
+      container: c,
+      path: inCommand ? [...c.path, "command", use.el] : [...c.path, "args", use.el - c.command.length],
+      where: inCommand ? "command" : "args",
+    });
+  }
+  for (const hook of c.execHooks) {
+    for (const use of analyseArgv(hook.command)) {
+      out.push({ use, container: c, path: [...c.path, ...hook.path, use.el], where: hook.where });
+    }
+  }
+  return out;
+}
+
+/** Uses that talk to or manage the node's Docker Engine (dockerd as the container's own process excluded). */
+export function isHostDockerUse(u: DockerUse): boolean {
+  return u.kind !== "dockerd" || u.host;
+}
+
+export const DOCKER_ENV_NAMES: readonly string[] = [
+  "DOCKER_HOST",
+  "DOCKER_SOCK",
+  "DOCKER_SOCKET",
+  "DOCKER_CERT_PATH",
+  "DOCKER_TLS_VERIFY",
+];
+
+/** Names whose value says where the Docker API is. */
+export const DOCKER_ENDPOINT_ENV: ReadonlySet<string> = new Set([
+  "DOCKER_HOST",
+  "DOCKER_SOCK",
+  "DOCKER_SOCKET",
+]);
+
+export type EndpointKind = "unix" | "tcp-local" | "tcp-remote" | "unknown";
+
+export interface Endpoint {
+  kind: EndpointKind;
+  /** Socket path (unix) or host:port (tcp). */
+  where?: string;
+}
+
+const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"]);
+
+/** Classifies a DOCKER_HOST-like value: `unix:///x`, `/x`, `tcp://h:p`, `h:p`. */
+export function classifyEndpoint(value: string | undefined): Endpoint {
+  if (value === undefined) return { kind: "unknown" };
+  const v = value.trim();
+  if (v.startsWith("unix://")) return { kind: "unix", where: normalizePath(v.slice("unix://".length)) };
+  if (v.startsWith("/")) return { kind: "unix", where: normalizePath(v) };
+  const m =
+    /^(?:tcp|https?):\/\/(\[[^\]]+\]|[^:/]+)(?::(\d+))?/.exec(v) ?? /^(\[[^\]]+\]|[^:/]+):(\d+)$/.exec(v);
+  if (!m) return { kind: "unknown" };
+  const host = (m[1] ?? "").toLowerCase();
+  const where = m[2] ? `${host}:${m[2]}` : host;
+  return { kind: LOCAL_HOSTS.has(host) ? "tcp-local" : "tcp-remote", where };
+}
+
+/** True when the image is a Docker-in-Docker image: docker:*dind*, or a repository component starting with "dind". */
+export function isDindImage(image: string): boolean {
+  const p = parseImage(image);
+  if (p.imageId || p.path.length === 0) return false;
+  const last = p.path[p.path.length - 1] ?? "";
+  if (last.startsWith("dind")) return true;
+  const officialDocker =
+    last === "docker" && (p.path.length === 1 || (p.path.length === 2 && p.path[0] === "library"));
+  return officialDocker && /dind/i.test(p.tag ?? "");
+}
+
+/** A container that runs its own Docker daemon (W010): a DinD image or dockerd as its own process. */
+export function isDindContainer(c: Container): boolean {
+  if (isDindImage(c.image)) return true;
+  return analyseArgv([...c.command, ...c.args]).some((u) => u.kind === "dockerd" && !u.host);
+}
+
+export function agentOf(image: string): AgentRow | undefined {
+  const p = parseImage(image);
+  if (p.imageId) return undefined;
+  return KNOWN_AGENTS.find((a) => a.repositories.some((r) => repoEndsWith(p, r)));
+}
+
+export function logShipperOf(image: string): LogShipperRow | undefined {
+  const p = parseImage(image);
+  if (p.imageId) return undefined;
+  return LOG_SHIPPERS.find((a) => a.repositories.some((r) => repoEndsWith(p, r)));
+}
+
+/**
+ * A pod looks like a log shipper when a container runs a known shipper image, or the pod mounts the
+ * kubelet's container log directories from the host.
+ */
+export function logShipperEvidence(tpl: PodTemplate): string | undefined {
+  for (const c of tpl.containers) {
+    const row = logShipperOf(c.image);
+    if (row) return `container "${c.name}" runs ${row.id} (${c.image})`;
+  }
+  for (const hv of hostVolumes(tpl)) {
+    const logDir = CONTAINER_LOG_PATHS.find((p) => isUnder(hv.canonical, p));
+    if (logDir) return `it mounts ${hv.hostPath} from the host`;
+  }
+  return undefined;
+}
+
+/** Socket kinds reachable through a hostPath (the volume itself or a subPath below it). */
+export function mountedSocketKinds(tpl: PodTemplate): Set<SocketKind> {
+  const out = new Set<SocketKind>();
+  for (const hv of hostVolumes(tpl)) {
+    const k = socketKindOf(hv.canonical);
+    if (k) out.add(k);
+    for (const ref of subPathRefs(hv)) {
+      const sk = socketKindOf(ref.canonical);
+      if (sk) out.add(sk);
+    }
+  }
+  return out;
+}
+
+export function isSocketParentDir(canonical: string): boolean {
+  return SOCKET_PARENT_DIRS.some((d) => d.path === canonical);
+}
+
+/** True when the pod can reach the node's Docker Engine socket: a Docker socket or a socket parent mount. */
+export function reachesHostDocker(tpl: PodTemplate): boolean {
+  const kinds = mountedSocketKinds(tpl);
+  if (kinds.has("docker") || kinds.has("dockershim") || kinds.has("cri-dockerd")) return true;
+  return hostVolumes(tpl).some((hv) => isSocketParentDir(hv.canonical));
+}
+
+function envSocketPath(e: EnvVar): boolean {
+  if (e.value === undefined) return false;
+  const ep = classifyEndpoint(e.value);
+  return ep.kind === "unix" && (ep.where ?? "").endsWith("docker.sock");
+}
+
+/**
+ * Evidence that the pod uses Docker Engine, other than a socket parent mount itself (W004's trigger):
+ * docker CLI use, DOCKER_* env that is not a DinD sidecar, a known Docker-dependent agent, or a mount /
+ * subPath / argument / env value that names docker.sock.
+ */
+export function dockerSigns(tpl: PodTemplate): string[] {
+  const signs: string[] = [];
+  for (const c of tpl.containers) {
+    for (const lu of dockerUses(c)) {
+      if (isHostDockerUse(lu.use)) signs.push(`container "${c.name}" runs "${lu.use.text}" (${lu.where})`);
+    }
+    // DOCKER_* pointing at a DinD sidecar on localhost is not the node's Docker.
+    const sidecarClient = c.env.some(
+      (e) => DOCKER_ENDPOINT_ENV.has(e.name) && classifyEndpoint(e.value).kind === "tcp-local",
+    );
+    for (const e of c.env) {
+      if (DOCKER_ENV_NAMES.includes(e.name)) {
+        if (!sidecarClient) signs.push(`container "${c.name}" sets ${e.name}`);
+      } else if (envSocketPath(e)) {
+        signs.push(`container "${c.name}" sets ${e.name}=${e.value}`);
+      }
+    }
+    const agent = agentOf(c.image);
+    if (agent) signs.push(`container "${c.name}" runs ${agent.product} (${c.image})`);
+    for (const m of c.volumeMounts) {
+      if (basename(normalizePath(m.mountPath)).endsWith("docker.sock")) {
+        signs.push(`container "${c.name}" mounts a volume at ${m.mountPath}`);
+      }
+    }
+  }
+  for (const hv of hostVolumes(tpl)) {
+    for (const ref of subPathRefs(hv)) {
+      if (socketKindOf(ref.canonical) === "docker") {
+        signs.push(
+          `container "${ref.container.name}" mounts ${ref.canonical} through subPath "${ref.mount.subPath}"`,
+        );
+      }
+    }
+  }
+  return [...new Set(signs)];
+}

@@ -1,0 +1,201 @@
+/**
+ * Helpers shared by the workload rules: host path normalisation, image reference splitting, the mounts
+ * that reach a hostPath, and target-dependent severities. Pure; never throws on odd input.
+ */
+import type { Target } from "../../core/target.js";
+import { leavesDocker } from "../../core/target.js";
+import type { DocPath, Severity } from "../../core/types.js";
+import type { Container, PodTemplate, Volume, VolumeMount } from "../../core/workload.js";
+
+/**
+ * Lexical normalisation of a host path: collapses `//`, resolves `.` and `..`, drops a trailing `/`.
+ * A relative path is taken from `/` (the kubelet requires absolute hostPaths anyway).
+ */
+export function normalizePath(p: string): string {
+  const out: string[] = [];
+  for (const seg of p.replace(/\\/g, "/").split("/")) {
+    if (seg === "" || seg === ".") continue;
+    if (seg === "..") out.pop();
+    else out.push(seg);
+  }
+  return `/${out.join("/")}`;
+}
+
+/**
+ * `normalizePath`, then `/var/run` folded into `/run`: on every current distribution /var/run is a symlink
+ * to /run, and the runtimes' documented socket paths use both spellings
+ * (https://kubernetes.io/docs/setup/production-environment/container-runtimes/).
+ */
+export function canonicalHostPath(p: string): string {
+  const n = normalizePath(p);
+  if (n === "/var/run") return "/run";
+  if (n.startsWith("/var/run/")) return `/run/${n.slice("/var/run/".length)}`;
+  return n;
+}
+
+/** True when `p` is `prefix` or below it (both canonical). */
+export function isUnder(p: string, prefix: string): boolean {
+  if (prefix === "/") return true;
+  return p === prefix || p.startsWith(`${prefix}/`);
+}
+
+export function basename(p: string): string {
+  const i = p.lastIndexOf("/");
+  return i < 0 ? p : p.slice(i + 1);
+}
+
+/** A container's mount of a hostPath volume. */
+export interface HostMount {
+  container: Container;
+  mount: VolumeMount;
+}
+
+/** A hostPath volume with the containers that mount it. */
+export interface HostVolume {
+  volume: Volume;
+  /** As written. */
+  hostPath: string;
+  canonical: string;
+  mounts: HostMount[];
+  /** ["spec","volumes",i,"hostPath","path"]. */
+  path: DocPath;
+}
+
+export function hostVolumes(tpl: PodTemplate): HostVolume[] {
+  const out: HostVolume[] = [];
+  for (const v of tpl.volumes) {
+    if (!v.hostPath) continue;
+    const mounts: HostMount[] = [];
+    for (const c of tpl.containers) {
+      for (const m of c.volumeMounts) if (m.name === v.name) mounts.push({ container: c, mount: m });
+    }
+    out.push({
+      volume: v,
+      hostPath: v.hostPath.path,
+      canonical: canonicalHostPath(v.hostPath.path),
+      mounts,
+      path: ["spec", "volumes", v.index, "hostPath", "path"],
+    });
+  }
+  return out;
+}
+
+/** A host path reached through a volumeMount subPath of a hostPath directory volume. */
+export interface SubPathRef {
+  volume: HostVolume;
+  container: Container;
+  mount: VolumeMount;
+  /** Canonical host path of volume + subPath. */
+  canonical: string;
+  /** [...container.path, "volumeMounts", i, "subPath"]. */
+  path: DocPath;
+}
+
+export function subPathRefs(hv: HostVolume): SubPathRef[] {
+  const out: SubPathRef[] = [];
+  for (const { container, mount } of hv.mounts) {
+    if (!mount.subPath) continue;
+    out.push({
+      volume: hv,
+      container,
+      mount,
+      canonical: canonicalHostPath(`${hv.canonical}/${mount.subPath}`),
+      path: [...container.path, "volumeMounts", mount.index, "subPath"],
+    });
+  }
+  return out;
+}
+
+/** Names of the distinct containers mounting a volume, for messages and the `container` field. */
+export function mountingContainers(hv: HostVolume): string[] {
+  return [...new Set(hv.mounts.map((m) => m.container.name))];
+}
+
+/** Sets `container` when exactly one container mounts the volume (the usual case). */
+export function containerOf(hv: HostVolume): { container?: string } {
+  const names = mountingContainers(hv);
+  return names.length === 1 && names[0] ? { container: names[0] } : {};
+}
+
+export function describeMounters(hv: HostVolume): string {
+  const names = mountingContainers(hv);
+  if (names.length === 0) return "no container mounts it yet";
+  return `mounted by container${names.length > 1 ? "s" : ""} ${names.map((n) => `"${n}"`).join(", ")}`;
+}
+
+/** A Docker-only dependency: `sev` when a target runtime is not Docker Engine, info when staying on cri-dockerd. */
+export function dockerSeverity(target: Target, sev: Severity): Severity {
+  return leavesDocker(target) ? sev : "info";
+}
+
+export function targetRuntimes(target: Target): string {
+  return target.runtimes.map((r) => r.label).join(", ");
+}
+
+/** An image reference split into path components; deliberately lighter than the registry parser. */
+export interface ImageParts {
+  /** Registry host when the reference names one (first component with a dot or port, or "localhost"). */
+  registry?: string;
+  /** Lower-cased repository path components without the registry, e.g. ["datadog","agent"]. */
+  path: string[];
+  tag?: string;
+  digest?: string;
+  /** A bare image ID (`sha256:<hex>` or 64 hex digits): only exists in one node's image store. */
+  imageId: boolean;
+}
+
+export function parseImage(image: string): ImageParts {
+  const ref = image.trim();
+  if (/^(sha256:)?[a-f0-9]{64}$/i.test(ref)) return { path: [], imageId: true };
+  let rest = ref;
+  let digest: string | undefined;
+  const at = rest.indexOf("@");
+  if (at >= 0) {
+    digest = rest.slice(at + 1);
+    rest = rest.slice(0, at);
+  }
+  let tag: string | undefined;
+  const slash = rest.lastIndexOf("/");
+  const colon = rest.lastIndexOf(":");
+  if (colon > slash) {
+    tag = rest.slice(colon + 1);
+    rest = rest.slice(0, colon);
+  }
+  const comps = rest.split("/").filter((c) => c !== "");
+  let registry: string | undefined;
+  const first = comps[0];
+  if (comps.length > 1 && first && (first.includes(".") || first.includes(":") || first === "localhost")) {
+    registry = first.toLowerCase();
+    comps.shift();
+  }
+  const parts: ImageParts = { path: comps.map((c) => c.toLowerCase()), imageId: false };
+  if (registry) parts.registry = registry;
+  if (tag) parts.tag = tag;
+  if (digest) parts.digest = digest;
+  return parts;
+}
+
+/** True when the repository path ends with `suffix` ("a/b"), compared component by component. */
+export function repoEndsWith(parts: ImageParts, suffix: string): boolean {
+  const want = suffix.toLowerCase().split("/");
+  if (want.length > parts.path.length) return false;
+  const tail = parts.path.slice(parts.path.length - want.length);
+  return want.every((w, i) => tail[i] === w);
+}
+
+export function imagePath(c: Container): DocPath {
+  return [...c.path, "image"];
+}
+
+/** Joins names for messages: "a", "a and b", "a, b and c". */
+export function listText(items: readonly string[]): string {
+  if (items.length <= 1) return items[0] ?? "";
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+}
+
+/** A DocPath as text for messages: spec.volumes[2].hostPath.path. */
+export function pathText(p: DocPath): string {
+  let out = "";
+  for (const k of p) out += typeof k === "number" ? `[${k}]` : out === "" ? k : `.${k}`;
+  return out;
+}
