@@ -4,7 +4,7 @@
  * then PUT ?digest=; manifest PUT whose Content-Type equals the manifest's media type).
  * https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md#pushing-blobs
  */
-import { createHash } from "node:crypto";
+import { createHash, generateKeyPairSync, sign } from "node:crypto";
 import { MediaTypes } from "../../../src/core/image.js";
 
 export function sha256(bytes: Uint8Array | string): string {
@@ -125,4 +125,56 @@ export async function pushIndex(
   });
   const pushed = await pushManifest(reg, repo, tag, mediaType, body);
   return { ...pushed, body, mediaType };
+}
+
+/**
+ * A signed Docker schema 1 manifest (libtrust "pretty JWS", ES256, no kid), as
+ * https://github.com/distribution/distribution/blob/v2.8.2/docs/spec/manifest-v2-1.md#signed-manifests
+ * describes: the payload is the manifest indented by 3 spaces; the protected header carries
+ * `formatLength` (bytes kept before the signatures) and `formatTail` (the closing bytes, base64url).
+ * Returns the signed body and the payload (whose sha256 is the digest registries report).
+ */
+export function signSchema1(
+  name: string,
+  tag: string,
+  blobSum: string,
+  architecture = "amd64",
+): { body: string; payload: string } {
+  const b64u = (b: Uint8Array | string) => Buffer.from(b).toString("base64url");
+  const v1 = JSON.stringify({ id: "a".repeat(64), architecture, os: "linux", config: { Cmd: ["/bin/sh"] } });
+  const payload = JSON.stringify(
+    {
+      schemaVersion: 1,
+      name,
+      tag,
+      architecture,
+      fsLayers: [{ blobSum }],
+      history: [{ v1Compatibility: v1 }],
+    },
+    null,
+    3,
+  );
+  const formatLength = payload.length - 2; // keep everything before the final "\n}"
+  const formatTail = payload.slice(formatLength);
+  const { privateKey, publicKey } = generateKeyPairSync("ec", { namedCurve: "P-256" });
+  const jwk = publicKey.export({ format: "jwk" });
+  const protectedHeader = b64u(
+    JSON.stringify({ formatLength, formatTail: b64u(formatTail), time: "2020-01-01T00:00:00Z" }),
+  );
+  const signature = sign("sha256", Buffer.from(`${protectedHeader}.${b64u(payload)}`), {
+    key: privateKey,
+    dsaEncoding: "ieee-p1363",
+  });
+  const sigs = [
+    {
+      header: { jwk: { crv: jwk.crv, kty: jwk.kty, x: jwk.x, y: jwk.y }, alg: "ES256" },
+      signature: b64u(signature),
+      protected: protectedHeader,
+    },
+  ];
+  const sigJson = JSON.stringify(sigs, null, 3)
+    .split("\n")
+    .map((l, i) => (i === 0 ? l : `   ${l}`))
+    .join("\n");
+  return { body: `${payload.slice(0, formatLength)},\n   "signatures": ${sigJson}${formatTail}`, payload };
 }
