@@ -65,6 +65,23 @@ export function severityCounts(report: AuditReport): string {
   return SEVERITIES_DESC.map((s) => `${report.summary.bySeverity[s]} ${s}`).join(", ");
 }
 
+function plural(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? "" : "s"}`;
+}
+
+/** "6 files, 14 documents, ...; images: 3 checked, 1 unknown". Cluster mode reads no files: no "0 files". */
+export function scannedText(c: AuditReport["coverage"]): string {
+  const clusterMode = c.files === 0 && c.documents === 0 && c.objects > 0;
+  const parts = [
+    ...(clusterMode ? [] : [plural(c.files, "file"), plural(c.documents, "document")]),
+    plural(c.objects, "object"),
+    plural(c.workloads, "workload"),
+    plural(c.containers, "container"),
+  ];
+  const images = c.images ? `; images: ${c.images.checked} checked, ${c.images.unknown} unknown` : "";
+  return `${parts.join(", ")}${images}`;
+}
+
 // ---- image verdicts -------------------------------------------------------------------------------
 
 /** Worst first. `unknown` ranks above `warning`: an unverified image is a bigger risk than a known caveat. */

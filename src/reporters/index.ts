@@ -35,10 +35,11 @@ export interface RenderOptions {
   /** Terminal columns; the table format keeps every line within it (default 80). */
   width: number;
   /**
-   * The --fail-on threshold (default "high"). Only JUnit uses it: findings at or above it are
-   * `<failure>`s, below it passed test cases. It never changes the exit code (that is the gate's job).
+   * The --fail-on threshold (default "high"; "none" as in GateOptions: nothing fails). Only JUnit uses
+   * it: findings at or above it are `<failure>`s, below it passed test cases. It never changes the exit
+   * code (that is the gate's job, src/core/report.ts).
    */
-  failOn?: Severity;
+  failOn?: Severity | "none";
 }
 
 export type Reporter = (report: AuditReport, opts: RenderOptions) => string;

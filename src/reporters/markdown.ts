@@ -13,6 +13,7 @@ import {
   formatSubject,
   oneLine,
   SEVERITIES_DESC,
+  scannedText,
   subjectExtras,
   TOOL_NAME,
   verdictMatrix,
@@ -74,7 +75,7 @@ export function renderMarkdown(report: AuditReport, _opts: RenderOptions): strin
   const out: string[] = [`### ${TOOL_NAME} report`, ""];
   out.push(
     s.total === 0
-      ? `**No findings**${s.suppressed ? ` (${s.suppressed} suppressed)` : ""}.`
+      ? `**No findings**${report.coverage.errors.length ? " in the inputs that could be read (see the coverage errors)" : ""}${s.suppressed ? `, ${s.suppressed} suppressed` : ""}.`
       : `**${s.total} finding${s.total === 1 ? "" : "s"}**${s.suppressed ? `, ${s.suppressed} suppressed` : ""}.`,
     "",
     `Target: Kubernetes ${mdText(t.kubernetes)}; runtimes ${t.runtimes.map((r) => mdCode(r, false)).join(", ")}; ` +
@@ -126,13 +127,7 @@ export function renderMarkdown(report: AuditReport, _opts: RenderOptions): strin
   }
 
   const c = report.coverage;
-  out.push(
-    "",
-    "#### Coverage",
-    "",
-    `Scanned ${c.files} files, ${c.documents} documents, ${c.objects} objects, ${c.workloads} workloads, ` +
-      `${c.containers} containers${c.images ? `; images: ${c.images.checked} checked, ${c.images.unknown} unknown` : ""}.`,
-  );
+  out.push("", "#### Coverage", "", `Scanned ${mdText(scannedText(c))}.`);
   const issues = (title: string, list: typeof c.errors) => {
     if (list.length === 0) return;
     out.push("", title, "");

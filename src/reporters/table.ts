@@ -15,6 +15,7 @@ import {
   padEnd,
   painter,
   SEVERITIES_DESC,
+  scannedText,
   severityCounts,
   subjectExtras,
   TOOL_NAME,
@@ -153,21 +154,7 @@ export function summaryLines(report: AuditReport, width: number, paint: Paint): 
 
 export function coverageLines(report: AuditReport, width: number, paint: Paint): string[] {
   const c = report.coverage;
-  // Cluster mode reads no files; "0 files, 0 documents" would only be noise there.
-  const clusterMode = c.files === 0 && c.documents === 0 && c.objects > 0;
-  const scanned = [
-    ...(clusterMode
-      ? []
-      : [
-          `${c.files} file${c.files === 1 ? "" : "s"}`,
-          `${c.documents} document${c.documents === 1 ? "" : "s"}`,
-        ]),
-    `${c.objects} object${c.objects === 1 ? "" : "s"}`,
-    `${c.workloads} workload${c.workloads === 1 ? "" : "s"}`,
-    `${c.containers} container${c.containers === 1 ? "" : "s"}`,
-  ].join(", ");
-  const images = c.images ? `; images: ${c.images.checked} checked, ${c.images.unknown} unknown` : "";
-  const out = wrap(`COVERAGE scanned ${scanned}${images}`, width, "  ", "").map((l, i) =>
+  const out = wrap(`COVERAGE scanned ${scannedText(c)}`, width, "  ", "").map((l, i) =>
     i === 0 ? paint("bold", "COVERAGE") + l.slice(8) : l,
   );
   const issues = (title: string, list: typeof c.skipped, style: "yellow" | "red") => {

@@ -6,7 +6,7 @@ import { reporters } from "../../../src/reporters/index.js";
 import { xmlAttr, xmlText } from "../../../src/reporters/junit.js";
 import { cleanReport, clusterReport, filesReport, RULES, SAMPLES } from "./sample.js";
 
-function junit(report: AuditReport, failOn?: Severity): string {
+function junit(report: AuditReport, failOn?: Severity | "none"): string {
   return reporters.junit(report, { rules: RULES, color: false, width: 80, ...(failOn ? { failOn } : {}) });
 }
 
@@ -26,9 +26,23 @@ interface Suite {
   testcase: Case[];
 }
 
-function parse(xml: string): { root: Record<string, string>; suites: Suite[]; cases: Case[] } {
+/**
+ * Well-formedness: fast-xml-parser's validator checks the structure (tags, nesting, repeated
+ * attributes, `&`/`<` in text) but lets `&` and `<` pass inside attribute values and accepts characters
+ * XML 1.0 forbids, so those three are checked here (https://www.w3.org/TR/xml/#NT-AttValue, #charsets).
+ */
+function wellFormed(xml: string): string | true {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new Error(`not well-formed XML: ${JSON.stringify(valid.err)}`);
+  if (valid !== true) return JSON.stringify(valid.err);
+  if (/&(?!(?:amp|lt|gt|quot|apos|#\d+|#x[0-9a-fA-F]+);)/.test(xml)) return "bare &";
+  for (const m of xml.matchAll(/="([^"]*)"/g)) if (m[1]?.includes("<")) return `< in attribute ${m[0]}`;
+  if (/[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\ud800-\udfff]/.test(xml)) return "character not allowed in XML";
+  return true;
+}
+
+function parse(xml: string): { root: Record<string, string>; suites: Suite[]; cases: Case[] } {
+  const valid = wellFormed(xml);
+  if (valid !== true) throw new Error(`not well-formed XML: ${valid}`);
   const doc = new XMLParser({
     ignoreAttributes: false,
     isArray: (name) => name === "testsuite" || name === "testcase",
@@ -86,6 +100,9 @@ describe("junit reporter", () => {
     expect(strict.filter((c) => c.failure)).toHaveLength(6);
     const lax = parse(junit(filesReport(), "critical")).cases;
     expect(lax.filter((c) => c.failure)).toHaveLength(2);
+    const none = parse(junit(filesReport(), "none"));
+    expect(none.cases.filter((c) => c.failure)).toHaveLength(0);
+    expect(none.root["@_failures"]).toBe("0");
   });
 
   it("skips suppressed findings and makes unreadable inputs errors", () => {
@@ -113,6 +130,16 @@ describe("junit reporter", () => {
       `a "quoted" <tag> & 'apos' ]]> --> ctrl\ufffd\ufffd[31m and a lone \ufffd surrogate`,
     );
     expect(c?.failure?.["#text"]).toContain(`<tag> & 'apos'`);
+  });
+
+  it("the well-formedness check catches what bad escaping would produce", () => {
+    expect(wellFormed('<a b="x"/>')).toBe(true);
+    expect(wellFormed('<a b="x &amp; y &#10;"/>')).toBe(true);
+    expect(wellFormed('<a b="x & y"/>')).not.toBe(true);
+    expect(wellFormed('<a b="x < y"/>')).not.toBe(true);
+    expect(wellFormed("<a>x & y</a>")).not.toBe(true);
+    expect(wellFormed("<a>\u0001</a>")).not.toBe(true);
+    expect(wellFormed("<a><b></a>")).not.toBe(true);
   });
 
   it("escape helpers", () => {

@@ -79,6 +79,14 @@ describe("markdown reporter", () => {
     expect(out).not.toContain("#### Findings");
   });
 
+  it("does not call a report with unreadable inputs clean", () => {
+    const r = cleanReport();
+    r.coverage.errors.push({ source: "x.yaml", line: 3, reason: "unreadable" });
+    const out = md(r);
+    expect(out).toContain("**No findings** in the inputs that could be read (see the coverage errors).");
+    expect(out).toContain("- `x.yaml:3`: unreadable");
+  });
+
   it("escape helpers", () => {
     expect(mdText("a|b *c* _d_ [e](f) <g> & `h`")).toBe(
       "a\\|b \\*c\\* \\_d\\_ \\[e\\](f) &lt;g&gt; &amp; \\`h\\`",
