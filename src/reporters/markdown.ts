@@ -47,8 +47,13 @@ export function mdCode(text: string, inTable: boolean): string {
   return `${fence}${pad}${value}${pad}${fence}`;
 }
 
-function mdLink(text: string, url: string): string {
-  return `[${mdText(text)}](${url.replace(/[()\s]/g, encodeURIComponent)})`;
+export function mdLink(text: string, url: string): string {
+  // encodeURIComponent leaves parentheses alone, and they would end the link destination.
+  const dest = url.replace(
+    /[()\s<>]/g,
+    (c) => `%${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`,
+  );
+  return `[${mdText(text)}](${dest})`;
 }
 
 function findingsTable(findings: readonly Finding[]): string[] {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { AuditReport } from "../../../src/core/report.js";
 import { reporters } from "../../../src/reporters/index.js";
-import { mdCode, mdText } from "../../../src/reporters/markdown.js";
+import { mdCode, mdLink, mdText } from "../../../src/reporters/markdown.js";
 import { cleanReport, filesReport, RULES } from "./sample.js";
 
 function md(report: AuditReport): string {
@@ -96,5 +96,6 @@ describe("markdown reporter", () => {
     expect(mdCode("a|b", false)).toBe("`a|b`");
     expect(mdCode("x `y` z", false)).toBe("``x `y` z``");
     expect(mdCode("`x", false)).toBe("`` `x ``");
+    expect(mdLink("W|1", "https://x.test/a (b).md")).toBe("[W\\|1](https://x.test/a%20%28b%29.md)");
   });
 });
