@@ -1,0 +1,144 @@
+/**
+ * I006 not-a-container-image: the reference is an OCI artifact (Helm chart, SBOM, signature, Wasm
+ * module packaged as an artifact...), not a runnable image: `artifactType` set, an empty config
+ * (`application/vnd.oci.empty.v1+json`), or a config media type that is not an image config.
+ * - containerd (every version): fetches everything, then fails to unpack when the config's rootfs.diff_ids
+ *   do not match the layers: "mismatched image rootfs and manifest layers" (seen with containerd 1.6 CRI
+ *   PullImage for a Helm chart and an OCI 1.1 artifact). An artifact whose counts match pulls, but no
+ *   container can start from it.
+ * - CRI-O: 1.24 (c/image 5.17) has no check; 1.25–1.31 fail after downloading ("unsupported
+ *   image-specific operation on artifact with type …"); 1.32 fails before downloading; ≥ 1.33 retries
+ *   as an OCI artifact, so PullImage succeeds and container creation fails.
+ * Sources: https://github.com/opencontainers/image-spec/blob/v1.1.1/manifest.md,
+ * https://github.com/containers/image/commit/83aee8f7, https://github.com/containers/image/commit/f751b343,
+ * https://github.com/cri-o/cri-o/blob/v1.36.3/internal/storage/image.go.
+ */
+import { MediaTypes } from "../../core/image.js";
+import type { ImageRule } from "../../core/rule.js";
+import type { RuntimeCapabilities } from "../data/runtime-capabilities.js";
+import { containerdLayerType, IMAGE_CONFIG_TYPES, pullFails, resolve, runFails, who } from "./resolve.js";
+
+export const I006: ImageRule<RuntimeCapabilities> = {
+  id: "I006",
+  slug: "not-a-container-image",
+  title: "OCI artifact, not a container image",
+  category: "image",
+  description:
+    "The reference points at an OCI artifact (Helm chart, SBOM, signature, other non-image config), which no runtime can run " +
+    "as a container; whether the pull itself fails depends on the runtime and version.",
+  remediation:
+    "Reference the container image instead of the artifact (check tag and repository). To mount artifact content into a pod, use " +
+    "an image volume (Kubernetes ImageVolume, CRI-O ≥ 1.31 / containerd ≥ 2.1) rather than a container image.",
+  defaultSeverity: "critical",
+  check(facts, rt, platform, caps) {
+    const r = resolve(facts, rt, platform);
+    const m = r.manifest;
+    if (!m) return [];
+    const rcArtifact =
+      r.manifestType === MediaTypes.ociArtifactManifest || m.mediaType === MediaTypes.ociArtifactManifest;
+    const configType = m.config?.mediaType;
+    const artifactType = m.artifactType ?? (rcArtifact ? (m.artifactType ?? "artifact manifest") : undefined);
+    const configNotImage =
+      m.kind === "manifest" && configType !== undefined && !IMAGE_CONFIG_TYPES.has(configType);
+    // c/image reads a legacy octet-stream config in v2s2 as an artifact too; containerd rewrites it to the Docker type.
+    if (configType === "application/octet-stream" && rt.name !== "cri-o") return [];
+    if (!rcArtifact && !artifactType && !configNotImage) return [];
+    const type = artifactType ?? configType ?? "(unknown)";
+    const evidence: Record<string, string> = { artifactType: type };
+    if (configType) evidence.configMediaType = configType;
+    const name = who(rt, caps);
+    const layers = m.layers ?? [];
+    if (rt.name === "containerd") {
+      if (rcArtifact) {
+        return [
+          pullFails(
+            "critical",
+            `${name} does not know the withdrawn artifact manifest type (${MediaTypes.ociArtifactManifest}): it fetches nothing under it and the unpack fails.`,
+            { evidence },
+          ),
+        ];
+      }
+      const allLayerTyped = layers.every((l) => containerdLayerType(l.mediaType, caps));
+      const countsMatch =
+        m.diffIdCount !== undefined
+          ? m.diffIdCount === layers.length
+          : layers.length === 0
+            ? undefined
+            : allLayerTyped
+              ? undefined
+              : false;
+      if (countsMatch === false) {
+        return [
+          pullFails(
+            "critical",
+            `This is an OCI artifact (${type}), not a container image. ${name} downloads it and then fails to unpack: ` +
+              '"failed to unpack image on snapshotter …: mismatched image rootfs and manifest layers".',
+            { evidence },
+          ),
+        ];
+      }
+      return [
+        runFails(
+          `This is an OCI artifact (${type}), not a container image. ${name} may store it as an image, but no container can start from it ` +
+            "(no root filesystem or command).",
+          { evidence },
+        ),
+      ];
+    }
+    if (rt.name === "cri-o") {
+      const op = `"unsupported image-specific operation on artifact with type \\"${type}\\""`;
+      switch (caps.artifacts) {
+        case "stored-as-image":
+          return [
+            runFails(
+              `This is an OCI artifact (${type}), not a container image. ${name} has no artifact check: it stores it as an image and the ` +
+                "container fails to start.",
+              { evidence },
+            ),
+          ];
+        case "rejected-after-download":
+          return [
+            pullFails(
+              "critical",
+              `This is an OCI artifact (${type}), not a container image. ${name} downloads the layers and then fails the pull: ${op}.`,
+              { evidence },
+            ),
+          ];
+        case "rejected-before-download":
+          return [
+            pullFails(
+              "critical",
+              `This is an OCI artifact (${type}), not a container image. ${name} fails the pull before downloading layers: ` +
+                `"writing to c/storage without a valid image config: ${op.slice(1)}.`,
+              { evidence },
+            ),
+          ];
+        case "artifact-fallback":
+          if (facts.reference.shortName) {
+            return [
+              pullFails(
+                "critical",
+                `This is an OCI artifact (${type}), not a container image. ${name} fails the image pull and cannot retry it as an artifact ` +
+                  "because artifacts need a fully qualified name (no short names or unqualified-search registries).",
+                { evidence },
+              ),
+            ];
+          }
+          return [
+            runFails(
+              `This is an OCI artifact (${type}), not a container image. ${name} fails the image pull, retries it as an OCI artifact and ` +
+                "reports PullImage success, but creating the container fails: artifacts are only usable as image volumes.",
+              { evidence },
+            ),
+          ];
+      }
+    }
+    return [
+      pullFails(
+        "critical",
+        `This is an OCI artifact (${type}), not a container image: ${name} cannot run it.`,
+        { evidence },
+      ),
+    ];
+  },
+};
