@@ -260,18 +260,18 @@ export class RegistryClient {
       const contentType = simpleContentType(rawType);
       const expected = byDigest ?? (dcd && isValidDigest(dcd) ? dcd : undefined);
       const computed = computeDigest(res.body, expected);
-      // Parse first: schema 1 is identified by its payload digest, not the bytes' digest.
-      const provisional = parseManifest(res.body, contentType, computed, what);
       let digest = computed;
-      if (provisional.kind === "schema1") {
+      if (expected && expected !== computed) {
+        // Only a signed schema 1 manifest may legitimately differ: the registry names it by the digest of
+        // its payload without signatures. Anything else (even a body that no longer parses) is a mismatch.
         const payload = schema1PayloadDigest(res.body, expected);
-        if (expected && expected !== computed && expected !== payload) {
-          throw mismatch(what, expected, payload ?? computed, res.status);
-        }
-        // The registry's digest for schema 1 is the payload's (signatures stripped); record it.
-        digest = expected ?? payload ?? computed;
-      } else if (expected && expected !== computed) {
-        throw mismatch(what, expected, computed, res.status);
+        if (payload !== expected) throw mismatch(what, expected, computed, res.status);
+        digest = payload;
+      }
+      const provisional = parseManifest(res.body, contentType, digest, what);
+      if (provisional.kind === "schema1" && !expected) {
+        // No digest to check against: record the one registries use for schema 1.
+        digest = schema1PayloadDigest(res.body) ?? computed;
       }
       provisional.digest = digest;
       await this.#cache.put(
