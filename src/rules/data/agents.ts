@@ -42,7 +42,7 @@ export const KNOWN_AGENTS: readonly AgentRow[] = [
   {
     id: "dynatrace-oneagent",
     vendor: "Dynatrace",
-    product: "OneAgent",
+    product: "Dynatrace OneAgent",
     repositories: ["dynatrace/oneagent", "dynatrace/dynatrace-oneagent", "linux/oneagent"],
     severity: "medium",
     note:
@@ -92,7 +92,7 @@ export const KNOWN_AGENTS: readonly AgentRow[] = [
   {
     id: "kubectl-flame",
     vendor: "Yahoo",
-    product: "kubectl-flame profiler",
+    product: "kubectl-flame",
     repositories: ["kubectl-flame"],
     severity: "high",
     note:

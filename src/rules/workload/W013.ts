@@ -37,7 +37,7 @@ export const W013: WorkloadRule = {
         path: imagePath(c),
         container: c.name,
         image: c.image,
-        message: `container "${c.name}" runs ${agent.vendor} ${agent.product} (${c.image}), which needs vendor steps to work on containerd/CRI-O.`,
+        message: `container "${c.name}" runs ${agent.product} (${c.image}, ${agent.vendor}), which needs vendor steps to work on containerd/CRI-O.`,
         remediation: `${agent.note} Source: ${agent.source}`,
         evidence: { agent: agent.id, image: c.image },
       });

@@ -259,10 +259,16 @@ function fluentd(text: string): LogConfigFinding[] {
 // ---------------------------------------------------------------- filebeat
 
 function filebeat(text: string): LogConfigFinding[] {
-  if (!/^\s*filebeat\.(inputs|autodiscover|prospectors|config)\s*:/m.test(text)) return [];
+  const items = yamlItems(text);
+  // A filebeat.yml, or an inputs file loaded through filebeat.config.inputs (the upstream
+  // filebeat-kubernetes manifests keep it in its own ConfigMap), recognised by the docker input's keys.
+  const isFilebeat =
+    /^\s*filebeat\.(inputs|autodiscover|prospectors|config)\s*:/m.test(text) ||
+    items.some((it) => [...it.keys.keys()].some((k) => k.startsWith("containers.")));
+  if (!isFilebeat) return [];
   const out: LogConfigFinding[] = [];
   const fix = "type: container (or filestream with the container parser) on /var/log/containers/*.log";
-  for (const it of yamlItems(text)) {
+  for (const it of items) {
     const type = unquote(it.keys.get("type") ?? "").toLowerCase();
     const paths = listValue(it.keys.get("paths") ?? "");
     if (type === "docker") {

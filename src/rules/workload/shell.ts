@@ -269,10 +269,7 @@ function skipOptions(words: Word[], i: number, withValue: ReadonlySet<string>): 
 }
 
 function cmdText(words: Word[]): string {
-  const t = words
-    .filter((w) => !w.redirect)
-    .map((w) => w.text.replaceAll(SUBST, "$(…)"))
-    .join(" ");
+  const t = words.map((w) => `${w.redirect ? "> " : ""}${w.text.replaceAll(SUBST, "$(…)")}`).join(" ");
   return t.length > 120 ? `${t.slice(0, 117)}...` : t;
 }
 

@@ -1,0 +1,79 @@
+import { describe, expect, it } from "vitest";
+import { brief, findings, TPL } from "./helpers.js";
+
+describe("W001 docker-socket-mount", () => {
+  it("fires critical on a full-path docker.sock mount when the target leaves Docker", () => {
+    const f = findings("W001", "fire-datadog-style-agent.yaml");
+    expect(f.map(brief)).toEqual([
+      {
+        severity: "critical",
+        container: "agent",
+        name: "node-agent",
+        path: [...TPL, "volumes", 2, "hostPath", "path"],
+      },
+    ]);
+    expect(f[0]?.slug).toBe("docker-socket-mount");
+    expect(f[0]?.message).toContain("/var/run/docker.sock");
+    expect(f[0]?.evidence?.normalized).toBe("/run/docker.sock");
+  });
+
+  it("is info when every target runtime is cri-dockerd", () => {
+    const f = findings("W001", "fire-datadog-style-agent.yaml", { runtimes: "cri-dockerd" });
+    expect(f.map((x) => x.severity)).toEqual(["info"]);
+    // One non-Docker runtime among the targets is enough to break it.
+    const mixed = findings("W001", "fire-datadog-style-agent.yaml", {
+      runtimes: "cri-dockerd,containerd@2.1",
+    });
+    expect(mixed.map((x) => x.severity)).toEqual(["critical"]);
+  });
+
+  it("normalises //, trailing /, . and .. segments, /run vs /var/run, and rootless paths", () => {
+    const f = findings("W001", "fire-odd-spellings.yaml");
+    expect(f.map((x) => x.subject.name)).toEqual([
+      "spelling-double-slash",
+      "spelling-dots",
+      "spelling-run",
+      "spelling-rootless",
+    ]);
+    expect(f.every((x) => x.severity === "critical")).toBe(true);
+    expect(f.map((x) => x.evidence?.normalized)).toEqual([
+      "/run/docker.sock",
+      "/run/docker.sock",
+      "/run/docker.sock",
+      "/run/user/1000/docker.sock",
+    ]);
+  });
+
+  it("points at the subPath when a hostPath directory's subPath reaches the socket", () => {
+    const f = findings("W001", "fire-subpath-of-var-run.yaml");
+    expect(f.map(brief)).toEqual([
+      {
+        severity: "critical",
+        container: "cleaner",
+        name: "image-cleaner",
+        path: [...TPL, "containers", 0, "volumeMounts", 0, "subPath"],
+      },
+    ]);
+    expect(f[0]?.evidence?.subPath).toBe("docker.sock");
+  });
+
+  it("names the container of a CI agent pod", () => {
+    const f = findings("W001", "fire-jenkins-agent.yaml");
+    expect(f.map(brief)).toEqual([
+      {
+        severity: "critical",
+        container: "docker",
+        name: "jenkins-agent-7xk2p",
+        path: ["spec", "volumes", 0, "hostPath", "path"],
+      },
+    ]);
+  });
+
+  it("ignores the word docker in names, labels, comments, docker.io images and emptyDir mounts", () => {
+    expect(findings("W001", "quiet-text-only.yaml")).toEqual([]);
+  });
+
+  it("leaves cri-dockerd.sock, dockershim.sock and docker.sock.raw to other rules", () => {
+    expect(findings("W001", "quiet-other-sockets.yaml")).toEqual([]);
+  });
+});

@@ -1,0 +1,102 @@
+import { describe, expect, it } from "vitest";
+import { dockerLogConfig } from "../../../../src/rules/workload/logconfig.js";
+import { brief, findings, TPL } from "./helpers.js";
+
+describe("W007 docker-log-dependency", () => {
+  it("fires on fluent-bit `Parser docker` and on the /var/lib/docker/containers hostPath", () => {
+    const f = findings("W007", "fire-fluent-bit-parser-docker.yaml");
+    expect(f.map(brief)).toEqual([
+      { severity: "high", name: "fluent-bit-config", path: ["data", "input-kubernetes.conf"] },
+      {
+        severity: "high",
+        container: "fluent-bit",
+        name: "fluent-bit",
+        path: [...TPL, "volumes", 1, "hostPath", "path"],
+      },
+    ]);
+    expect(f[0]?.evidence?.shipper).toBe("fluent-bit");
+    expect(f[0]?.remediation).toContain("multiline.parser docker, cri");
+  });
+
+  it("fires on fluentd json parsing, both <parse> and the old `format json`", () => {
+    const f = findings("W007", "fire-fluentd-json.yaml");
+    expect(f.map((x) => x.path)).toEqual([
+      ["data", "containers.conf"],
+      ["data", "legacy.conf"],
+    ]);
+    expect(f.every((x) => x.severity === "high" && x.evidence?.shipper === "fluentd")).toBe(true);
+  });
+
+  it("fires on filebeat's docker input and container input on Docker's directory", () => {
+    const f = findings("W007", "fire-filebeat-docker-input.yaml");
+    expect(f.map((x) => x.path)).toEqual([
+      ["data", "kubernetes.yml"],
+      ["data", "filebeat.yml"],
+    ]);
+  });
+
+  it("fires on promtail's docker stage without cri", () => {
+    expect(findings("W007", "fire-promtail-docker-stage.yaml").map(brief)).toEqual([
+      { severity: "high", name: "promtail", path: ["data", "promtail.yaml"] },
+    ]);
+  });
+
+  it("fires on the fluentd-kubernetes-daemonset image left on its json default", () => {
+    const f = findings("W007", "fire-fluentd-daemonset-default.yaml");
+    expect(f.map(brief)).toEqual([
+      { severity: "high", container: "fluentd", name: "fluentd", path: [...TPL, "containers", 0, "image"] },
+    ]);
+    expect(f[0]?.remediation).toContain("FLUENT_CONTAINER_TAIL_PARSER_TYPE=cri");
+  });
+
+  it("is info when every target is cri-dockerd (Docker keeps writing json-file logs)", () => {
+    const f = findings("W007", "fire-fluent-bit-parser-docker.yaml", { runtimes: "cri-dockerd" });
+    expect(f.map((x) => x.severity)).toEqual(["info", "info"]);
+  });
+
+  it("stays quiet on upstream CRI-aware configs (helm chart defaults, cri parsers, both stages)", () => {
+    expect(findings("W007", "quiet-upstream-cri-aware.yaml")).toEqual([]);
+  });
+
+  it("stays quiet on JSON parsing of application log files and the daemonset image set to cri", () => {
+    expect(findings("W007", "quiet-json-app-logs.yaml")).toEqual([]);
+  });
+
+  describe("dockerLogConfig", () => {
+    it("treats a multiline.parser docker without cri as Docker-only", () => {
+      const text =
+        "[INPUT]\n    Name tail\n    Path /var/log/containers/*.log\n    multiline.parser docker\n";
+      expect(dockerLogConfig(text).map((f) => f.shipper)).toEqual(["fluent-bit"]);
+    });
+
+    it("reads fluent-bit YAML inputs", () => {
+      const bad =
+        "pipeline:\n  inputs:\n    - name: tail\n      path: /var/log/containers/*.log\n      parser: docker\n";
+      const good = bad.replace("parser: docker", "multiline.parser: docker, cri");
+      expect(dockerLogConfig(bad)).toHaveLength(1);
+      expect(dockerLogConfig(good)).toEqual([]);
+    });
+
+    it("finds fluentd sources nested in a <label>", () => {
+      const text =
+        "<label @CONTAINERS>\n  <source>\n    @type tail\n    path /var/log/pods/*/*/*.log\n" +
+        "    <parse>\n      @type json\n    </parse>\n  </source>\n</label>\n";
+      expect(dockerLogConfig(text).map((f) => f.shipper)).toEqual(["fluentd"]);
+    });
+
+    it("ignores a commented-out docker parser", () => {
+      const text = "[INPUT]\n    Name tail\n    Path /var/log/containers/*.log\n    # Parser docker\n";
+      expect(dockerLogConfig(text)).toEqual([]);
+    });
+
+    it("judges each promtail pipeline on its own", () => {
+      const text =
+        "scrape_configs:\n- job_name: a\n  pipeline_stages:\n  - cri: {}\n- job_name: b\n  pipeline_stages:\n  - docker: {}\n";
+      expect(dockerLogConfig(text).map((f) => f.shipper)).toEqual(["promtail"]);
+    });
+
+    it("requires a filebeat config before reading `type: docker`", () => {
+      expect(dockerLogConfig("- type: docker\n  name: my-ci-executor\n")).toEqual([]);
+    });
+  });
+});

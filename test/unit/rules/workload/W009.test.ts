@@ -1,0 +1,52 @@
+import { describe, expect, it } from "vitest";
+import { brief, findings, TPL } from "./helpers.js";
+
+describe("W009 docker-host-env", () => {
+  it("is high for a unix socket backed by a hostPath", () => {
+    expect(findings("W009", "fire-host-socket.yaml").map(brief)).toEqual([
+      {
+        severity: "high",
+        container: "controller",
+        name: "ci-controller",
+        path: [...TPL, "containers", 0, "env", 1, "value"],
+      },
+    ]);
+  });
+
+  it("is info for a DinD sidecar on 127.0.0.1", () => {
+    const f = findings("W009", "fire-dind-sidecar.yaml");
+    expect(f.map(brief)).toEqual([
+      {
+        severity: "info",
+        container: "build",
+        name: "runner-xyz-project-7-concurrent-1",
+        path: ["spec", "containers", 0, "env", 0, "value"],
+      },
+    ]);
+  });
+
+  it("is medium for a remote daemon and for a value from a Secret (path at the env entry)", () => {
+    expect(findings("W009", "fire-remote-and-secret.yaml").map(brief)).toEqual([
+      {
+        severity: "medium",
+        container: "remote",
+        name: "build-image",
+        path: [...TPL, "containers", 0, "env", 0, "value"],
+      },
+      {
+        severity: "medium",
+        container: "from-secret",
+        name: "build-image",
+        path: [...TPL, "containers", 1, "env", 0],
+      },
+    ]);
+  });
+
+  it("is info for a host socket when staying on cri-dockerd", () => {
+    expect(findings("W009", "fire-host-socket.yaml", { runtimes: "cri-dockerd" })[0]?.severity).toBe("info");
+  });
+
+  it("ignores DOCKER_REGISTRY, DOCKER_CONFIG and values that merely mention docker", () => {
+    expect(findings("W009", "quiet-other-docker-env.yaml")).toEqual([]);
+  });
+});

@@ -1,0 +1,35 @@
+import { describe, expect, it } from "vitest";
+import { brief, findings, TPL } from "./helpers.js";
+
+describe("W010 docker-in-docker", () => {
+  it("is low for a privileged docker:*-dind service container", () => {
+    expect(findings("W010", "fire-gitlab-dind.yaml").map(brief)).toEqual([
+      { severity: "low", container: "svc-0", name: "runner-dind", path: ["spec", "containers", 1, "image"] },
+    ]);
+  });
+
+  it("is info for dockerd as the command and for a */dind image, unprivileged", () => {
+    expect(findings("W010", "fire-dockerd-command.yaml").map(brief)).toEqual([
+      {
+        severity: "info",
+        container: "dockerd",
+        name: "build-daemon",
+        path: [...TPL, "containers", 0, "command", 0],
+      },
+      {
+        severity: "info",
+        container: "legacy",
+        name: "build-daemon",
+        path: [...TPL, "containers", 1, "image"],
+      },
+    ]);
+  });
+
+  it("does not depend on the target runtime", () => {
+    expect(findings("W010", "fire-gitlab-dind.yaml", { runtimes: "cri-dockerd" })[0]?.severity).toBe("low");
+  });
+
+  it("ignores the CLI-only image and docker.io-hosted images", () => {
+    expect(findings("W010", "quiet-cli-images.yaml")).toEqual([]);
+  });
+});
