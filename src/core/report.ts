@@ -4,8 +4,8 @@
  */
 import type { Target } from "./target.js";
 import { formatPlatform } from "./target.js";
-import { formatVersion } from "./version.js";
 import { type Finding, SEVERITIES, type Severity, severityRank } from "./types.js";
+import { formatVersion } from "./version.js";
 
 export const REPORT_API_VERSION = "runtime-audit.io/v1alpha1";
 export const REPORT_KIND = "AuditReport";
@@ -32,7 +32,14 @@ export interface ImageReport {
   mediaType?: string;
   verdicts: ImageVerdict[];
   /** Where the image is used (files mode: file:line; cluster mode: workloads). */
-  usedBy?: { kind: string; namespace?: string; name: string; container?: string; file?: string; line?: number }[];
+  usedBy?: {
+    kind: string;
+    namespace?: string;
+    name: string;
+    container?: string;
+    file?: string;
+    line?: number;
+  }[];
 }
 
 export interface CoverageIssue {
@@ -88,19 +95,24 @@ export function summarize(findings: readonly Finding[]): Summary {
   return { total: findings.length - suppressed, suppressed, bySeverity };
 }
 
+/** Byte-wise string order: stable across locales and much cheaper than localeCompare on 100k findings. */
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 /** Stable order: file, line, rule, subject; so reports diff cleanly between runs. */
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
-      (a.origin.file ?? "").localeCompare(b.origin.file ?? "") ||
+      cmp(a.origin.file ?? "", b.origin.file ?? "") ||
       (a.origin.line ?? 0) - (b.origin.line ?? 0) ||
       (a.origin.column ?? 0) - (b.origin.column ?? 0) ||
-      a.ruleId.localeCompare(b.ruleId) ||
-      (a.subject.namespace ?? "").localeCompare(b.subject.namespace ?? "") ||
-      a.subject.name.localeCompare(b.subject.name) ||
-      (a.subject.container ?? "").localeCompare(b.subject.container ?? "") ||
-      (a.runtime ?? "").localeCompare(b.runtime ?? "") ||
-      a.message.localeCompare(b.message),
+      cmp(a.ruleId, b.ruleId) ||
+      cmp(a.subject.namespace ?? "", b.subject.namespace ?? "") ||
+      cmp(a.subject.name, b.subject.name) ||
+      cmp(a.subject.container ?? "", b.subject.container ?? "") ||
+      cmp(a.runtime ?? "", b.runtime ?? "") ||
+      cmp(a.message, b.message),
   );
 }
 
@@ -137,14 +149,16 @@ function stripPath(f: Finding): Finding {
 }
 
 export interface GateOptions {
-  failOn: Severity;
+  /** "none": findings never fail the gate (report-only runs). */
+  failOn: Severity | "none";
   failOnUnknown: boolean;
 }
 
 /** 0 = pass, 1 = the gate failed. (2, "could not run", is decided by the CLI.) */
 export function gate(report: AuditReport, opts: GateOptions): 0 | 1 {
-  const threshold = severityRank(opts.failOn);
+  const threshold = opts.failOn === "none" ? Number.POSITIVE_INFINITY : severityRank(opts.failOn);
   if (report.findings.some((f) => !f.suppressed && severityRank(f.severity) >= threshold)) return 1;
-  if (opts.failOnUnknown && report.images?.some((i) => i.verdicts.some((v) => v.verdict === "unknown"))) return 1;
+  if (opts.failOnUnknown && report.images?.some((i) => i.verdicts.some((v) => v.verdict === "unknown")))
+    return 1;
   return 0;
 }

@@ -48,7 +48,7 @@ export class TargetError extends Error {}
 
 export function parseK8sVersion(text: string): Version {
   const v = parseVersion(text);
-  if (!v || v.major !== 1 || !/^v?\d+\.\d+(\.\d+)?$/.test(text.trim())) {
+  if (v?.major !== 1 || !/^v?\d+\.\d+(\.\d+)?$/.test(text.trim())) {
     throw new TargetError(`invalid Kubernetes version "${text}": expected MAJOR.MINOR such as 1.35`);
   }
   return v;
@@ -74,7 +74,9 @@ export function parseRuntimeTargets(text: string): RuntimeTarget[] {
           ? undefined
           : parseVersion(versionText);
     if (!version || (versionText !== undefined && !/^v?\d+(\.\d+){0,2}$/.test(versionText))) {
-      throw new TargetError(`runtime "${item}" needs a version, e.g. ${name}@${name === "cri-o" ? "1.34" : "2.1"}`);
+      throw new TargetError(
+        `runtime "${item}" needs a version, e.g. ${name}@${name === "cri-o" ? "1.34" : "2.1"}`,
+      );
     }
     const label = versionText === undefined ? `${name}@${formatVersion(version)}` : `${name}@${versionText}`;
     if (!out.some((r) => r.label === label)) out.push({ name, version, label });
@@ -93,7 +95,14 @@ export function parsePlatforms(text: string): Platform[] {
     if (!item) continue;
     const parts = item.split("/");
     const [os, architecture, variant] = parts;
-    if (parts.length < 2 || parts.length > 3 || !os || !architecture || !ARCH_RE.test(os) || !ARCH_RE.test(architecture)) {
+    if (
+      parts.length < 2 ||
+      parts.length > 3 ||
+      !os ||
+      !architecture ||
+      !ARCH_RE.test(os) ||
+      !ARCH_RE.test(architecture)
+    ) {
       throw new TargetError(`invalid platform "${item}": expected os/arch[/variant], e.g. linux/arm64`);
     }
     out.push(variant ? { os, architecture, variant } : { os, architecture });

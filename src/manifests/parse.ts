@@ -7,7 +7,8 @@ import { CORE_SCHEMA, load, mergeTag, YAMLException } from "js-yaml";
 import type { DocumentChunk } from "./split.js";
 
 // Kubernetes reads YAML with sigs.k8s.io/yaml (go-yaml), which honours merge keys (`<<: *base`).
-const SCHEMA = CORE_SCHEMA.withTags(mergeTag);
+// The merge-aware schema checks every key, so it is used only for documents that contain "<<".
+const MERGE_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
 
 /** How many nodes a document may expand to through aliases before we call it a bomb. */
 const MAX_EXPANDED_NODES = 1_000_000;
@@ -25,7 +26,9 @@ export type ParseResult = { ok: true; value: unknown } | { ok: false; error: Par
 export function parseChunk(chunk: DocumentChunk, json: boolean): ParseResult {
   let value: unknown;
   try {
-    value = json ? JSON.parse(chunk.text) : load(chunk.text, { schema: SCHEMA, maxDepth: 200 });
+    value = json
+      ? JSON.parse(chunk.text)
+      : load(chunk.text, { schema: chunk.text.includes("<<") ? MERGE_SCHEMA : CORE_SCHEMA, maxDepth: 200 });
   } catch (err) {
     return { ok: false, error: describe(err, chunk, json) };
   }
@@ -33,7 +36,11 @@ export function parseChunk(chunk: DocumentChunk, json: boolean): ParseResult {
     const line = chunk.startLine + 1;
     return {
       ok: false,
-      error: { line, column: 1, message: "YAML aliases expand to over a million nodes (an alias bomb?); not parsed" },
+      error: {
+        line,
+        column: 1,
+        message: "YAML aliases expand to over a million nodes (an alias bomb?); not parsed",
+      },
     };
   }
   return { ok: true, value };

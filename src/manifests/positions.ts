@@ -14,14 +14,27 @@ export interface Position {
   column: number;
 }
 
-const keyOf = (path: DocPath) => path.join("\u0000");
+export function positionKey(path: DocPath): string {
+  return path.join("\u0000");
+}
+
+/** The wanted paths as a trie, so the event walk only tracks nodes on the way to a wanted path. */
+interface Trie {
+  children: Map<string, Trie>;
+  /** Offset of the node's start in the document, once seen. */
+  offset?: number;
+}
+
+const newTrie = (): Trie => ({ children: new Map() });
 
 interface Frame {
   kind: "map" | "seq";
-  path: (string | number)[];
-  /** map: the pending key, or undefined when the next scalar is a key. seq: next index. */
+  /** The trie node of this collection; undefined when nothing below it is wanted. */
+  trie: Trie | undefined;
+  /** map: the pending key, undefined when the next scalar is a key. */
   key?: string | undefined;
   keyOffset?: number;
+  /** seq: next index. */
   index: number;
 }
 
@@ -30,10 +43,24 @@ interface Frame {
  * (e.g. it points inside a flow scalar) resolves to its longest existing prefix. Paths relative to
  * the document root; `startLine` is the 0-based line where the document starts in its file.
  */
-export function locatePaths(text: string, startLine: number, paths: readonly DocPath[]): Map<string, Position> {
-  const wanted = new Set<string>();
-  for (const p of paths) for (let i = 0; i <= p.length; i++) wanted.add(keyOf(p.slice(0, i)));
-  const found = new Map<string, number>();
+export function locatePaths(
+  text: string,
+  startLine: number,
+  paths: readonly DocPath[],
+): Map<string, Position> {
+  const root = newTrie();
+  for (const p of paths) {
+    let t = root;
+    for (const seg of p) {
+      const k = String(seg);
+      let next = t.children.get(k);
+      if (!next) {
+        next = newTrie();
+        t.children.set(k, next);
+      }
+      t = next;
+    }
+  }
   let events: Event[];
   try {
     events = parseEvents(text, { maxDepth: 200 });
@@ -41,49 +68,44 @@ export function locatePaths(text: string, startLine: number, paths: readonly Doc
     events = [];
   }
   const stack: Frame[] = [];
-  // Records where the node at `path` starts: for a mapping entry, the key; for an item, the item.
-  const note = (path: (string | number)[], offset: number) => {
-    const k = keyOf(path);
-    if (wanted.has(k) && !found.has(k)) found.set(k, offset);
-  };
-  const childPath = (offset: number): (string | number)[] | undefined => {
+  /** Enters the next child of the current collection; returns its trie node (if wanted). */
+  const enter = (offset: number): Trie | undefined => {
     const top = stack[stack.length - 1];
+    let t: Trie | undefined;
+    let at = offset;
     if (!top) {
-      note([], offset);
-      return [];
+      t = root;
+    } else if (top.kind === "seq") {
+      t = top.trie?.children.get(String(top.index));
+      top.index++;
+    } else {
+      t = top.key === undefined ? undefined : top.trie?.children.get(top.key);
+      at = top.keyOffset ?? offset;
+      top.key = undefined;
     }
-    if (top.kind === "seq") {
-      const p = [...top.path, top.index++];
-      note(p, offset);
-      return p;
-    }
-    if (top.key === undefined) return undefined; // this node is a key
-    const p = [...top.path, top.key];
-    note(p, top.keyOffset ?? offset);
-    top.key = undefined;
-    return p;
+    if (t && t.offset === undefined) t.offset = at;
+    return t;
   };
   for (const ev of events) {
     switch (ev.type) {
       case EVENT_ID.MAPPING:
-      case EVENT_ID.SEQUENCE: {
-        const p = childPath(ev.start) ?? [];
-        stack.push({ kind: ev.type === EVENT_ID.MAPPING ? "map" : "seq", path: p, index: 0 });
+      case EVENT_ID.SEQUENCE:
+        stack.push({ kind: ev.type === EVENT_ID.MAPPING ? "map" : "seq", trie: enter(ev.start), index: 0 });
         break;
-      }
       case EVENT_ID.SCALAR: {
         const top = stack[stack.length - 1];
         const start = scalarStart(text, ev);
         if (top && top.kind === "map" && top.key === undefined) {
-          top.key = getScalarValue(text, ev);
+          // Decoding the key costs; skip it when nothing under this mapping is wanted.
+          top.key = top.trie ? getScalarValue(text, ev) : "";
           top.keyOffset = start;
         } else {
-          childPath(start);
+          enter(start);
         }
         break;
       }
       case EVENT_ID.ALIAS:
-        childPath(ev.anchorStart);
+        enter(ev.anchorStart);
         break;
       case EVENT_ID.POP:
         stack.pop();
@@ -94,13 +116,16 @@ export function locatePaths(text: string, startLine: number, paths: readonly Doc
   }
   const out = new Map<string, Position>();
   for (const p of paths) {
-    for (let i = p.length; i >= 0; i--) {
-      const off = found.get(keyOf(p.slice(0, i)));
-      if (off !== undefined) {
-        const lc = lineCol(text, off);
-        out.set(keyOf(p), { line: startLine + lc.line + 1, column: lc.column + 1 });
-        break;
-      }
+    let t: Trie | undefined = root;
+    let best = root.offset;
+    for (const seg of p) {
+      t = t?.children.get(String(seg));
+      if (t?.offset === undefined) break;
+      best = t.offset;
+    }
+    if (best !== undefined) {
+      const lc = lineCol(text, best);
+      out.set(positionKey(p), { line: startLine + lc.line + 1, column: lc.column + 1 });
     }
   }
   return out;
@@ -108,14 +133,11 @@ export function locatePaths(text: string, startLine: number, paths: readonly Doc
 
 /** Where a scalar starts as a reader sees it: the quote, or the `|`/`>` indicator of a block scalar. */
 function scalarStart(text: string, ev: ScalarEvent): number {
-  if (ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED) return ev.valueStart - 1;
+  if (ev.style === SCALAR_STYLE.SINGLE_QUOTED || ev.style === SCALAR_STYLE.DOUBLE_QUOTED)
+    return ev.valueStart - 1;
   if (ev.style === SCALAR_STYLE.LITERAL_BLOCK || ev.style === SCALAR_STYLE.FOLDED_BLOCK) {
     const at = Math.max(text.lastIndexOf("|", ev.valueStart - 1), text.lastIndexOf(">", ev.valueStart - 1));
     if (at >= 0) return at;
   }
   return ev.valueStart;
-}
-
-export function positionKey(path: DocPath): string {
-  return keyOf(path);
 }

@@ -2,7 +2,7 @@
  * Enumerates and reads the inputs of `files`: files, directories (recursive) and stdin ("-").
  * Yields one file at a time so memory stays flat in the number of files.
  */
-import { lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { type lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { Readable } from "node:stream";
 
@@ -26,7 +26,11 @@ function under(dir: string, name: string): string {
   return dir.endsWith("/") ? `${dir}${name}` : `${dir}/${name}`;
 }
 
-async function* walk(dir: string, display: string, seen: Set<string>): AsyncGenerator<{ fs: string; display: string }> {
+async function* walk(
+  dir: string,
+  display: string,
+  seen: Set<string>,
+): AsyncGenerator<{ fs: string; display: string }> {
   let real: string;
   try {
     real = await realpath(dir);
@@ -49,7 +53,8 @@ async function* walk(dir: string, display: string, seen: Set<string>): AsyncGene
       isFile = st?.isFile() ?? false;
     }
     if (isDir) yield* walk(fsPath, disp, seen);
-    else if (isFile && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase())) yield { fs: fsPath, display: disp };
+    else if (isFile && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase()))
+      yield { fs: fsPath, display: disp };
   }
 }
 
@@ -93,7 +98,8 @@ function fsError(err: unknown): string {
 async function readOne(fsPath: string, display: string, max: number): Promise<InputFile> {
   try {
     const st = await stat(fsPath);
-    if (st.size > max) return { path: display, error: `file is ${st.size} bytes, over the ${max}-byte limit` };
+    if (st.size > max)
+      return { path: display, error: `file is ${st.size} bytes, over the ${max}-byte limit` };
     const buf = await readFile(fsPath);
     return decode(display, buf, extname(fsPath).toLowerCase() === ".json");
   } catch (err) {
@@ -105,7 +111,10 @@ async function readOne(fsPath: string, display: string, max: number): Promise<In
  * Yields every input file in order: named files as given (any extension), directories walked in
  * name order (.yaml/.yml/.json only, dot-entries skipped), "-" read from stdin once.
  */
-export async function* readInputs(paths: readonly string[], opts: ReadOptions = {}): AsyncGenerator<InputFile> {
+export async function* readInputs(
+  paths: readonly string[],
+  opts: ReadOptions = {},
+): AsyncGenerator<InputFile> {
   const max = opts.maxFileBytes ?? DEFAULT_MAX_FILE_BYTES;
   let stdinUsed = false;
   for (const p of paths) {
@@ -116,7 +125,8 @@ export async function* readInputs(paths: readonly string[], opts: ReadOptions = 
       }
       stdinUsed = true;
       const buf = await readStream(opts.stdin, max).catch((err: unknown) => fsError(err));
-      if (typeof buf === "string") yield { path: "-", error: buf === "too-large" ? `stdin is over the ${max}-byte limit` : buf };
+      if (typeof buf === "string")
+        yield { path: "-", error: buf === "too-large" ? `stdin is over the ${max}-byte limit` : buf };
       else yield decode("-", buf, false);
       continue;
     }

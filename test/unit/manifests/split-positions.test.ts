@@ -65,7 +65,10 @@ describe("splitDocuments", () => {
   });
 
   it("gives a Helm hint for unrendered templates", () => {
-    const r = parseChunk({ index: 0, text: "kind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n", startLine: 4 }, false);
+    const r = parseChunk(
+      { index: 0, text: "kind: Pod\nmetadata:\n  name: {{ .Release.Name }}\n", startLine: 4 },
+      false,
+    );
     expect(r.ok).toBe(false);
     if (!r.ok) expect(r.error.message).toMatch(/helm template/);
   });
@@ -145,5 +148,13 @@ describe("locatePaths", () => {
       const line = text.slice(0, off).split("\n").length;
       expect({ p, line: got.get(positionKey(p))?.line }).toEqual({ p, line });
     }
+  });
+});
+
+describe("parseChunk merge keys", () => {
+  it("honours YAML merge keys as kubectl does", () => {
+    const text = "base: &b {image: x, name: a}\nc:\n  <<: *b\n  name: override\n";
+    const r = parseChunk({ index: 0, text, startLine: 0 }, false);
+    expect(r.ok && r.value).toEqual({ base: { image: "x", name: "a" }, c: { image: "x", name: "override" } });
   });
 });

@@ -1,0 +1,164 @@
+#!/usr/bin/env node
+// bench/files: how fast `kube-runtime-audit files` audits a large manifest tree, as a ratio to the
+// fastest bare YAML parse of the same bytes on npm (js-yaml loadAll), measured in the same run.
+//
+//   npm run bench:files                 # 20,000 documents
+//   npm run bench:files -- --docs 5000 --per-file 50 --runs 5
+//
+// Goal (issue #2): audit <= 1.5x the floor, memory flat in the number of files.
+// A benchmark, not a test: it prints figures and asserts nothing.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { loadAll } from "js-yaml";
+import { makeTarget } from "../dist/core/target.js";
+import { scanFiles } from "../dist/scan/files.js";
+
+const { values } = parseArgs({
+  options: {
+    docs: { type: "string", default: "20000" },
+    "per-file": { type: "string", default: "100" },
+    runs: { type: "string", default: "3" },
+  },
+});
+const DOCS = Number(values.docs);
+const PER_FILE = Number(values["per-file"]);
+const RUNS = Number(values.runs);
+
+// A realistic mix: mostly clean Deployments/StatefulSets/CronJobs with Services and ConfigMaps
+// between them, and about 1 workload in 25 with a Docker dependency (socket, DOCKER_HOST, logs).
+function doc(i) {
+  const ns = `team-${i % 40}`;
+  const kind = i % 10;
+  if (kind === 9) {
+    return `apiVersion: v1\nkind: Service\nmetadata:\n  name: svc-${i}\n  namespace: ${ns}\nspec:\n  selector:\n    app: app-${i - 1}\n  ports:\n    - name: http\n      port: 80\n      targetPort: 8080\n`;
+  }
+  if (kind === 8) {
+    return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg-${i}\n  namespace: ${ns}\ndata:\n  app.properties: |\n    server.port=8080\n    feature.flags=a,b,c\n    log.level=info\n`;
+  }
+  const dockerish = i % 25 === 3;
+  const wk = kind < 5 ? "Deployment" : kind < 7 ? "StatefulSet" : "CronJob";
+  const podSpec = (indent) => {
+    const p = " ".repeat(indent);
+    return [
+      `${p}serviceAccountName: app-${i}`,
+      `${p}securityContext:`,
+      `${p}  runAsNonRoot: true`,
+      `${p}containers:`,
+      `${p}  - name: app`,
+      `${p}    image: registry.example.com/${ns}/app-${i % 300}:1.${i % 17}.0`,
+      `${p}    imagePullPolicy: IfNotPresent`,
+      `${p}    args: ["--port=8080", "--log-format=json"]`,
+      `${p}    ports:`,
+      `${p}      - containerPort: 8080`,
+      `${p}        name: http`,
+      `${p}    env:`,
+      `${p}      - name: POD_NAME`,
+      `${p}        valueFrom:`,
+      `${p}          fieldRef:`,
+      `${p}            fieldPath: metadata.name`,
+      dockerish
+        ? `${p}      - name: DOCKER_HOST\n${p}        value: unix:///var/run/docker.sock`
+        : `${p}      - name: MODE\n${p}        value: production`,
+      `${p}    resources:`,
+      `${p}      requests: {cpu: 100m, memory: 128Mi}`,
+      `${p}      limits: {memory: 256Mi}`,
+      `${p}    readinessProbe:`,
+      `${p}      httpGet: {path: /healthz, port: http}`,
+      `${p}    volumeMounts:`,
+      `${p}      - name: data`,
+      `${p}        mountPath: /data`,
+      `${p}volumes:`,
+      `${p}  - name: data`,
+      dockerish ? `${p}    hostPath:\n${p}      path: /var/run/docker.sock` : `${p}    emptyDir: {}`,
+    ].join("\n");
+  };
+  const meta = `metadata:\n  name: app-${i}\n  namespace: ${ns}\n  labels:\n    app.kubernetes.io/name: app-${i}\n    app.kubernetes.io/part-of: shop\n`;
+  if (wk === "CronJob") {
+    return `apiVersion: batch/v1\nkind: CronJob\n${meta}spec:\n  schedule: "*/15 * * * *"\n  jobTemplate:\n    spec:\n      template:\n        spec:\n          restartPolicy: OnFailure\n${podSpec(10)}\n`;
+  }
+  return `apiVersion: apps/v1\nkind: ${wk}\n${meta}spec:\n  replicas: 3\n  selector:\n    matchLabels:\n      app.kubernetes.io/name: app-${i}\n  template:\n    metadata:\n      labels:\n        app.kubernetes.io/name: app-${i}\n    spec:\n${podSpec(6)}\n`;
+}
+
+function generate(dir, docs, perFile) {
+  let bytes = 0;
+  for (let f = 0; f * perFile < docs; f++) {
+    const parts = [];
+    for (let i = f * perFile; i < Math.min(docs, (f + 1) * perFile); i++) parts.push(doc(i));
+    const text = parts.join("---\n");
+    bytes += Buffer.byteLength(text);
+    writeFileSync(join(dir, `m-${String(f).padStart(5, "0")}.yaml`), text);
+  }
+  return bytes;
+}
+
+function floor(dir) {
+  let n = 0;
+  for (const name of readdirSync(dir).sort()) n += loadAll(readFileSync(join(dir, name), "utf8")).length;
+  return n;
+}
+
+const target = makeTarget({});
+async function audit(dir) {
+  let peak = 0;
+  const timer = setInterval(() => {
+    peak = Math.max(peak, process.memoryUsage().heapUsed);
+  }, 20);
+  const r = await scanFiles([dir], { target, ignore: new Set() });
+  clearInterval(timer);
+  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  return { findings: r.findings.length, documents: r.coverage.documents, peak };
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+async function time(fn) {
+  const t = performance.now();
+  const out = await fn();
+  return { ms: performance.now() - t, out };
+}
+
+const dir = mkdtempSync(join(tmpdir(), "kra-bench-files-"));
+try {
+  const bytes = generate(dir, DOCS, PER_FILE);
+  console.log(
+    `bench/files: ${DOCS} documents in ${Math.ceil(DOCS / PER_FILE)} files, ${(bytes / 1e6).toFixed(1)} MB`,
+  );
+  // Warm both paths once so the JIT does not favour whichever runs second.
+  floor(dir);
+  await audit(dir);
+  const floors = [];
+  const audits = [];
+  let last;
+  for (let r = 0; r < RUNS; r++) {
+    floors.push((await time(async () => floor(dir))).ms);
+    const a = await time(() => audit(dir));
+    audits.push(a.ms);
+    last = a.out;
+  }
+  const f = median(floors);
+  const a = median(audits);
+  console.log(`  floor  js-yaml loadAll (read + parse):   ${f.toFixed(0)} ms  (median of ${RUNS})`);
+  console.log(
+    `  audit  kube-runtime-audit scanFiles:     ${a.toFixed(0)} ms  (${last.documents} documents, ${last.findings} findings)`,
+  );
+  console.log(`  ratio  audit / floor:                    ${(a / f).toFixed(2)}x  (goal <= 1.50x)`);
+
+  // Memory flat in the number of files: the same per-file size, a quarter of the files.
+  const small = mkdtempSync(join(tmpdir(), "kra-bench-files-small-"));
+  try {
+    generate(small, Math.ceil(DOCS / 4), PER_FILE);
+    global.gc?.();
+    const s = await audit(small);
+    global.gc?.();
+    const l = await audit(dir);
+    console.log(
+      `  memory peak heap: ${(s.peak / 1e6).toFixed(0)} MB for ${Math.ceil(DOCS / 4)} documents, ` +
+        `${(l.peak / 1e6).toFixed(0)} MB for ${DOCS} (ratio ${(l.peak / s.peak).toFixed(2)} for 4x the files)`,
+    );
+  } finally {
+    rmSync(small, { recursive: true, force: true });
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}

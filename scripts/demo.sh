@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The first thing to try: installs the tool from this checkout and audits the bundled examples/.
+# No cluster and no registry needed.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/node-env.sh
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ ! -f dist/cli/main.js ]; then
+  npm ci --no-audit --no-fund   # also builds dist/ (the "prepare" script)
+fi
+set +e
+npx kube-runtime-audit files examples/ "$@"
+status=$?
+set -e
+case $status in
+  0) echo "demo: exit 0, nothing at or above --fail-on" >&2 ;;
+  1) echo "demo: exit 1, findings at or above --fail-on (high): this is what a CI gate would stop on" >&2 ;;
+  *) echo "demo: exit $status, the audit could not run" >&2; exit "$status" ;;
+esac

@@ -1,0 +1,15 @@
+/** Every rule's metadata, for reporters (SARIF rule table) and `--ignore` validation. */
+import type { RuleMeta } from "../core/types.js";
+import { workloadRules } from "../rules/workload/index.js";
+
+export function allRuleMeta(): RuleMeta[] {
+  return workloadRules.map(({ id, slug, title, category, description, remediation, defaultSeverity }) => ({
+    id,
+    slug,
+    title,
+    category,
+    description,
+    remediation,
+    defaultSeverity,
+  }));
+}

@@ -1,0 +1,152 @@
+/**
+ * Use case: audit manifest files (the CI gate). Streams file by file, document by document; only
+ * findings, counters and the distinct image references are kept, so memory stays flat in the number
+ * of files. Exact positions are computed only for documents that have findings.
+ */
+import type { Readable } from "node:stream";
+import type { Coverage, CoverageIssue } from "../core/report.js";
+import { emptyCoverage } from "../core/report.js";
+import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
+import type { Target } from "../core/target.js";
+import type { Finding } from "../core/types.js";
+import { expandList, isObject, toK8sObject } from "../core/workload.js";
+import { parseChunk } from "../manifests/parse.js";
+import { locatePaths, positionKey } from "../manifests/positions.js";
+import { readInputs } from "../manifests/read.js";
+import { splitDocuments } from "../manifests/split.js";
+import { workloadRules } from "../rules/workload/index.js";
+
+export interface ImageUse {
+  kind: string;
+  namespace?: string;
+  name: string;
+  container: string;
+  file?: string;
+  line?: number;
+}
+
+/** Usages kept per image: enough to point at the workloads, bounded for 20,000-workload inputs. */
+const MAX_USES_PER_IMAGE = 20;
+
+export interface FilesScanOptions {
+  target: Target;
+  ignore: ReadonlySet<string>;
+  stdin?: Readable;
+  maxFileBytes?: number;
+  rules?: readonly WorkloadRule[];
+  /** Called as soon as an input fails or is skipped, so the CLI can log it while the scan goes on. */
+  onIssue?: (severity: "error" | "warning", issue: CoverageIssue) => void;
+  onProgress?: (p: { files: number; documents: number }) => void;
+}
+
+export interface FilesScanResult {
+  findings: Finding[];
+  coverage: Coverage;
+  /** Distinct image references as written, with where they are used. */
+  images: Map<string, { uses: ImageUse[]; total: number }>;
+}
+
+export async function scanFiles(inputs: readonly string[], opts: FilesScanOptions): Promise<FilesScanResult> {
+  const rules = opts.rules ?? workloadRules;
+  const ctx: RuleContext = { target: opts.target };
+  const coverage = emptyCoverage();
+  const findings: Finding[] = [];
+  const images = new Map<string, { uses: ImageUse[]; total: number }>();
+  const issue = (severity: "error" | "warning", i: CoverageIssue) => {
+    (severity === "error" ? coverage.errors : coverage.skipped).push(i);
+    opts.onIssue?.(severity, i);
+  };
+  const readOpts: { stdin?: Readable; maxFileBytes?: number } = {};
+  if (opts.stdin) readOpts.stdin = opts.stdin;
+  if (opts.maxFileBytes !== undefined) readOpts.maxFileBytes = opts.maxFileBytes;
+
+  for await (const file of readInputs(inputs, readOpts)) {
+    if ("error" in file) {
+      issue("error", { source: file.path, reason: file.error });
+      continue;
+    }
+    if ("skipped" in file) {
+      issue("warning", { source: file.path, reason: file.skipped });
+      continue;
+    }
+    coverage.files++;
+    const chunks = splitDocuments(file.text);
+    if (chunks.length === 0)
+      issue("warning", { source: file.path, reason: "no YAML documents (only comments)" });
+    for (const chunk of chunks) {
+      coverage.documents++;
+      const parsed = parseChunk(chunk, file.json);
+      if (!parsed.ok) {
+        issue("error", {
+          source: file.path,
+          line: parsed.error.line,
+          column: parsed.error.column,
+          reason: parsed.error.message,
+        });
+        continue;
+      }
+      const docLine = chunk.startLine + 1;
+      if (parsed.value === null || parsed.value === undefined) continue; // an empty document
+      if (!isObject(parsed.value)) {
+        issue("warning", {
+          source: file.path,
+          line: docLine,
+          reason: "document is not a mapping; not a Kubernetes object",
+        });
+        continue;
+      }
+      const docFindings: Finding[] = [];
+      for (const item of expandList(parsed.value)) {
+        const obj = toK8sObject(item.raw, { file: file.path, line: docLine, column: 1 }, item.path);
+        if (!obj.kind) {
+          issue("warning", { source: file.path, line: docLine, reason: "document has no `kind`; skipped" });
+          continue;
+        }
+        coverage.objects++;
+        const audit = auditObject(obj, rules, ctx, { ignore: opts.ignore });
+        if (audit.workload) {
+          coverage.workloads++;
+          for (const c of audit.workload.template.containers) {
+            coverage.containers++;
+            if (!c.image) continue;
+            let entry = images.get(c.image);
+            if (!entry) {
+              entry = { uses: [], total: 0 };
+              images.set(c.image, entry);
+            }
+            entry.total++;
+            if (entry.uses.length < MAX_USES_PER_IMAGE) {
+              const use: ImageUse = {
+                kind: obj.kind,
+                name: obj.name,
+                container: c.name,
+                file: file.path,
+                line: docLine,
+              };
+              if (obj.namespace) use.namespace = obj.namespace;
+              entry.uses.push(use);
+            }
+          }
+        }
+        for (const f of audit.findings) docFindings.push(f);
+      }
+      if (docFindings.length > 0) {
+        const withPath = docFindings.filter((f) => f.path && f.path.length > 0);
+        if (withPath.length > 0) {
+          const pos = locatePaths(
+            chunk.text,
+            chunk.startLine,
+            withPath.map((f) => f.path ?? []),
+          );
+          for (const f of withPath) {
+            const p = pos.get(positionKey(f.path ?? []));
+            if (p) f.origin = { ...f.origin, line: p.line, column: p.column };
+          }
+        }
+        for (const f of docFindings) findings.push(f);
+      }
+    }
+    opts.onProgress?.({ files: coverage.files, documents: coverage.documents });
+  }
+  return { findings, coverage, images };
+}
