@@ -13,7 +13,8 @@
 #
 # DIR/env (shell syntax, also parsed by test/real/setup.ts) holds: TESTENV_DIR REG_ADDR REG_PID
 # CTD_SOCK CTD_PID CTD_SNAPSHOTTER CTD_VERSION REG_VERSION PODMAN_ROOT PODMAN_RUNROOT PODMAN_TMPDIR
-# PODMAN_STORAGE_DRIVER PODMAN_VERSION SKOPEO_VERSION CONTAINERS_CONF.
+# PODMAN_STORAGE_DRIVER PODMAN_VERSION SKOPEO_VERSION CONTAINERS_CONF ISOLATED (a wrapper that runs a
+# command with /var/lib redirected under DIR, see below).
 #
 # Why each registry option is set (measured on registry 2.8.2, see docs in the file written below):
 # schema 1 pushes are refused with a bare 500 unless `compatibility.schema1.enabled`, and a manifest
@@ -193,7 +194,7 @@ TOML
   local ctd_pid=$!
   echo "$ctd_pid" >"$dir/ctd/pid"
 
-  # --- podman config: keep every path (events, volumes, networks) under DIR ---------------------
+  # --- podman config: keep every path (events, volumes, networks, copy temp) under DIR -----------
   cat >"$dir/podman/containers.conf" <<TOML
 [engine]
 events_logger = "file"
@@ -202,9 +203,25 @@ cgroup_manager = "cgroupfs"
 volume_path = "$dir/podman/root/volumes"
 static_dir = "$dir/podman/root/libpod"
 tmp_dir = "$dir/podman/tmp"
+image_copy_tmp_dir = "$dir/podman/tmp"
 [network]
 network_config_dir = "$dir/podman/networks"
 TOML
+  # podman 4.3 / skopeo (containers/image 5.23) running as root write their blob-info cache to
+  # /var/lib/containers/cache whatever --root says (c/image pkg/blobinfocache/default.go uses it for
+  # euid 0). DIR/bin/isolated runs a command in a private mount namespace where /var/lib is an overlay
+  # whose writes land in DIR/varlib (or a tmpfs when overlay cannot mount), so the host's /var/lib
+  # never changes. podman.ts runs every podman command through it.
+  mkdir -p "$dir"/bin "$dir"/varlib/{upper,work}
+  cat >"$dir/bin/isolated" <<SH
+#!/bin/sh
+# usage: isolated CMD [ARGS...]   (written by scripts/testenv.sh up)
+exec unshare --mount --propagation private -- sh -c '
+  mount -t overlay overlay -o lowerdir=/var/lib,upperdir=$dir/varlib/upper,workdir=$dir/varlib/work /var/lib 2>/dev/null ||
+    mount -t tmpfs -o mode=0755 tmpfs /var/lib || { echo "isolated: cannot mount over /var/lib" >&2; exit 126; }
+  exec "\$@"' isolated "\$@"
+SH
+  chmod 755 "$dir/bin/isolated"
 
   local ok=1
   wait_for 15 curl -fsS "http://$reg_addr/v2/" || ok=0
@@ -253,6 +270,7 @@ PODMAN_STORAGE_DRIVER=$pdriver
 PODMAN_VERSION=$podman_version
 SKOPEO_VERSION=$skopeo_version
 CONTAINERS_CONF=$dir/podman/containers.conf
+ISOLATED=$dir/bin/isolated
 ENV
   mv "$dir/env.tmp" "$dir/env"
   log "up: registry $reg_addr (pid $reg_pid, $reg_version), containerd $ctd_version (pid $ctd_pid, snapshotter $snap), dir $dir"

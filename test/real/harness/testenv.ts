@@ -33,6 +33,8 @@ export interface TestEnv {
     version: string;
   };
   skopeoVersion: string;
+  /** DIR/bin/isolated: runs a command with /var/lib redirected under DIR (podman and skopeo need it). */
+  isolated: string;
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number; stderr: string } {
@@ -86,6 +88,7 @@ export function readTestEnv(dir: string): TestEnv {
       version: need("PODMAN_VERSION"),
     },
     skopeoVersion: need("SKOPEO_VERSION"),
+    isolated: need("ISOLATED"),
   };
 }
 

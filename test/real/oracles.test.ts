@@ -1,0 +1,290 @@
+/**
+ * The oracles on their own: real containerd CRI PullImage and real `podman pull` over every crafted
+ * image, checked against what we know of them. For the images in the infra study's result table
+ * (a–h and the mixed ones; registry 2.8.2, containerd 1.6.20, podman 4.3.1 = containers/image 5.23),
+ * the expectations below are that table. The others (Docker zstd, amd64 variants, attestations,
+ * single arm64, encrypted, unknown and non-distributable layers, the >4 MiB manifest) cite the code
+ * that explains the outcome. If one of these fails, the oracle changed (another containerd/podman
+ * version) and the differential test would be comparing against something else: fix this first.
+ */
+import { describe, expect, inject, test } from "vitest";
+import { fetchRequestLog } from "./harness/blob-server.js";
+import { CATALOGUE, OVERSIZED_MANIFEST_BYTES } from "./harness/crafted.js";
+import { CriClient } from "./harness/cri.js";
+import { jsonBytes } from "./harness/layers.js";
+import { podmanPull } from "./harness/podman.js";
+import { pushBlob, putManifest } from "./harness/registry-push.js";
+
+const env = inject("testenv");
+const crafted = inject("crafted");
+
+/** gRPC codes containerd's CRI answers with. https://grpc.github.io/grpc/core/md_doc_statuscode.html */
+const UNKNOWN = 2;
+const NOT_FOUND = 5;
+
+type Outcome = "ok" | { code?: number; message: RegExp };
+
+interface Expectation {
+  /** CRI PullImage on this linux/amd64 host (containerd 1.6). */
+  cri: Outcome;
+  /** podman pull --platform P (containers/image 5.23), per platform. */
+  podman: Record<string, Outcome>;
+  /** Where the expectation comes from. */
+  source: string;
+}
+
+const TABLE = "infra study result table (registry 2.8.2 / containerd 1.6.20 / podman 4.3.1)";
+const mismatchedRootfs = { code: UNKNOWN, message: /mismatched image rootfs and manifest layers/ };
+/** containerd 1.6 unpacks every layer of the manifest and finds no decompressor for the type. */
+const noProcessor = (type: string) => ({
+  code: UNKNOWN,
+  message: new RegExp(`failed to get stream processor for ${type.replace(/[.+/]/g, "\\$&")}`),
+});
+const artifactCimage = (type: string) => ({
+  message: new RegExp(
+    `unsupported image-specific operation on artifact with type "${type.replace(/[.+]/g, "\\$&")}"`,
+  ),
+});
+
+const EXPECTED: Record<string, Expectation> = {
+  "a-docker-v2s2": { cri: "ok", podman: { "linux/amd64": "ok" }, source: TABLE },
+  "b-oci": { cri: "ok", podman: { "linux/amd64": "ok" }, source: TABLE },
+  "c-oci-index": { cri: "ok", podman: { "linux/amd64": "ok", "linux/arm64": "ok" }, source: TABLE },
+  "d-docker-list": { cri: "ok", podman: { "linux/amd64": "ok", "linux/arm64": "ok" }, source: TABLE },
+  "e-oci-zstd": { cri: "ok", podman: { "linux/amd64": "ok" }, source: TABLE },
+  "e2-docker-zstd": {
+    // containerd 1.6 has no decompressor for the Docker zstd type (added in 2.0, commit d651cb743): the
+    // unpack fails at extraction ("no processor for media-type"); c/image < 5.38 rejects it in v2s2.
+    cri: noProcessor("application/vnd.docker.image.rootfs.diff.tar.zstd"),
+    podman: {
+      "linux/amd64": {
+        message:
+          /unsupported docker v2s2 media type: "application\/vnd\.docker\.image\.rootfs\.diff\.tar\.zstd"/,
+      },
+    },
+    source:
+      "containerd v1.6 images/mediatypes.go IsLayerType; containers/image v5.23 manifest/docker_schema2.go",
+  },
+  "f-helm": {
+    cri: mismatchedRootfs,
+    podman: { "linux/amd64": artifactCimage("application/vnd.cncf.helm.config.v1+json") },
+    source: TABLE,
+  },
+  "f2-oci11-artifact": {
+    cri: mismatchedRootfs,
+    // c/image 5.23 names the config media type; `artifactType` only from 5.25 on
+    podman: { "linux/amd64": artifactCimage("application/vnd.oci.empty.v1+json") },
+    source: TABLE,
+  },
+  "g-schema1": { cri: "ok", podman: { "linux/amd64": "ok" }, source: TABLE },
+  "h-windows": {
+    cri: { code: NOT_FOUND, message: /no match for platform in manifest/ },
+    podman: {
+      "linux/amd64": {
+        message: /no image found in manifest list for architecture amd64, variant "", OS linux/,
+      },
+    },
+    source: TABLE,
+  },
+  "h-windows-single": { cri: "ok", podman: { "linux/amd64": "ok" }, source: TABLE },
+  "mixed-oci-docker-config": {
+    cri: "ok",
+    podman: { "linux/amd64": artifactCimage("application/vnd.docker.container.image.v1+json") },
+    source: TABLE,
+  },
+  "mixed-docker-oci-layer": {
+    cri: "ok",
+    podman: {
+      "linux/amd64": {
+        message: /unsupported docker v2s2 media type: "application\/vnd\.oci\.image\.layer\.v1\.tar\+gzip"/,
+      },
+    },
+    source: TABLE,
+  },
+  "mixed-list-oci-child": { cri: "ok", podman: { "linux/amd64": "ok", "linux/arm64": "ok" }, source: TABLE },
+  "mixed-index-docker-child": {
+    cri: "ok",
+    podman: { "linux/amd64": "ok", "linux/arm64": "ok" },
+    source: TABLE,
+  },
+  "oci-no-mediatype": { cri: "ok", podman: { "linux/amd64": "ok" }, source: TABLE },
+  "index-amd64-variants": {
+    // the host spec carries no amd64 variant, so amd64/v2 and /v3 entries never match (containerd);
+    // c/image tries variant "" only for amd64.
+    cri: { code: NOT_FOUND, message: /no match for platform in manifest/ },
+    podman: {
+      "linux/amd64": {
+        message: /no image found in image index for architecture amd64, variant "", OS linux/,
+      },
+    },
+    source:
+      "containerd v1.6 platforms/compare.go Only; containers/image v5.23 internal/pkg/platform/platform_matcher.go",
+  },
+  "index-attestation": {
+    cri: "ok",
+    podman: { "linux/amd64": "ok", "linux/arm64": "ok" },
+    source: "attestation entries are unknown/unknown, which no platform matcher selects (both runtimes)",
+  },
+  "single-arm64": {
+    // neither runtime checks the platform of a top-level single manifest on pull
+    cri: "ok",
+    podman: { "linux/amd64": "ok", "linux/arm64": "ok" },
+    source:
+      "containerd v1.6 images.Manifest (root not platform-checked); containers/image v5.23 copy/single.go",
+  },
+  "encrypted-layer": {
+    // containerd's default stream processor for encrypted layers is the ctd-decoder binary (imgcrypt),
+    // which is not installed; c/image has no keys (podman pull --decryption-key not given)
+    cri: noProcessor("application/vnd.oci.image.layer.v1.tar+gzip+encrypted"),
+    podman: {
+      "linux/amd64": { message: /adding layer with blob "sha256:[0-9a-f]{64}": processing tar file/ },
+    },
+    source:
+      "no decryption keys and no ctd-decoder stream processor configured: neither side can unpack ciphertext",
+  },
+  "size-over-crio-cap": {
+    // containerd caps the top-level manifest at 4*1048*1048 = 4,393,216 bytes; c/image at 4 MiB
+    cri: "ok",
+    podman: { "linux/amd64": { message: /exceeded maximum allowed size of 4194304 bytes/ } },
+    source:
+      "containerd v1.6 remotes/docker/resolver.go MaxManifestSize; containers/image v5.23 internal/iolimits",
+  },
+  "unknown-layer-type": {
+    // containerd 1.6's unpacker extracts every manifest layer and has no processor for the type;
+    // c/image does not validate OCI layer types and sniffs the compression from the bytes
+    cri: noProcessor("application/vnd.example.custom.layer.v1.tar+gzip"),
+    podman: { "linux/amd64": "ok" },
+    source: "measured here (containerd 1.6.20 CRI); containers/image v5.23 pkg/compression DetectCompression",
+  },
+  "nondistributable-layer": {
+    cri: "ok",
+    podman: { "linux/amd64": "ok" },
+    source:
+      "both fetch non-distributable layers from their urls (containerd remotes/docker/fetcher.go, c/image docker_image_src.go)",
+  },
+};
+
+function describeOutcome(r: { ok: boolean; code?: number; message?: string }): string {
+  return r.ok ? "ok" : `failed${r.code === undefined ? "" : ` code=${r.code}`}: ${r.message ?? ""}`;
+}
+
+function check(actual: { ok: boolean; code?: number; message?: string }, want: Outcome) {
+  if (want === "ok") {
+    expect(actual.ok, describeOutcome(actual)).toBe(true);
+    return;
+  }
+  expect(actual.ok, `expected a failure matching ${want.message}`).toBe(false);
+  if (want.code !== undefined) expect(actual.code, describeOutcome(actual)).toBe(want.code);
+  expect(actual.message ?? "").toMatch(want.message);
+}
+
+describe("test environment", () => {
+  test("globalSetup hands the environment to the workers (inject and process.env)", () => {
+    expect(env.regAddr).toMatch(/^127\.0\.0\.1:\d+$/);
+    expect(process.env.REG_ADDR).toBe(env.regAddr);
+    expect(process.env.CTD_SOCK).toBe(env.ctdSock);
+    expect(process.env.TESTENV_DIR).toBe(env.dir);
+    expect(crafted.images.map((i) => i.name)).toEqual(CATALOGUE.map((i) => i.name));
+  });
+
+  test("the CRI answers on containerd's socket", async () => {
+    const c = new CriClient(env.ctdSock);
+    try {
+      const v = await c.version();
+      expect(v.runtimeName).toBe("containerd");
+      expect(v.runtimeApiVersion).toBe("v1");
+      expect(v.runtimeVersion).toBe(env.ctdVersion);
+    } finally {
+      c.close();
+    }
+  });
+
+  test("registry 2.8 refuses a manifest over 4 MiB, which is why that image lives in the stub registry", async () => {
+    const repo = "probe/oversized";
+    const cfg = await pushBlob(
+      env.regAddr,
+      repo,
+      jsonBytes({ architecture: "amd64", os: "linux", rootfs: { type: "layers", diff_ids: [] } }),
+    );
+    const m: Record<string, unknown> = {
+      schemaVersion: 2,
+      mediaType: "application/vnd.oci.image.manifest.v1+json",
+      config: { mediaType: "application/vnd.oci.image.config.v1+json", ...cfg },
+      layers: [],
+      annotations: { pad: "" },
+    };
+    const base = jsonBytes(m).length;
+    m.annotations = { pad: "x".repeat(OVERSIZED_MANIFEST_BYTES - base) };
+    const bytes = jsonBytes(m);
+    expect(bytes.length).toBe(OVERSIZED_MANIFEST_BYTES);
+    const r = await putManifest(
+      env.regAddr,
+      repo,
+      "big",
+      "application/vnd.oci.image.manifest.v1+json",
+      bytes,
+    );
+    expect(r.status).toBe(400);
+    expect(r.body).toMatch(/MANIFEST_INVALID/);
+    expect(r.body).toMatch(/request body too large/);
+  });
+});
+
+describe.each(crafted.images)("$name ($ref)", (image) => {
+  const want = EXPECTED[image.name];
+
+  test("has an expectation", () => {
+    expect(want, `add ${image.name} to EXPECTED`).toBeDefined();
+  });
+  if (!want) return;
+
+  test(`CRI PullImage on containerd ${env.ctdVersion} (linux/amd64 host): ${want.cri === "ok" ? "ok" : "fails"}`, async () => {
+    const c = new CriClient(env.ctdSock);
+    try {
+      const r = await c.pullImage(image.ref);
+      check(r, want.cri);
+      if (r.ok) {
+        // the CRI image id is the config digest; every crafted image has its own config
+        const st = await c.imageStatus(image.ref);
+        expect(st?.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+        expect(r.imageRef).toBe(st?.id);
+      }
+    } finally {
+      c.close();
+    }
+  });
+
+  for (const [platform, outcome] of Object.entries(want.podman)) {
+    test(`podman ${env.podman.version} pull --platform ${platform}: ${outcome === "ok" ? "ok" : "fails"}`, async () => {
+      const r = await podmanPull(env.dir, image.ref, platform);
+      check(r, outcome);
+    });
+  }
+});
+
+describe("foreign and non-distributable layers come from their urls", () => {
+  test("containerd and podman fetched the layers from the blob server, which the registry never held", async () => {
+    const log = await fetchRequestLog(crafted.blobServer);
+    const fetched = new Set(log.filter((r) => r.method === "GET").map((r) => r.path));
+    const withUrls = crafted.images.filter(
+      (i) => i.name === "h-windows-single" || i.name === "nondistributable-layer",
+    );
+    expect(withUrls).toHaveLength(2);
+    // each of those manifests' url layers must have been fetched at least once
+    for (const image of withUrls) {
+      const res = await fetch(`http://${image.address}/v2/${image.repo}/manifests/${image.tag}`, {
+        headers: { accept: `${image.mediaType}` },
+      });
+      const m = (await res.json()) as { layers: { digest: string; urls?: string[] }[] };
+      const urlLayers = m.layers.filter((l) => l.urls?.length);
+      expect(urlLayers.length).toBe(1);
+      for (const l of urlLayers) {
+        expect(fetched.has(`/blobs/${l.digest}`), `${image.name}: ${l.digest} fetched`).toBe(true);
+        const inRegistry = await fetch(`http://${env.regAddr}/v2/${image.repo}/blobs/${l.digest}`, {
+          method: "HEAD",
+        });
+        expect(inRegistry.status).toBe(404);
+      }
+    }
+  });
+});
