@@ -42,6 +42,8 @@ export interface FaultProxyOptions {
   /** host:port of the real registry. */
   upstream: string;
   upstreamTls?: { ca: string };
+  /** Pass the client's Authorization header on (for an upstream with token auth). Default: dropped. */
+  passAuthorization?: boolean;
   /** Serve HTTPS with this key/cert instead of plain HTTP. */
   tls?: { key: string; cert: string };
 }
@@ -231,8 +233,7 @@ export class FaultProxy {
   ): void {
     const [host, port] = this.#opts.upstream.split(":");
     const headers = { ...req.headers, host: this.#opts.upstream };
-    // The upstream has no auth; never pass a client's credentials on.
-    delete headers.authorization;
+    if (!this.#opts.passAuthorization) delete headers.authorization;
     const opts = { host, port: Number(port), method: req.method, path: req.url, headers };
     const onResponse = (up: IncomingMessage) => {
       const h: Record<string, string | string[]> = {};
