@@ -4,13 +4,23 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
-import { buildReport, type GateOptions, gate } from "../core/report.js";
+import {
+  buildReport,
+  type Coverage,
+  emptyCoverage,
+  type GateOptions,
+  gate,
+  type ImageReport,
+} from "../core/report.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
-import { isSeverity } from "../core/types.js";
+import { type Finding, isSeverity } from "../core/types.js";
 import { createLogger, type LogFormat, type Logger } from "../log/logger.js";
+import { CredentialError, type CredentialStore, loadDockerConfig } from "../registry/index.js";
 import { OUTPUT_FORMATS, type OutputFormat, reporters } from "../reporters/index.js";
+import { checkRuntimeSupported } from "../rules/image/index.js";
 import { allRuleMeta } from "../scan/catalogue.js";
 import { scanFiles } from "../scan/files.js";
+import { checkImages, type ImageCheckResult, type ImageUse } from "../scan/images.js";
 
 export class UsageError extends Error {}
 
@@ -71,6 +81,53 @@ function addCommonOptions(cmd: Command): Command {
     );
 }
 
+interface RegistryCliOptions {
+  registryConfig?: string;
+  insecureRegistry: string[];
+  cacheDir?: string;
+  registryTimeout: string;
+}
+
+function addRegistryOptions(cmd: Command): Command {
+  return cmd
+    .option(
+      "--registry-config <file>",
+      "Docker config.json with registry credentials (default: $DOCKER_CONFIG/config.json)",
+    )
+    .option(
+      "--insecure-registry <host>",
+      "registry reached over plain HTTP, e.g. 127.0.0.1:5000 (repeatable; credentials are never sent to it)",
+      collect,
+      [],
+    )
+    .option("--cache-dir <dir>", "cache manifests and configs by digest in this directory across runs")
+    .option("--registry-timeout <seconds>", "timeout for one registry request", "15");
+}
+
+async function registrySettings(opts: RegistryCliOptions): Promise<{
+  credentials: CredentialStore;
+  insecureRegistries: string[];
+  cacheDir?: string;
+  requestTimeoutMs: number;
+}> {
+  let credentials: CredentialStore;
+  try {
+    credentials = await loadDockerConfig(opts.registryConfig);
+  } catch (err) {
+    if (err instanceof CredentialError) throw new UsageError(err.message);
+    throw err;
+  }
+  const seconds = Number(opts.registryTimeout);
+  if (!Number.isFinite(seconds) || seconds <= 0)
+    throw new UsageError("--registry-timeout must be a positive number of seconds");
+  return {
+    credentials,
+    insecureRegistries: opts.insecureRegistry,
+    ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
+    requestTimeoutMs: Math.round(seconds * 1000),
+  };
+}
+
 export interface ProgramState {
   exitCode: number;
 }
@@ -94,6 +151,15 @@ function prepare(opts: CommonOptions): Prepared {
   } catch (err) {
     if (err instanceof TargetError) throw new UsageError(err.message);
     throw err;
+  }
+  const known = new Set(allRuleMeta().flatMap((r) => [r.id, r.slug]));
+  for (const rule of opts.ignore) {
+    if (!known.has(rule))
+      throw new UsageError(`--ignore: unknown rule "${rule}" (use a rule id such as W001 or a slug)`);
+  }
+  for (const rt of target.runtimes) {
+    const problem = checkRuntimeSupported(rt);
+    if (problem) throw new UsageError(`--target-runtime: ${problem}`);
   }
   const failOn = opts.failOn.toLowerCase();
   if (failOn !== "none" && !isSeverity(failOn)) {
@@ -139,53 +205,131 @@ export function buildProgram(state: ProgramState): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s), writeOut: (s) => process.stdout.write(s) });
 
-  const files = addCommonOptions(
-    program
-      .command("files")
-      .description("audit manifest files, directories (recursive) or - for stdin; the CI gate")
-      .argument("<paths...>", "files, directories, or - for stdin"),
+  const files = addRegistryOptions(
+    addCommonOptions(
+      program
+        .command("files")
+        .description("audit manifest files, directories (recursive) or - for stdin; the CI gate")
+        .argument("<paths...>", "files, directories, or - for stdin"),
+    ).option("--check-images", "also check every image the workloads use against the target runtimes"),
   );
-  files.exitOverride().action(async (paths: string[], opts: CommonOptions) => {
+  files
+    .exitOverride()
+    .action(async (paths: string[], opts: CommonOptions & RegistryCliOptions & { checkImages?: boolean }) => {
+      const p = prepare(opts);
+      const registry = opts.checkImages ? await registrySettings(opts) : undefined;
+      const progress = progressWriter(opts);
+      const result = await scanFiles(paths, {
+        target: p.target,
+        ignore: p.ignore,
+        stdin: process.stdin,
+        onIssue: (sev, i) => {
+          const where = `${i.source}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ""}` : ""}`;
+          if (sev === "error") p.log.error(`${where}: ${i.reason}`);
+          else p.log.warn(`${where}: ${i.reason}`);
+        },
+        ...(progress ? { onProgress: (pr) => progress(`${pr.files} files, ${pr.documents} documents`) } : {}),
+      });
+      let images: ImageCheckResult | undefined;
+      if (registry) {
+        images = await checkImages(result.images, {
+          target: p.target,
+          ignore: p.ignore,
+          ...registry,
+          ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
+        });
+        result.coverage.images = { checked: images.checked, unknown: images.unknown };
+      }
+      progress?.("");
+      emit(state, p, opts, {
+        findings: images ? [...result.findings, ...images.findings] : result.findings,
+        coverage: result.coverage,
+        ...(images ? { images: images.images } : {}),
+        inputErrors: result.coverage.errors.length > 0,
+      });
+    });
+
+  const image = addRegistryOptions(
+    addCommonOptions(
+      program
+        .command("image")
+        .description("explain whether images will pull and run on the target runtimes and platforms")
+        .argument(
+          "<references...>",
+          "image references, e.g. nginx:1.27 or registry.example.com/app@sha256:...",
+        ),
+    ),
+  );
+  image.exitOverride().action(async (refs: string[], opts: CommonOptions & RegistryCliOptions) => {
     const p = prepare(opts);
-    const progress = process.stderr.isTTY === true && !opts.quiet && opts.logFormat === "text";
-    let lastProgress = 0;
-    const result = await scanFiles(paths, {
+    const registry = await registrySettings(opts);
+    const progress = progressWriter(opts);
+    const uses = new Map<string, { uses: ImageUse[]; total: number }>();
+    for (const r of refs) uses.set(r, { uses: [], total: 0 });
+    const images = await checkImages(uses, {
       target: p.target,
       ignore: p.ignore,
-      stdin: process.stdin,
-      onIssue: (sev, i) => {
-        const where = `${i.source}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ""}` : ""}`;
-        if (sev === "error") p.log.error(`${where}: ${i.reason}`);
-        else p.log.warn(`${where}: ${i.reason}`);
-      },
-      onProgress: progress
-        ? (pr) => {
-            const now = Date.now();
-            if (now - lastProgress < 200) return;
-            lastProgress = now;
-            process.stderr.write(`\r${pr.files} files, ${pr.documents} documents…`);
-          }
-        : undefined,
+      withTree: true,
+      ...registry,
+      ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
     });
-    if (progress && lastProgress > 0) process.stderr.write("\r\x1b[K");
-    const report = buildReport({
-      target: p.target,
-      findings: result.findings,
-      coverage: result.coverage,
-      generatedAt: generatedAt(),
-      version: version(),
-    });
-    process.stdout.write(
-      reporters[p.format](report, {
-        rules: allRuleMeta(),
-        color: useColor(opts),
-        width: Math.max(80, process.stdout.columns ?? 80),
-        ...(p.gateOpts.failOn === "none" ? {} : { failOn: p.gateOpts.failOn }),
-      }),
-    );
-    const gated = gate(report, p.gateOpts);
-    state.exitCode = result.coverage.errors.length > 0 ? 2 : gated;
+    progress?.("");
+    const coverage = emptyCoverage();
+    coverage.images = { checked: images.checked, unknown: images.unknown };
+    for (const img of images.images) {
+      for (const v of img.verdicts) {
+        if (v.verdict === "unknown" && v.reason) {
+          p.log.warn(`${img.reference} (${v.runtime}, ${v.platform}): could not verify: ${v.reason}`);
+          break;
+        }
+      }
+    }
+    emit(state, p, opts, { findings: images.findings, coverage, images: images.images, inputErrors: false });
   });
 
   return program;
+}
+
+/** A one-line progress indicator on stderr, only when stderr is a terminal. */
+function progressWriter(opts: CommonOptions): ((text: string) => void) | undefined {
+  if (process.stderr.isTTY !== true || opts.quiet || opts.logFormat !== "text") return undefined;
+  let last = 0;
+  let shown = false;
+  return (text: string) => {
+    if (text === "") {
+      if (shown) process.stderr.write("\r\x1b[K");
+      return;
+    }
+    const now = Date.now();
+    if (now - last < 200) return;
+    last = now;
+    shown = true;
+    process.stderr.write(`\r\x1b[K${text}…`);
+  };
+}
+
+function emit(
+  state: ProgramState,
+  p: Prepared,
+  opts: CommonOptions,
+  r: { findings: Finding[]; coverage: Coverage; images?: ImageReport[]; inputErrors: boolean },
+): void {
+  const report = buildReport({
+    target: p.target,
+    findings: r.findings,
+    coverage: r.coverage,
+    ...(r.images ? { images: r.images } : {}),
+    generatedAt: generatedAt(),
+    version: version(),
+  });
+  process.stdout.write(
+    reporters[p.format](report, {
+      rules: allRuleMeta(),
+      color: useColor(opts),
+      width: Math.max(80, process.stdout.columns ?? 80),
+      failOn: p.gateOpts.failOn,
+    }),
+  );
+  const gated = gate(report, p.gateOpts);
+  state.exitCode = r.inputErrors ? 2 : gated;
 }

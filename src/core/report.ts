@@ -24,6 +24,22 @@ export interface ImageVerdict {
   reason?: string;
 }
 
+/** The manifest tree the `image` command prints (media types, sizes, platforms). */
+export interface ManifestNode {
+  digest: string;
+  /** The HTTP Content-Type for the top level, else the descriptor's or body's media type. */
+  mediaType?: string;
+  size: number;
+  /** `os/arch[/variant]` from the index entry, or from the config for a single manifest. */
+  platform?: string;
+  artifactType?: string;
+  /** False for index entries that were not fetched (not a candidate for the asked platforms). */
+  fetched: boolean;
+  config?: { mediaType?: string; digest: string; size: number };
+  layers?: { mediaType?: string; digest: string; size: number; urls?: string[] }[];
+  children?: ManifestNode[];
+}
+
 export interface ImageReport {
   /** As written in the manifest or on the command line. */
   reference: string;
@@ -31,6 +47,8 @@ export interface ImageReport {
   digest?: string;
   mediaType?: string;
   verdicts: ImageVerdict[];
+  /** Set by the `image` command: the manifest tree as fetched. */
+  manifest?: ManifestNode;
   /** Where the image is used (files mode: file:line; cluster mode: workloads). */
   usedBy?: {
     kind: string;

@@ -4,7 +4,7 @@
  * the counts, and the coverage: a clean report says what was scanned, or it cannot be trusted.
  * Layout is computed on plain text; colour is added afterwards and only when `opts.color`.
  */
-import type { AuditReport } from "../core/report.js";
+import type { AuditReport, ManifestNode } from "../core/report.js";
 import type { Finding } from "../core/types.js";
 import {
   formatCell,
@@ -35,6 +35,7 @@ export function renderTable(report: AuditReport, opts: RenderOptions): string {
   const out: string[] = [];
   out.push(...headerLines(report, width, paint), "");
   out.push(...findingLines(report, width, paint));
+  if (report.images?.some((i) => i.manifest)) out.push("", ...manifestLines(report, width, paint));
   if (report.images?.length) out.push("", ...imageLines(report, width, paint));
   out.push("", ...summaryLines(report, width, paint));
   out.push("", ...coverageLines(report, width, paint));
@@ -141,6 +142,58 @@ function imageLines(report: AuditReport, width: number, paint: Paint): string[] 
   for (const n of m.notes) {
     const label = `[${n.n}] `;
     out.push(...wrap(`${n.scope}: ${n.text}`, width, " ".repeat(label.length + 2), `  ${label}`));
+  }
+  return out;
+}
+
+/** The manifest tree of each image (the `image` command): media types, sizes, platforms. */
+function manifestLines(report: AuditReport, width: number, paint: Paint): string[] {
+  const out: string[] = [paint("bold", "MANIFESTS")];
+  const short = (d: string) => d.replace(/^(sha256:[0-9a-f]{12})[0-9a-f]+$/, "$1");
+  const size = (n: number) =>
+    n >= 1024 * 1024
+      ? `${(n / 1048576).toFixed(1)} MiB`
+      : n >= 1024
+        ? `${(n / 1024).toFixed(1)} KiB`
+        : `${n} B`;
+  const walk = (n: ManifestNode, indent: string, label: string) => {
+    const head = [label, n.platform, n.mediaType ?? "(no media type)", size(n.size), short(n.digest)].filter(
+      Boolean,
+    );
+    out.push(...wrap(head.join("  "), width, `${indent}    `, indent));
+    if (!n.fetched) {
+      out.push(`${indent}  ${paint("dim", "(not fetched: not a candidate for the asked platforms)")}`);
+      return;
+    }
+    if (n.artifactType)
+      out.push(...wrap(`artifactType ${n.artifactType}`, width, `${indent}    `, `${indent}  `));
+    if (n.config) {
+      out.push(
+        ...wrap(
+          `config  ${n.config.mediaType ?? "(none)"}  ${size(n.config.size)}`,
+          width,
+          `${indent}    `,
+          `${indent}  `,
+        ),
+      );
+    }
+    for (const l of n.layers ?? []) {
+      const urls = l.urls?.length ? `  urls: ${l.urls.join(", ")}` : "";
+      out.push(
+        ...wrap(
+          `layer   ${l.mediaType ?? "(none)"}  ${size(l.size)}${urls}`,
+          width,
+          `${indent}    `,
+          `${indent}  `,
+        ),
+      );
+    }
+    for (const c of n.children ?? []) walk(c, `${indent}  `, "-");
+  };
+  for (const img of report.images ?? []) {
+    if (!img.manifest) continue;
+    out.push(img.reference);
+    walk(img.manifest, "  ", "");
   }
   return out;
 }

@@ -1,15 +1,18 @@
 /** Every rule's metadata, for reporters (SARIF rule table) and `--ignore` validation. */
 import type { RuleMeta } from "../core/types.js";
+import { imageRules } from "../rules/image/index.js";
 import { workloadRules } from "../rules/workload/index.js";
 
 export function allRuleMeta(): RuleMeta[] {
-  return workloadRules.map(({ id, slug, title, category, description, remediation, defaultSeverity }) => ({
-    id,
-    slug,
-    title,
-    category,
-    description,
-    remediation,
-    defaultSeverity,
-  }));
+  return [...workloadRules, ...imageRules].map(
+    ({ id, slug, title, category, description, remediation, defaultSeverity }) => ({
+      id,
+      slug,
+      title,
+      category,
+      description,
+      remediation,
+      defaultSeverity,
+    }),
+  );
 }

@@ -15,15 +15,7 @@ import { locatePaths, positionKey } from "../manifests/positions.js";
 import { readInputs } from "../manifests/read.js";
 import { splitDocuments } from "../manifests/split.js";
 import { workloadRules } from "../rules/workload/index.js";
-
-export interface ImageUse {
-  kind: string;
-  namespace?: string;
-  name: string;
-  container: string;
-  file?: string;
-  line?: number;
-}
+import type { ImageUse } from "./images.js";
 
 /** Usages kept per image: enough to point at the workloads, bounded for 20,000-workload inputs. */
 const MAX_USES_PER_IMAGE = 20;
