@@ -114,6 +114,6 @@ describe("path and image helpers", () => {
     });
     expect(parseImage("localhost:5000/app@sha256:abc").registry).toBe("localhost:5000");
     expect(parseImage("nginx").path).toEqual(["nginx"]);
-    expect(parseImage("sha256:" + "a".repeat(64)).imageId).toBe(true);
+    expect(parseImage(`sha256:${"a".repeat(64)}`).imageId).toBe(true);
   });
 });
