@@ -38,6 +38,7 @@ let tokens: TokenServer;
 let plain: RegistryProcess; // no auth, plain HTTP: used to push (shares storage)
 let secured: RegistryProcess; // TLS + token auth, realm https
 let httpRealm: RegistryProcess; // TLS + token auth, realm plain http
+let insecureTokenReg: RegistryProcess; // plain HTTP + token auth, realm plain http (listed as insecure)
 const images: Record<string, TinyImage> = {};
 /** Every string the client produced: facts, errors, request events. */
 const outputs: string[] = [];
@@ -93,13 +94,18 @@ beforeAll(async () => {
     tls,
     token: { ...token, realm: tokens.plainRealm },
   });
+  insecureTokenReg = await startRegistry({
+    dir: join(dir, "insecure"),
+    storageDir,
+    token: { ...token, realm: tokens.plainRealm },
+  });
   for (const repo of ["auth/private", "auth/other", "auth/public"]) {
     images[repo] = await pushTinyImage(plain.addr, repo, { format: "docker", tag: "v1", salt: repo });
   }
 });
 
 afterAll(async () => {
-  for (const r of [secured, httpRealm, plain]) await r?.stop();
+  for (const r of [secured, httpRealm, insecureTokenReg, plain]) await r?.stop();
   await tokens?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -202,6 +208,31 @@ describe("bearer tokens from the realm", () => {
     expect(tokens.log.slice(before).filter((e) => e.listener === "http")).toEqual([]);
     await c.close();
     await anon.close();
+  });
+
+  it("a registry listed as insecure may use a plain-HTTP realm anonymously, but never with credentials", async () => {
+    const before = tokens.log.length;
+    const anon = newClient({ insecureRegistries: [insecureTokenReg.addr] });
+    const pub = await inspect(anon, `${insecureTokenReg.addr}/auth/public:v1`);
+    expect(pub.error).toBeUndefined();
+    expect(pub.root?.digest).toBe(images["auth/public"]!.manifest.digest);
+    const withCreds = newClient({
+      insecureRegistries: [insecureTokenReg.addr],
+      credentials: dockerConfig(insecureTokenReg.addr, basicEntry("alice", PASSWORD)),
+    });
+    // Public content still works with an anonymous token; private content needs the credentials.
+    expect((await inspect(withCreds, `${insecureTokenReg.addr}/auth/public:v1`)).error).toBeUndefined();
+    const priv = await inspect(withCreds, `${insecureTokenReg.addr}/auth/private:v1`);
+    expect(priv.error?.kind).toBe("insecure");
+    const mine = tokens.log.slice(before);
+    expect(mine.length).toBeGreaterThanOrEqual(2);
+    for (const e of mine) {
+      expect(e.listener).toBe("http");
+      expect(e.authorization).toBeUndefined();
+      expect(e.account).toBeUndefined();
+    }
+    await anon.close();
+    await withCreds.close();
   });
 });
 
