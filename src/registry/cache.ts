@@ -14,12 +14,28 @@ export interface CachedContent {
   contentType?: string;
 }
 
+/** Manifests and configs are small (KiBs); this bounds a long-running controller's memory. */
+const DEFAULT_MAX_ENTRIES = 5000;
+
 export class ContentCache {
   readonly #memory = new Map<string, CachedContent>();
   readonly #dir: string | undefined;
+  readonly #maxEntries: number;
 
-  constructor(dir?: string) {
+  constructor(dir?: string, maxEntries = DEFAULT_MAX_ENTRIES) {
     this.#dir = dir;
+    this.#maxEntries = maxEntries;
+  }
+
+  #remember(digest: string, content: CachedContent): void {
+    this.#memory.delete(digest);
+    this.#memory.set(digest, content);
+    // Map keeps insertion order: drop the oldest.
+    while (this.#memory.size > this.#maxEntries) {
+      const oldest = this.#memory.keys().next().value;
+      if (oldest === undefined) break;
+      this.#memory.delete(oldest);
+    }
   }
 
   async get(digest: string): Promise<CachedContent | undefined> {
@@ -40,7 +56,7 @@ export class ContentCache {
         // Metadata is optional.
       }
       const c: CachedContent = contentType === undefined ? { bytes } : { bytes, contentType };
-      this.#memory.set(digest, c);
+      this.#remember(digest, c);
       return c;
     } catch {
       return undefined;
@@ -49,7 +65,7 @@ export class ContentCache {
 
   /** Stores content; `digest` must be verified by the caller. */
   async put(digest: string, content: CachedContent): Promise<void> {
-    this.#memory.set(digest, content);
+    this.#remember(digest, content);
     if (!this.#dir || !isValidDigest(digest) || computeDigest(content.bytes, digest) !== digest) return;
     const [algo = "", hex = ""] = digest.split(":");
     const dir = join(this.#dir, algo);

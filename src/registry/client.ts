@@ -170,6 +170,13 @@ export class RegistryClient {
       };
     }
     const facts: ImageFacts = { reference: ref, children: {}, childErrors: {} };
+    if (!ref.registry || !ref.repository) {
+      facts.error = {
+        kind: "reference",
+        message: `invalid image reference "${this.redact(ref.original)}": no registry or repository`,
+      };
+      return facts;
+    }
     try {
       const ep = this.#endpoint(ref.registry);
       const target = ref.digest ?? ref.tag ?? "latest";

@@ -78,14 +78,10 @@ export function classifyTransportError(
   }
   const detail = code ?? name ?? "unknown error";
   let hint = "";
-  if (
-    code &&
-    (code.startsWith("ERR_TLS") ||
-      code.includes("CERT") ||
-      code === "EPROTO" ||
-      code === "ERR_SSL_WRONG_VERSION_NUMBER")
-  ) {
-    hint = " (TLS failed; if this registry speaks plain HTTP, list it in insecureRegistries)";
+  if (code && (code.includes("CERT") || code === "ERR_TLS_CERT_ALTNAME_INVALID")) {
+    hint = " (TLS certificate not trusted or not for this host; a private CA goes in caCertificates)";
+  } else if (code && (code.startsWith("ERR_TLS") || code.startsWith("ERR_SSL") || code === "EPROTO")) {
+    hint = " (TLS handshake failed; if this registry speaks plain HTTP, list it in insecureRegistries)";
   }
   return new RegistryError("network", `${what}: connection failed (${detail})${hint}`);
 }

@@ -183,6 +183,14 @@ describe("bearer tokens from the realm", () => {
     await c.close();
   });
 
+  it("an untrusted certificate is a network error that says where the CA goes", async () => {
+    const c = new RegistryClient({ requestTimeoutMs: 5000 });
+    const f = await inspect(c, `${secured.addr}/auth/public:v1`);
+    await c.close();
+    expect(f.error?.kind).toBe("network");
+    expect(f.error?.message).toMatch(/certificate.*caCertificates/);
+  });
+
   it("a wrong password is an auth error naming the source, not the secret", async () => {
     const wrong = "Wrong-Planted-Secret-55aa";
     const c = newClient({ credentials: dockerConfig(secured.addr, basicEntry("alice", wrong)) });
