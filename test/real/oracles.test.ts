@@ -8,6 +8,7 @@
  * version) and the differential test would be comparing against something else: fix this first.
  */
 import { describe, expect, inject, test } from "vitest";
+import { imageRules } from "../../src/rules/image/index.js";
 import { fetchRequestLog } from "./harness/blob-server.js";
 import { CATALOGUE, OVERSIZED_MANIFEST_BYTES } from "./harness/crafted.js";
 import { CriClient } from "./harness/cri.js";
@@ -185,6 +186,14 @@ describe("test environment", () => {
     expect(process.env.CTD_SOCK).toBe(env.ctdSock);
     expect(process.env.TESTENV_DIR).toBe(env.dir);
     expect(crafted.images.map((i) => i.name)).toEqual(CATALOGUE.map((i) => i.name));
+  });
+
+  test("every catalogue entry names an existing image rule (or none, for the baselines)", () => {
+    const ids = new Set(imageRules.map((r) => r.id));
+    for (const image of CATALOGUE) {
+      if (image.rule !== null) expect(ids.has(image.rule), `${image.name}: ${image.rule}`).toBe(true);
+    }
+    expect(new Set(CATALOGUE.map((i) => i.repo)).size).toBe(CATALOGUE.length);
   });
 
   test("the CRI answers on containerd's socket", async () => {

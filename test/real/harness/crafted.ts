@@ -39,28 +39,17 @@ export const MT = {
 } as const;
 
 /**
- * What the image is meant to exercise. These name the image rules' topics (src/rules/image); the
- * rule ids are resolved by the differential test where it needs them.
+ * The image rule (src/rules/image/I0xx.ts) each image is meant to exercise, firing or not; `null` for
+ * plain images every runtime pulls (the baseline the others are compared with).
  */
-export type CraftedTopic =
-  | "baseline"
-  | "schema1"
-  | "platform"
-  | "artifact"
-  | "media-type-mix"
-  | "layer-compression"
-  | "foreign-layer"
-  | "encrypted-layer"
-  | "manifest-size"
-  | "unknown-layer-type"
-  | "attestation";
+export type CraftedRule = `I0${number}` | null;
 
 export interface CraftedImage {
   name: string;
   repo: string;
   tag: string;
-  /** The rule topic the image is meant to exercise. */
-  rule: CraftedTopic;
+  /** The image rule the image is meant to exercise (null: baseline). */
+  rule: CraftedRule;
   description: string;
   /** Platforms the image offers as os/arch[/variant] (from the index, or the config of a single manifest). */
   offers: string[];
@@ -70,109 +59,97 @@ export interface CraftedImage {
 
 /** The catalogue: every crafted image with the rule it exercises. */
 export const CATALOGUE: readonly CraftedImage[] = [
-  img("a-docker-v2s2", "latest", "baseline", "Docker v2 schema 2 manifest, gzip layer", ["linux/amd64"]),
-  img("b-oci", "latest", "baseline", "OCI image manifest, gzip layer", ["linux/amd64"]),
-  img("c-oci-index", "latest", "platform", "OCI index: linux/amd64 + linux/arm64/v8", [
+  img("a-docker-v2s2", "latest", null, "Docker v2 schema 2 manifest, gzip layer", ["linux/amd64"]),
+  img("b-oci", "latest", null, "OCI image manifest, gzip layer", ["linux/amd64"]),
+  img("c-oci-index", "latest", "I002", "OCI index: linux/amd64 + linux/arm64/v8", [
     "linux/amd64",
     "linux/arm64/v8",
   ]),
-  img("d-docker-list", "latest", "platform", "Docker manifest list: linux/amd64 + linux/arm64/v8", [
+  img("d-docker-list", "latest", "I002", "Docker manifest list: linux/amd64 + linux/arm64/v8", [
     "linux/amd64",
     "linux/arm64/v8",
   ]),
-  img("e-oci-zstd", "latest", "layer-compression", "OCI manifest with a `tar+zstd` layer", ["linux/amd64"]),
+  img("e-oci-zstd", "latest", "I004", "OCI manifest with a `tar+zstd` layer", ["linux/amd64"]),
   img(
     "e2-docker-zstd",
     "latest",
-    "layer-compression",
+    "I004",
     "Docker v2s2 manifest with the Docker zstd layer type `rootfs.diff.tar.zstd`",
     ["linux/amd64"],
   ),
-  img("f-helm", "0.1.0", "artifact", "Helm chart OCI artifact (helm config + chart content layer)", []),
+  img("f-helm", "0.1.0", "I006", "Helm chart OCI artifact (helm config + chart content layer)", []),
   img(
     "f2-oci11-artifact",
     "sbom",
-    "artifact",
+    "I006",
     "OCI 1.1 artifact: `artifactType`, empty config `{}`, a `subject` pointing at b-oci",
     [],
   ),
-  img("g-schema1", "latest", "schema1", "signed Docker schema 1 manifest (ES256 libtrust JWS)", [
-    "linux/amd64",
-  ]),
+  img("g-schema1", "latest", "I001", "signed Docker schema 1 manifest (ES256 libtrust JWS)", ["linux/amd64"]),
   img(
     "h-windows",
     "latest",
-    "platform",
+    "I002",
     "Docker manifest list with only windows/amd64 (10.0.17763); the child has a foreign layer with `urls`",
     ["windows/amd64"],
   ),
   img(
     "h-windows-single",
     "latest",
-    "foreign-layer",
+    "I005",
     "single windows/amd64 Docker v2s2 manifest with a foreign layer served from `urls` only",
     ["windows/amd64"],
   ),
   img(
     "mixed-oci-docker-config",
     "latest",
-    "media-type-mix",
+    "I007",
     "OCI manifest whose config has the Docker config media type",
     ["linux/amd64"],
   ),
-  img(
-    "mixed-docker-oci-layer",
-    "latest",
-    "media-type-mix",
-    "Docker v2s2 manifest with an OCI layer media type",
-    ["linux/amd64"],
-  ),
-  img(
-    "mixed-list-oci-child",
-    "latest",
-    "media-type-mix",
-    "Docker manifest list whose children are OCI manifests",
-    ["linux/amd64", "linux/arm64/v8"],
-  ),
-  img(
-    "mixed-index-docker-child",
-    "latest",
-    "media-type-mix",
-    "OCI index whose children are Docker v2s2 manifests",
-    ["linux/amd64", "linux/arm64/v8"],
-  ),
+  img("mixed-docker-oci-layer", "latest", "I007", "Docker v2s2 manifest with an OCI layer media type", [
+    "linux/amd64",
+  ]),
+  img("mixed-list-oci-child", "latest", "I007", "Docker manifest list whose children are OCI manifests", [
+    "linux/amd64",
+    "linux/arm64/v8",
+  ]),
+  img("mixed-index-docker-child", "latest", "I007", "OCI index whose children are Docker v2s2 manifests", [
+    "linux/amd64",
+    "linux/arm64/v8",
+  ]),
   img(
     "oci-no-mediatype",
     "latest",
-    "media-type-mix",
+    "I007",
     "OCI manifest without the top-level `mediaType` field (what `helm push` writes)",
     ["linux/amd64"],
   ),
   img(
     "index-amd64-variants",
     "latest",
-    "platform",
+    "I002",
     "OCI index with only linux/amd64/v2 and linux/amd64/v3 entries",
     ["linux/amd64/v2", "linux/amd64/v3"],
   ),
   img(
     "index-attestation",
     "latest",
-    "attestation",
+    "I002",
     "OCI index: linux/amd64 + linux/arm64/v8 + BuildKit attestation manifests (unknown/unknown)",
     ["linux/amd64", "linux/arm64/v8"],
   ),
   img(
     "single-arm64",
     "latest",
-    "platform",
+    "I002",
     "single OCI manifest for linux/arm64/v8 (platform only in the config)",
     ["linux/arm64/v8"],
   ),
   img(
     "encrypted-layer",
     "latest",
-    "encrypted-layer",
+    "I004",
     "OCI manifest with a `tar+gzip+encrypted` layer (ocicrypt annotations, no keys anywhere)",
     ["linux/amd64"],
   ),
@@ -180,7 +157,7 @@ export const CATALOGUE: readonly CraftedImage[] = [
     ...img(
       "size-over-crio-cap",
       "latest",
-      "manifest-size",
+      "I009",
       "OCI manifest of 4,195,304 bytes: over c/image's 4,194,304-byte cap, under containerd's 4,393,216",
       ["linux/amd64"],
     ),
@@ -189,14 +166,14 @@ export const CATALOGUE: readonly CraftedImage[] = [
   img(
     "unknown-layer-type",
     "latest",
-    "unknown-layer-type",
+    "I004",
     "OCI manifest whose only layer (a valid gzip tar) has a non-OCI media type",
     ["linux/amd64"],
   ),
   img(
     "nondistributable-layer",
     "latest",
-    "foreign-layer",
+    "I005",
     "OCI manifest with a non-distributable layer served from `urls` only",
     ["linux/amd64"],
   ),
@@ -205,7 +182,7 @@ export const CATALOGUE: readonly CraftedImage[] = [
 function img(
   name: string,
   tag: string,
-  rule: CraftedTopic,
+  rule: CraftedRule,
   description: string,
   offers: string[],
 ): CraftedImage {
