@@ -43,7 +43,7 @@ export function parseIgnoreList(text: string | undefined): Set<string> {
   return out;
 }
 
-function ignored(rule: RuleMeta, lists: readonly Set<string>[]): boolean {
+function ignored(rule: RuleMeta, lists: readonly ReadonlySet<string>[]): boolean {
   return lists.some((l) => l.has(rule.id) || l.has(rule.slug) || l.has("*") || l.has("all"));
 }
 
@@ -95,7 +95,7 @@ export function auditObject(
   const findings: Finding[] = [];
   const workload = toWorkload(obj);
   const objIgnore = parseIgnoreList(obj.annotations[IGNORE_ANNOTATION]);
-  const lists: Set<string>[] = [objIgnore, new Set(opts.ignore)];
+  const lists: ReadonlySet<string>[] = [objIgnore, opts.ignore];
   if (workload) {
     lists.push(parseIgnoreList(workload.template.annotations[IGNORE_ANNOTATION]));
     const base = [...obj.docPath, ...workload.templatePath];

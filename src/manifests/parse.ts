@@ -32,7 +32,8 @@ export function parseChunk(chunk: DocumentChunk, json: boolean): ParseResult {
   } catch (err) {
     return { ok: false, error: describe(err, chunk, json) };
   }
-  if (!json && chunk.text.includes("*") && tooLarge(value)) {
+  // Expansion needs an anchor (&name) and an alias (*name); cron schedules alone contain "*".
+  if (!json && chunk.text.includes("&") && chunk.text.includes("*") && tooLarge(value)) {
     const line = chunk.startLine + 1;
     return {
       ok: false,

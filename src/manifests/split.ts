@@ -61,10 +61,9 @@ export function splitDocuments(text: string): DocumentChunk[] {
   return chunks;
 }
 
+/** A line with content other than a comment or a directive. */
+const CONTENT_LINE = /^[ \t]*[^#%\s]/m;
+
 function isOnlyComments(body: string): boolean {
-  for (const line of body.split("\n")) {
-    const t = line.trim();
-    if (t !== "" && !t.startsWith("#") && !t.startsWith("%")) return false;
-  }
-  return true;
+  return !CONTENT_LINE.test(body);
 }

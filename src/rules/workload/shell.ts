@@ -169,6 +169,8 @@ export type DockerUseKind =
   | "daemon-json" // /etc/docker/daemon.json read or written
   | "socket-arg"; // a docker.sock path passed as an argument
 
+const DOCKER_RE = /docker/i;
+
 export interface DockerUse {
   kind: DockerUseKind;
   /** The argv element the use is in. */
@@ -396,6 +398,9 @@ function analyseCommand(input: Word[], depth: number, host: boolean): DockerUse[
 
 /** Finds Docker uses in an exec-form argv (container command+args, or an exec hook). */
 export function analyseArgv(argv: readonly string[]): DockerUse[] {
+  // Every use this module reports names docker, dockerd, docker.service, docker.sock or /etc/docker:
+  // an argv without the letters "docker" has none, and most containers are skipped without tokenising.
+  if (!argv.some((a) => DOCKER_RE.test(a))) return [];
   const words: Word[] = argv.map((text, el) => ({ text, el }));
   const uses = analyseCommand(words, 0, false);
   const seen = new Set<string>();

@@ -144,7 +144,22 @@ export interface ImageParts {
   imageId: boolean;
 }
 
+// Thousands of containers share a few hundred images and several rules look at each one: parse once.
+const imageCache = new Map<string, ImageParts>();
+const IMAGE_CACHE_MAX = 10_000;
+
+/** Splits an image reference (cached; callers must not mutate the result). */
 export function parseImage(image: string): ImageParts {
+  let parts = imageCache.get(image);
+  if (!parts) {
+    parts = parseImageUncached(image);
+    if (imageCache.size >= IMAGE_CACHE_MAX) imageCache.clear();
+    imageCache.set(image, parts);
+  }
+  return parts;
+}
+
+function parseImageUncached(image: string): ImageParts {
   const ref = image.trim();
   if (/^(sha256:)?[a-f0-9]{64}$/i.test(ref)) return { path: [], imageId: true };
   let rest = ref;
@@ -176,11 +191,18 @@ export function parseImage(image: string): ImageParts {
 }
 
 /** True when the repository path ends with `suffix` ("a/b"), compared component by component. */
+const suffixCache = new Map<string, string[]>();
+
 export function repoEndsWith(parts: ImageParts, suffix: string): boolean {
-  const want = suffix.toLowerCase().split("/");
+  let want = suffixCache.get(suffix);
+  if (!want) {
+    want = suffix.toLowerCase().split("/");
+    suffixCache.set(suffix, want);
+  }
   if (want.length > parts.path.length) return false;
-  const tail = parts.path.slice(parts.path.length - want.length);
-  return want.every((w, i) => tail[i] === w);
+  const offset = parts.path.length - want.length;
+  for (let i = 0; i < want.length; i++) if (parts.path[offset + i] !== want[i]) return false;
+  return true;
 }
 
 export function imagePath(c: Container): DocPath {
