@@ -28,7 +28,9 @@ function strMap(v: unknown): Record<string, string> {
 
 function strList(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
-  return v.map((x) => (typeof x === "string" ? x : typeof x === "number" ? String(x) : "")).filter((x) => x !== "");
+  return v
+    .map((x) => (typeof x === "string" ? x : typeof x === "number" ? String(x) : ""))
+    .filter((x) => x !== "");
 }
 
 export interface OwnerRef {
@@ -200,7 +202,8 @@ function at(root: unknown, path: DocPath): unknown {
  */
 export function findTemplatePath(obj: K8sObject): DocPath | undefined {
   const known = TEMPLATE_PATHS[obj.kind];
-  const builtIn = obj.apiVersion === "v1" || /^(apps|batch|extensions)\//.test(obj.apiVersion) || obj.apiVersion === "";
+  const builtIn =
+    obj.apiVersion === "v1" || /^(apps|batch|extensions)\//.test(obj.apiVersion) || obj.apiVersion === "";
   if (known && builtIn) {
     const tpl = known.length === 0 ? obj.raw : at(obj.raw, known);
     return isObject(tpl) && isObject(tpl.spec) ? known : undefined;
@@ -257,7 +260,12 @@ function toContainer(raw: JsonObject, group: ContainerGroup, index: number): Con
   if (isObject(raw.lifecycle)) {
     for (const hook of ["postStart", "preStop"] as const) {
       const cmd = execCommand(raw.lifecycle[hook]);
-      if (cmd) hooks.push({ where: `lifecycle.${hook}`, command: cmd, path: ["lifecycle", hook, "exec", "command"] });
+      if (cmd)
+        hooks.push({
+          where: `lifecycle.${hook}`,
+          command: cmd,
+          path: ["lifecycle", hook, "exec", "command"],
+        });
     }
   }
   const c: Container = {
