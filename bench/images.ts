@@ -1,0 +1,390 @@
+/**
+ * bench/images: how fast the registry client inspects many images over a slow link, against the
+ * minimum work and against skopeo, measured in the same run. A command, not a test: it prints figures
+ * and asserts nothing (exit 0 unless it could not run).
+ *
+ *   npm run bench:images                       # = npm run build && node --import ./bench/lib/ts-hooks.ts bench/images.ts
+ *   npm run bench:images -- --images 300 --skopeo-seq 100
+ *
+ * Needs Node >= 22.18 (type stripping; `source scripts/node-env.sh` gives Node 24), root, and the real
+ * components: it runs `scripts/testenv.sh install` and `up` on a temp dir, and `down` at the end.
+ *
+ * Setup: N distinct images (each with its own config blob) in the local registry 2.8: 30% OCI
+ * indexes and 10% Docker lists (linux/amd64 + linux/arm64/v8), 30% Docker v2s2 and 30% OCI single
+ * manifests, spread over R repositories. Every client talks to the registry through a latency proxy
+ * (bench/lib/delay-proxy.ts, default 20 ms per round trip; the kernel here has no netem).
+ *
+ * Figures:
+ * - requests made vs the minimum: one manifest GET per reference + one GET per index child for the
+ *   asked platforms (+ one token per repository when auth is on; the benchmark registry has no
+ *   auth). The tool also reads the config blob of each single-platform manifest, because the platform
+ *   of a single manifest is only in its config (rule I002 needs it); that figure is shown separately.
+ * - wall time vs the latency floor: minimum requests × RTT ÷ the client's per-registry concurrency.
+ * - the same references through a sequential `skopeo inspect --raw` loop (timed on a subset, scaled)
+ *   and through `xargs -P 16 skopeo inspect --raw`. skopeo --raw reads only the top-level manifest,
+ *   so it does less than the tool.
+ * Goals (issue #3): requests <= 1.05x the minimum, wall <= 1.25x the floor, >= 20x faster than the
+ * sequential loop, >= 2x faster than the parallel one.
+ */
+import { spawn, spawnSync } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { performance } from "node:perf_hooks";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { parsePlatforms } from "../src/core/target.js";
+import { RegistryClient } from "../src/registry/index.js";
+import { jsonBytes, makeLayer } from "../test/real/harness/layers.js";
+import { pushBlob, pushManifest } from "../test/real/harness/registry-push.js";
+import { startTestEnv, stopTestEnv, type TestEnv } from "../test/real/harness/testenv.js";
+
+const { values } = parseArgs({
+  options: {
+    images: { type: "string", default: "1000" },
+    repos: { type: "string", default: "50" },
+    rtt: { type: "string", default: "20" },
+    concurrency: { type: "string", default: "8" },
+    "skopeo-seq": { type: "string", default: "200" },
+    "skopeo-parallel": { type: "string", default: "16" },
+    platforms: { type: "string", default: "linux/amd64,linux/arm64" },
+  },
+});
+const N = Number(values.images);
+const REPOS = Number(values.repos);
+const RTT = Number(values.rtt);
+const CONCURRENCY = Number(values.concurrency);
+const SEQ = Math.min(N, Number(values["skopeo-seq"]));
+const PAR = Number(values["skopeo-parallel"]);
+const PLATFORMS = parsePlatforms(values.platforms);
+
+type Kind = "oci-index" | "docker-list" | "docker" | "oci";
+const KINDS: Kind[] = [
+  "oci-index",
+  "oci-index",
+  "oci-index",
+  "docker-list",
+  "docker",
+  "docker",
+  "docker",
+  "oci",
+  "oci",
+  "oci",
+];
+const CHILD_PLATFORMS = [
+  { os: "linux", architecture: "amd64" },
+  { os: "linux", architecture: "arm64", variant: "v8" },
+];
+
+interface BenchImage {
+  repo: string;
+  tag: string;
+  kind: Kind;
+  /** Children an index offers (platform strings). */
+  offers: string[];
+}
+
+const MT = {
+  dockerManifest: "application/vnd.docker.distribution.manifest.v2+json",
+  dockerList: "application/vnd.docker.distribution.manifest.list.v2+json",
+  dockerConfig: "application/vnd.docker.container.image.v1+json",
+  dockerLayer: "application/vnd.docker.image.rootfs.diff.tar.gzip",
+  ociManifest: "application/vnd.oci.image.manifest.v1+json",
+  ociIndex: "application/vnd.oci.image.index.v1+json",
+  ociConfig: "application/vnd.oci.image.config.v1+json",
+  ociLayer: "application/vnd.oci.image.layer.v1.tar+gzip",
+};
+
+const LAYER = makeLayer([{ path: "bench.txt", content: "kube-runtime-audit bench layer\n" }]);
+
+async function pushImage(reg: string, img: BenchImage, i: number): Promise<void> {
+  const single = async (
+    docker: boolean,
+    plat: { os: string; architecture: string; variant?: string },
+    ref: string,
+  ) => {
+    const cfg = await pushBlob(
+      reg,
+      img.repo,
+      jsonBytes({
+        architecture: plat.architecture,
+        ...(plat.variant ? { variant: plat.variant } : {}),
+        os: plat.os,
+        config: {
+          Labels: { "bench.image": String(i), "bench.platform": `${plat.architecture}${plat.variant ?? ""}` },
+        },
+        rootfs: { type: "layers", diff_ids: [LAYER.diffId] },
+      }),
+    );
+    const layer = { digest: await layerDigest(reg, img.repo), size: LAYER.gzip.length };
+    const mediaType = docker ? MT.dockerManifest : MT.ociManifest;
+    const body = jsonBytes({
+      schemaVersion: 2,
+      mediaType,
+      config: { mediaType: docker ? MT.dockerConfig : MT.ociConfig, ...cfg },
+      layers: [{ mediaType: docker ? MT.dockerLayer : MT.ociLayer, ...layer }],
+    });
+    return { mediaType, ...(await pushManifest(reg, img.repo, ref, mediaType, body)) };
+  };
+  if (img.kind === "docker" || img.kind === "oci") {
+    await single(img.kind === "docker", CHILD_PLATFORMS[0]!, img.tag);
+    return;
+  }
+  const docker = img.kind === "docker-list";
+  const children = [];
+  for (const p of CHILD_PLATFORMS) {
+    const probe = await single(docker, p, `tmp-${i}-${p.architecture}`);
+    children.push({ mediaType: probe.mediaType, digest: probe.digest, size: probe.size, platform: p });
+  }
+  const mediaType = docker ? MT.dockerList : MT.ociIndex;
+  await pushManifest(
+    reg,
+    img.repo,
+    img.tag,
+    mediaType,
+    jsonBytes({ schemaVersion: 2, mediaType, manifests: children }),
+  );
+}
+
+const layerPushed = new Map<string, Promise<string>>();
+function layerDigest(reg: string, repo: string): Promise<string> {
+  let p = layerPushed.get(repo);
+  if (!p) {
+    p = pushBlob(reg, repo, LAYER.gzip).then((d) => d.digest);
+    layerPushed.set(repo, p);
+  }
+  return p;
+}
+
+async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      while (next < items.length) {
+        const i = next++;
+        await fn(items[i] as T, i);
+      }
+    }),
+  );
+}
+
+interface ProxyProcess {
+  address: string;
+  /** Connections the proxy accepted so far. */
+  connections(): Promise<number>;
+  stop(): void;
+}
+
+/** Runs the latency proxy in its own process, so its timers do not share our event loop. */
+function startProxy(target: string): Promise<ProxyProcess> {
+  const script = fileURLToPath(new URL("./lib/delay-proxy.ts", import.meta.url));
+  const child = spawn(process.execPath, [script, target, String(RTT)], {
+    stdio: ["pipe", "pipe", "inherit"],
+  });
+  let out = "";
+  const waiters: ((n: number) => void)[] = [];
+  return new Promise((resolve, reject) => {
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      out += d;
+      let nl = out.indexOf("\n");
+      while (nl >= 0) {
+        const line = out.slice(0, nl);
+        out = out.slice(nl + 1);
+        nl = out.indexOf("\n");
+        const listening = /^listening (\S+)/.exec(line);
+        const conns = /^connections (\d+)/.exec(line);
+        if (listening?.[1]) {
+          resolve({
+            address: listening[1],
+            connections: () =>
+              new Promise((res) => {
+                waiters.push(res);
+                child.stdin.write("stats\n");
+              }),
+            stop: () => {
+              child.stdin.end();
+              child.kill("SIGTERM");
+            },
+          });
+        } else if (conns?.[1]) {
+          waiters.shift()?.(Number(conns[1]));
+        }
+      }
+    });
+    child.on("error", reject);
+    child.on("exit", (code) => reject(new Error(`delay proxy exited (${code}) before listening`)));
+  });
+}
+
+const ACCEPT = [MT.dockerManifest, MT.dockerList, MT.ociManifest, MT.ociIndex].join(", ");
+
+/**
+ * The same minimum work done by the simplest possible client (plain fetch, same concurrency, no
+ * parsing beyond picking children, no digest checks): what this machine and registry allow, so the
+ * tool's ratio to it shows the client's own overhead, apart from registry and CPU load.
+ */
+async function bareClient(addr: string, images: BenchImage[]): Promise<{ ms: number; requests: number }> {
+  let active = 0;
+  let requests = 0;
+  const queue: (() => void)[] = [];
+  const get = async (path: string, accept: string): Promise<Buffer> => {
+    if (active >= CONCURRENCY) await new Promise<void>((r) => queue.push(r));
+    active++;
+    try {
+      requests++;
+      const res = await fetch(`http://${addr}${path}`, { headers: { accept } });
+      const body = Buffer.from(await res.arrayBuffer());
+      if (res.status !== 200) throw new Error(`GET ${path}: ${res.status}`);
+      return body;
+    } finally {
+      active--;
+      queue.shift()?.();
+    }
+  };
+  const t0 = performance.now();
+  await Promise.all(
+    images.map(async (img) => {
+      const m = JSON.parse((await get(`/v2/${img.repo}/manifests/${img.tag}`, ACCEPT)).toString()) as {
+        manifests?: { digest: string; mediaType: string; platform?: { os: string; architecture: string } }[];
+        config?: { digest: string; mediaType: string };
+      };
+      if (m.manifests) {
+        const wantedChildren = m.manifests.filter((d) =>
+          PLATFORMS.some((p) => d.platform?.os === p.os && d.platform.architecture === p.architecture),
+        );
+        await Promise.all(
+          wantedChildren.map((d) => get(`/v2/${img.repo}/manifests/${d.digest}`, d.mediaType)),
+        );
+      } else if (m.config) {
+        await get(`/v2/${img.repo}/blobs/${m.config.digest}`, m.config.mediaType);
+      }
+    }),
+  );
+  return { ms: performance.now() - t0, requests };
+}
+
+function timeShell(script: string): { ms: number; status: number; stderr: string } {
+  const t0 = performance.now();
+  const r = spawnSync("bash", ["-c", script], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
+  return { ms: performance.now() - t0, status: r.status ?? -1, stderr: (r.stderr ?? "").slice(0, 2000) };
+}
+
+const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
+const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
+const goal = (ok: boolean) => (ok ? "met" : "NOT met");
+
+async function main(): Promise<void> {
+  process.stderr.write(`bench/images: ${N} images in ${REPOS} repositories, RTT ${RTT} ms\n`);
+  let env: TestEnv | undefined;
+  let proxy: ProxyProcess | undefined;
+  const cleanup = () => {
+    proxy?.stop();
+    proxy = undefined;
+    if (env) {
+      const e = env;
+      env = undefined;
+      stopTestEnv(e);
+    }
+  };
+  process.on("SIGINT", () => {
+    cleanup();
+    process.exit(130);
+  });
+  try {
+    env = await startTestEnv({ prefix: "kra-bench-" });
+    const images: BenchImage[] = Array.from({ length: N }, (_, i) => {
+      const kind = KINDS[i % KINDS.length] as Kind;
+      const offers = kind === "oci-index" || kind === "docker-list" ? ["linux/amd64", "linux/arm64/v8"] : [];
+      return { repo: `bench/r${i % REPOS}`, tag: `i${i}`, kind, offers };
+    });
+    let t0 = performance.now();
+    await pool(images, 8, (img, i) => pushImage(env?.regAddr ?? "", img, i));
+    process.stderr.write(`bench/images: pushed ${N} images directly in ${fmt(performance.now() - t0)}\n`);
+
+    proxy = await startProxy(env.regAddr);
+    const refs = images.map((img) => `${proxy?.address}/${img.repo}:${img.tag}`);
+
+    // --- the tool -------------------------------------------------------------------------------
+    const byKind: Record<string, number> = {};
+    let requests = 0;
+    const client = new RegistryClient({
+      insecureRegistries: [proxy.address],
+      concurrencyPerRegistry: CONCURRENCY,
+      onRequest: (e) => {
+        requests++;
+        const k = /\/manifests\//.test(e.url) ? "manifest" : /\/blobs\//.test(e.url) ? "blob" : "other";
+        byKind[k] = (byKind[k] ?? 0) + 1;
+      },
+    });
+    const connsBefore = await proxy.connections();
+    t0 = performance.now();
+    const facts = await Promise.all(refs.map((r) => client.inspect(r, PLATFORMS)));
+    const toolMs = performance.now() - t0;
+    const toolConnections = (await proxy.connections()) - connsBefore;
+    await client.close();
+    const failed = facts.filter((f) => f.error || Object.keys(f.childErrors).length);
+    if (failed.length) {
+      throw new Error(
+        `${failed.length} inspections failed, e.g. ${JSON.stringify(failed[0]?.error ?? failed[0]?.childErrors)}`,
+      );
+    }
+
+    const bare = await bareClient(proxy.address, images);
+
+    // minimum: one GET per reference + wanted children (+ tokens: auth is off here)
+    const wanted = (offers: string[]) =>
+      offers.filter((o) => PLATFORMS.some((p) => o.startsWith(`${p.os}/${p.architecture}`))).length;
+    const minimum = images.reduce((n, img) => n + 1 + wanted(img.offers), 0);
+    const singles = images.filter((img) => img.offers.length === 0).length;
+    const withConfigs = minimum + singles;
+    const floorMs = (minimum * RTT) / CONCURRENCY;
+
+    // --- skopeo ------------------------------------------------------------------------------------
+    const list = join(env.dir, "refs.txt");
+    writeFileSync(list, `${refs.map((r) => `docker://${r}`).join("\n")}\n`);
+    const seqList = join(env.dir, "refs-seq.txt");
+    writeFileSync(
+      seqList,
+      `${refs
+        .slice(0, SEQ)
+        .map((r) => `docker://${r}`)
+        .join("\n")}\n`,
+    );
+    const skopeo = "skopeo inspect --raw --tls-verify=false";
+    const seq = timeShell(`set -e; while read -r r; do ${skopeo} "$r" >/dev/null; done < '${seqList}'`);
+    if (seq.status !== 0) throw new Error(`sequential skopeo loop failed: ${seq.stderr}`);
+    const seqScaled = (seq.ms * N) / SEQ;
+    const par = timeShell(`xargs -P ${PAR} -n 1 ${skopeo} < '${list}' >/dev/null`);
+    if (par.status !== 0) throw new Error(`parallel skopeo run failed: ${par.stderr}`);
+
+    // --- report ----------------------------------------------------------------------------------
+    const lines = [
+      `bench/images — ${N} images (${N - singles} indexes/lists, ${singles} single manifests) in ${REPOS} repositories`,
+      `  latency proxy ${RTT} ms per round trip; platforms ${values.platforms}; client concurrency ${CONCURRENCY} per registry; auth off`,
+      "",
+      "  requests",
+      `    made by the tool              ${requests}  (${Object.entries(byKind)
+        .map(([k, v]) => `${k} ${v}`)
+        .join(", ")}; over ${toolConnections} connections)`,
+      `    minimum (manifests + children) ${minimum}   ratio ${ratio(requests, minimum)}   goal <= 1.05x: ${goal(requests <= minimum * 1.05)}`,
+      `    minimum + 1 config per single  ${withConfigs}   ratio ${ratio(requests, withConfigs)}`,
+      "",
+      "  wall time",
+      `    tool                           ${fmt(toolMs)}`,
+      `    latency floor                  ${fmt(floorMs)}  (= ${minimum} x ${RTT} ms / ${CONCURRENCY})   ratio ${ratio(toolMs, floorMs)}   goal <= 1.25x: ${goal(toolMs <= floorMs * 1.25)}`,
+      `    bare fetch client, same GETs   ${fmt(bare.ms)}  (${bare.requests} requests, concurrency ${CONCURRENCY})   tool/bare ${ratio(toolMs, bare.ms)}`,
+      `    floor incl. configs            ${fmt((withConfigs * RTT) / CONCURRENCY)}   ratio ${ratio(toolMs, (withConfigs * RTT) / CONCURRENCY)}`,
+      "",
+      "  skopeo inspect --raw (top-level manifest only)",
+      `    sequential loop                ${fmt(seqScaled)}${SEQ < N ? `  (timed ${SEQ} images: ${fmt(seq.ms)}, scaled x${(N / SEQ).toFixed(1)})` : ""}   tool is ${ratio(seqScaled, toolMs)} faster   goal >= 20x: ${goal(seqScaled >= toolMs * 20)}`,
+      `    xargs -P ${PAR}                    ${fmt(par.ms)}   tool is ${ratio(par.ms, toolMs)} faster   goal >= 2x: ${goal(par.ms >= toolMs * 2)}`,
+    ];
+    process.stdout.write(`${lines.join("\n")}\n`);
+  } finally {
+    cleanup();
+  }
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench/images: ${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(1);
+});
