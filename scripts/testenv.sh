@@ -142,6 +142,7 @@ log: {level: warn}
 storage:
   filesystem: {rootdirectory: $dir/reg/data}
   delete: {enabled: true}
+  cache: {blobdescriptor: inmemory}
 http:
   addr: $reg_addr
   secret: kube-runtime-audit-testenv

@@ -22,19 +22,36 @@ export interface DelayProxy {
   close(): Promise<void>;
 }
 
+type Item = { at: number; data?: Buffer; end?: true };
+
+/**
+ * Delivers what `from` sends to `to`, each item `delayMs` after it arrived (never before
+ * `notBefore()`), strictly in order: data, then the half-close, then nothing more. One timer per
+ * direction drains the queue, so two chunks can never swap.
+ */
 function pipeDelayed(from: Socket, to: Socket, delayMs: number, notBefore: () => number): void {
+  const queue: Item[] = [];
+  let timer: NodeJS.Timeout | undefined;
   let last = 0;
-  from.on("data", (buf) => {
+  const drain = () => {
+    timer = undefined;
+    const now = Date.now();
+    while (queue.length && (queue[0]?.at ?? 0) <= now) {
+      const item = queue.shift() as Item;
+      if (to.destroyed) return;
+      if (item.data) to.write(item.data);
+      if (item.end) to.end();
+    }
+    if (queue.length) timer = setTimeout(drain, Math.max(0, (queue[0]?.at ?? now) - now));
+  };
+  const push = (item: Omit<Item, "at">) => {
     const at = Math.max(Date.now() + delayMs, notBefore(), last);
     last = at;
-    setTimeout(() => {
-      if (!to.destroyed) to.write(buf);
-    }, at - Date.now());
-  });
-  from.on("end", () => {
-    const at = Math.max(Date.now() + delayMs, last);
-    setTimeout(() => to.end(), at - Date.now());
-  });
+    queue.push({ at, ...item });
+    if (!timer) timer = setTimeout(drain, Math.max(0, at - Date.now()));
+  };
+  from.on("data", (data: Buffer) => push({ data }));
+  from.on("end", () => push({ end: true }));
 }
 
 export function startDelayProxy(target: string, rttMs: number, listenPort = 0): Promise<DelayProxy> {
@@ -42,24 +59,27 @@ export function startDelayProxy(target: string, rttMs: number, listenPort = 0): 
   const half = rttMs / 2;
   const sockets = new Set<Socket>();
   let accepted = 0;
-  const server: Server = createServer((client) => {
+  const server: Server = createServer({ allowHalfOpen: true }, (client) => {
     accepted++;
     const acceptedAt = Date.now();
-    const upstream = connect(Number(portText), host);
+    const upstream = connect({ port: Number(portText), host, allowHalfOpen: true });
     sockets.add(client);
     sockets.add(upstream);
     pipeDelayed(client, upstream, half, () => acceptedAt + rttMs + half);
     pipeDelayed(upstream, client, half, () => 0);
+    // A reset on either side ends both, after the delay the news would take to travel. Orderly
+    // closes travel through the queues as half-closes (see pipeDelayed).
     const done = () => {
       client.destroy();
       upstream.destroy();
       sockets.delete(client);
       sockets.delete(upstream);
     };
-    client.on("error", done);
-    upstream.on("error", done);
-    client.on("close", () => setTimeout(done, half));
-    upstream.on("close", () => setTimeout(done, half));
+    client.on("error", () => setTimeout(done, half));
+    upstream.on("error", () => setTimeout(done, half));
+    client.on("close", () => sockets.delete(client));
+    upstream.on("close", () => sockets.delete(upstream));
+    // allowHalfOpen: a FIN from one side must not close the other before the queued bytes arrive
   });
   return new Promise((resolve, reject) => {
     server.once("error", reject);
