@@ -16,14 +16,25 @@ export function str(v: unknown): string | undefined {
   return typeof v === "string" ? v : undefined;
 }
 
+/** Shared by every object without labels/annotations/...: frozen, so a mutation fails loudly. */
+const EMPTY: Record<string, string> = Object.freeze({}) as Record<string, string>;
+
 function strMap(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isObject(v)) return out;
-  for (const [k, val] of Object.entries(v)) {
-    if (typeof val === "string") out[k] = val;
-    else if (typeof val === "number" || typeof val === "boolean") out[k] = String(val);
+  if (!isObject(v)) return EMPTY;
+  let out: Record<string, string> | undefined;
+  for (const k in v) {
+    const val = v[k];
+    const text =
+      typeof val === "string"
+        ? val
+        : typeof val === "number" || typeof val === "boolean"
+          ? String(val)
+          : undefined;
+    if (text === undefined) continue;
+    out ??= {};
+    out[k] = text;
   }
-  return out;
+  return out ?? EMPTY;
 }
 
 function strList(v: unknown): string[] {

@@ -3,7 +3,7 @@
  * guards untrusted input needs: alias-expansion bombs, nesting depth, and helpful messages for
  * unrendered Helm templates.
  */
-import { CORE_SCHEMA, load, mergeTag, YAMLException } from "js-yaml";
+import { CORE_SCHEMA, load, loadAll, mergeTag, YAMLException } from "js-yaml";
 import type { DocumentChunk } from "./split.js";
 
 // Kubernetes reads YAML with sigs.k8s.io/yaml (go-yaml), which honours merge keys (`<<: *base`).
@@ -23,6 +23,51 @@ export interface ParseError {
 
 export type ParseResult = { ok: true; value: unknown } | { ok: false; error: ParseError };
 
+/**
+ * Parses every chunk of a file. Fast path: one js-yaml `loadAll` over the whole file (one parser set-up
+ * instead of one per document; bench/files measured ~20%), mapped back to the chunks. When the file has
+ * an error, or its documents do not line up with the chunks, each chunk is parsed on its own so one bad
+ * document never hides the others and errors keep their own line.
+ */
+/** Larger files are parsed document by document, so their documents are never all in memory at once. */
+const WHOLE_FILE_MAX = 8 * 1024 * 1024;
+
+export function parseChunks(text: string, chunks: readonly DocumentChunk[], json: boolean): ParseResult[] {
+  if (!json && chunks.length > 1 && text.length <= WHOLE_FILE_MAX) {
+    let docs: unknown[] | undefined;
+    try {
+      docs = loadAll(text, { schema: text.includes("<<") ? MERGE_SCHEMA : CORE_SCHEMA, maxDepth: 200 });
+    } catch {
+      docs = undefined;
+    }
+    if (docs) {
+      // The splitter drops empty and comment-only documents; js-yaml returns them as null.
+      if (docs.length !== chunks.length) docs = docs.filter((d) => d !== null && d !== undefined);
+      const values = docs;
+      if (values.length === chunks.length) {
+        const mayExpand = text.includes("&") && text.includes("*");
+        return chunks.map((chunk, i) => {
+          const value = values[i];
+          if (mayExpand && tooLarge(value)) return bomb(chunk);
+          return { ok: true, value };
+        });
+      }
+    }
+  }
+  return chunks.map((c) => parseChunk(c, json));
+}
+
+function bomb(chunk: DocumentChunk): ParseResult {
+  return {
+    ok: false,
+    error: {
+      line: chunk.startLine + 1,
+      column: 1,
+      message: "YAML aliases expand to over a million nodes (an alias bomb?); not parsed",
+    },
+  };
+}
+
 export function parseChunk(chunk: DocumentChunk, json: boolean): ParseResult {
   let value: unknown;
   try {
@@ -33,17 +78,7 @@ export function parseChunk(chunk: DocumentChunk, json: boolean): ParseResult {
     return { ok: false, error: describe(err, chunk, json) };
   }
   // Expansion needs an anchor (&name) and an alias (*name); cron schedules alone contain "*".
-  if (!json && chunk.text.includes("&") && chunk.text.includes("*") && tooLarge(value)) {
-    const line = chunk.startLine + 1;
-    return {
-      ok: false,
-      error: {
-        line,
-        column: 1,
-        message: "YAML aliases expand to over a million nodes (an alias bomb?); not parsed",
-      },
-    };
-  }
+  if (!json && chunk.text.includes("&") && chunk.text.includes("*") && tooLarge(value)) return bomb(chunk);
   return { ok: true, value };
 }
 

@@ -2,7 +2,8 @@
  * Enumerates and reads the inputs of `files`: files, directories (recursive) and stdin ("-").
  * Yields one file at a time so memory stays flat in the number of files.
  */
-import { type lstat, readdir, readFile, realpath, stat } from "node:fs/promises";
+import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { type lstat, readdir, realpath, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { Readable } from "node:stream";
 
@@ -95,15 +96,22 @@ function fsError(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
-async function readOne(fsPath: string, display: string, max: number): Promise<InputFile> {
+/**
+ * Reads one file synchronously: the CLI reads one file at a time anyway, and the promise-based API
+ * costs more than the read itself for typical manifest files (bench/files measured ~10%).
+ */
+function readOne(fsPath: string, display: string, max: number): InputFile {
+  let fd: number | undefined;
   try {
-    const st = await stat(fsPath);
-    if (st.size > max)
-      return { path: display, error: `file is ${st.size} bytes, over the ${max}-byte limit` };
-    const buf = await readFile(fsPath);
+    fd = openSync(fsPath, "r");
+    const size = fstatSync(fd).size;
+    if (size > max) return { path: display, error: `file is ${size} bytes, over the ${max}-byte limit` };
+    const buf = readFileSync(fd);
     return decode(display, buf, extname(fsPath).toLowerCase() === ".json");
   } catch (err) {
     return { path: display, error: fsError(err) };
+  } finally {
+    if (fd !== undefined) closeSync(fd);
   }
 }
 
@@ -142,7 +150,7 @@ export async function* readInputs(
       try {
         for await (const f of walk(p, p, new Set())) {
           any = true;
-          yield await readOne(f.fs, f.display, max);
+          yield readOne(f.fs, f.display, max);
         }
       } catch (err) {
         yield { path: p, error: fsError(err) };
@@ -150,7 +158,7 @@ export async function* readInputs(
       }
       if (!any) yield { path: p, skipped: "directory has no .yaml, .yml or .json files" };
     } else {
-      yield await readOne(p, p, max);
+      yield readOne(p, p, max);
     }
   }
 }

@@ -10,7 +10,7 @@ import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.j
 import type { Target } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import { expandList, isObject, toK8sObject } from "../core/workload.js";
-import { parseChunk } from "../manifests/parse.js";
+import { parseChunks } from "../manifests/parse.js";
 import { locatePaths, positionKey } from "../manifests/positions.js";
 import { readInputs } from "../manifests/read.js";
 import { splitDocuments } from "../manifests/split.js";
@@ -65,9 +65,11 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
     const chunks = splitDocuments(file.text);
     if (chunks.length === 0)
       issue("warning", { source: file.path, reason: "no YAML documents (only comments)" });
-    for (const chunk of chunks) {
+    const results = parseChunks(file.text, chunks, file.json);
+    for (const [i, chunk] of chunks.entries()) {
       coverage.documents++;
-      const parsed = parseChunk(chunk, file.json);
+      const parsed = results[i];
+      if (!parsed) continue;
       if (!parsed.ok) {
         issue("error", {
           source: file.path,

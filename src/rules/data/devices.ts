@@ -54,6 +54,8 @@ export const DEVICE_RESOURCES: readonly DeviceRow[] = [
 ];
 
 export function deviceOf(resource: string): DeviceRow | undefined {
+  // Device plugin resources are always vendor-domain/name; cpu, memory, ephemeral-storage are not.
+  if (!resource.includes("/")) return undefined;
   if (resource.startsWith("hugepages-") || resource.startsWith("kubernetes.io/")) return undefined;
   return DEVICE_RESOURCES.find((d) => d.pattern.test(resource));
 }

@@ -40,11 +40,19 @@ export const W006: WorkloadRule = {
   defaultSeverity: "high",
   check(workload, ctx) {
     const hits: Hit[] = [];
-    const shipper = logShipperEvidence(workload.template);
-    const sev = dockerSeverity(ctx.target, shipper ? "high" : "medium");
-    const why = shipper
-      ? ` The pod looks like a log shipper (${shipper}), so it will lose its input after the move.`
-      : " This directory is empty or stale on containerd/CRI-O nodes.";
+    // Whether the pod is a log shipper only matters once a Docker directory is mounted: decided lazily.
+    let judged: { sev: Hit["severity"]; why: string } | undefined;
+    const judge = () => {
+      if (judged) return judged;
+      const shipper = logShipperEvidence(workload.template);
+      judged = {
+        sev: dockerSeverity(ctx.target, shipper ? "high" : "medium"),
+        why: shipper
+          ? ` The pod looks like a log shipper (${shipper}), so it will lose its input after the move.`
+          : " This directory is empty or stale on containerd/CRI-O nodes.",
+      };
+      return judged;
+    };
     const push = (
       row: DockerDirRow,
       path: DocPath,
@@ -52,6 +60,7 @@ export const W006: WorkloadRule = {
       extra: Record<string, string>,
       container?: string,
     ) => {
+      const { sev, why } = judge();
       const hit: Hit = { severity: sev, path, message: `${msg} (${row.what}).${why}`, evidence: extra };
       if (container) hit.container = container;
       hits.push(hit);

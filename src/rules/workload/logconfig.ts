@@ -325,7 +325,14 @@ function promtail(text: string): LogConfigFinding[] {
 }
 
 /** All Docker-only log parsing found in one config text. */
+/**
+ * Every finding below needs the config to name a Docker path or parser ("docker") or the kubelet's log
+ * directories (".../containers", ".../pods"): most ConfigMaps are skipped on this test alone.
+ */
+const MAY_MATTER = /docker|containers|pods/i;
+
 export function dockerLogConfig(text: string): LogConfigFinding[] {
+  if (!MAY_MATTER.test(text)) return [];
   return [
     ...fluentBitClassic(text),
     ...fluentBitYaml(text),

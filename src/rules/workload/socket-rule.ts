@@ -18,8 +18,10 @@ export interface SocketRuleSpec {
 
 export function socketHits(workload: Workload, ctx: RuleContext, spec: SocketRuleSpec): Hit[] {
   const hits: Hit[] = [];
+  const volumes = hostVolumes(workload.template);
+  if (volumes.length === 0) return hits;
   const { severity, why } = spec.judge(ctx);
-  for (const hv of hostVolumes(workload.template)) {
+  for (const hv of volumes) {
     if (socketKindOf(hv.canonical) === spec.kind) {
       hits.push({
         severity,

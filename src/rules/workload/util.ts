@@ -61,7 +61,20 @@ export interface HostVolume {
   path: DocPath;
 }
 
+// Most rules look at the same hostPath volumes; compute them once per pod template.
+const hostVolumesCache = new WeakMap<PodTemplate, HostVolume[]>();
+
+/** The pod's hostPath volumes with their mounts (computed once per template; do not mutate). */
 export function hostVolumes(tpl: PodTemplate): HostVolume[] {
+  let cached = hostVolumesCache.get(tpl);
+  if (!cached) {
+    cached = computeHostVolumes(tpl);
+    hostVolumesCache.set(tpl, cached);
+  }
+  return cached;
+}
+
+function computeHostVolumes(tpl: PodTemplate): HostVolume[] {
   const out: HostVolume[] = [];
   for (const v of tpl.volumes) {
     if (!v.hostPath) continue;
@@ -128,8 +141,16 @@ export function dockerSeverity(target: Target, sev: Severity): Severity {
   return leavesDocker(target) ? sev : "info";
 }
 
+const runtimesText = new WeakMap<Target, string>();
+
+/** "containerd@2.3, cri-o@1.37", for messages (computed once per target). */
 export function targetRuntimes(target: Target): string {
-  return target.runtimes.map((r) => r.label).join(", ");
+  let t = runtimesText.get(target);
+  if (t === undefined) {
+    t = target.runtimes.map((r) => r.label).join(", ");
+    runtimesText.set(target, t);
+  }
+  return t;
 }
 
 /** An image reference split into path components; deliberately lighter than the registry parser. */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import { parseChunk } from "../../../src/manifests/parse.js";
+import { parseChunk, parseChunks } from "../../../src/manifests/parse.js";
 import { locatePaths, positionKey } from "../../../src/manifests/positions.js";
 import { splitDocuments } from "../../../src/manifests/split.js";
 
@@ -156,5 +156,47 @@ describe("parseChunk merge keys", () => {
     const text = "base: &b {image: x, name: a}\nc:\n  <<: *b\n  name: override\n";
     const r = parseChunk({ index: 0, text, startLine: 0 }, false);
     expect(r.ok && r.value).toEqual({ base: { image: "x", name: "a" }, c: { image: "x", name: "override" } });
+  });
+});
+
+describe("parseChunks", () => {
+  const parseAll = (text: string) => parseChunks(text, splitDocuments(text), false);
+
+  it("maps whole-file results back to the chunks, skipping empty documents", () => {
+    const r = parseAll("---\n# nothing\n---\nkind: A\n---\n---\nkind: B\n...\n");
+    expect(r).toEqual([
+      { ok: true, value: { kind: "A" } },
+      { ok: true, value: { kind: "B" } },
+    ]);
+  });
+
+  it("falls back to one parse per document when one is broken, keeping the others", () => {
+    const r = parseAll("kind: A\n---\nkind: [B\n---\nkind: C\n");
+    expect(r.map((x) => x.ok)).toEqual([true, false, true]);
+    const bad = r[1];
+    if (bad && !bad.ok) expect(bad.error.line).toBeGreaterThanOrEqual(3);
+    expect(r[2]).toEqual({ ok: true, value: { kind: "C" } });
+  });
+
+  it("keeps a literal null document aligned", () => {
+    const r = parseAll("kind: A\n---\n~\n---\nkind: C\n");
+    expect(r).toEqual([
+      { ok: true, value: { kind: "A" } },
+      { ok: true, value: null },
+      { ok: true, value: { kind: "C" } },
+    ]);
+  });
+
+  it("finds an alias bomb among good documents", () => {
+    const bomb = ['a: &a ["x","x","x","x","x","x","x","x","x","x"]']
+      .concat(
+        ["b", "c", "d", "e", "f", "g"].map((k, i) => {
+          const prev = "abcdefg"[i];
+          return `${k}: &${k} [${Array(10).fill(`*${prev}`).join(",")}]`;
+        }),
+      )
+      .join("\n");
+    const r = parseAll(`kind: A\n---\n${bomb}\n---\nkind: C\n`);
+    expect(r.map((x) => x.ok)).toEqual([true, false, true]);
   });
 });
