@@ -43,7 +43,7 @@ const { values } = parseArgs({
     images: { type: "string", default: "1000" },
     repos: { type: "string", default: "50" },
     rtt: { type: "string", default: "20" },
-    concurrency: { type: "string", default: "8" },
+    concurrency: { type: "string", default: "16" },
     "skopeo-seq": { type: "string", default: "200" },
     "skopeo-parallel": { type: "string", default: "16" },
     platforms: { type: "string", default: "linux/amd64,linux/arm64" },

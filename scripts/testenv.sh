@@ -22,8 +22,8 @@
 # matches the URL. https://github.com/distribution/distribution/blob/v2.8.2/docs/configuration.md
 set -euo pipefail
 
-PACKAGES=(docker-registry containerd skopeo podman)
-BINARIES=(docker-registry containerd ctr skopeo podman)
+PACKAGES=(docker-registry containerd skopeo podman openssl)
+BINARIES=(docker-registry containerd ctr skopeo podman openssl)
 
 die() {
   echo "testenv: ERROR: $*" >&2

@@ -86,6 +86,7 @@ interface RegistryCliOptions {
   insecureRegistry: string[];
   cacheDir?: string;
   registryTimeout: string;
+  registryConcurrency: string;
 }
 
 function addRegistryOptions(cmd: Command): Command {
@@ -101,7 +102,8 @@ function addRegistryOptions(cmd: Command): Command {
       [],
     )
     .option("--cache-dir <dir>", "cache manifests and configs by digest in this directory across runs")
-    .option("--registry-timeout <seconds>", "timeout for one registry request", "15");
+    .option("--registry-timeout <seconds>", "timeout for one registry request", "15")
+    .option("--registry-concurrency <n>", "concurrent requests per registry", "16");
 }
 
 async function registrySettings(opts: RegistryCliOptions): Promise<{
@@ -109,6 +111,7 @@ async function registrySettings(opts: RegistryCliOptions): Promise<{
   insecureRegistries: string[];
   cacheDir?: string;
   requestTimeoutMs: number;
+  concurrencyPerRegistry: number;
 }> {
   let credentials: CredentialStore;
   try {
@@ -120,8 +123,13 @@ async function registrySettings(opts: RegistryCliOptions): Promise<{
   const seconds = Number(opts.registryTimeout);
   if (!Number.isFinite(seconds) || seconds <= 0)
     throw new UsageError("--registry-timeout must be a positive number of seconds");
+  const concurrency = Number(opts.registryConcurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > 256) {
+    throw new UsageError("--registry-concurrency must be a whole number from 1 to 256");
+  }
   return {
     credentials,
+    concurrencyPerRegistry: concurrency,
     insecureRegistries: opts.insecureRegistry,
     ...(opts.cacheDir ? { cacheDir: opts.cacheDir } : {}),
     requestTimeoutMs: Math.round(seconds * 1000),

@@ -41,7 +41,7 @@ export interface RegistryOptions {
   /** Registries reached over plain HTTP ("host:port", or "host:*" for any port). Loopback too must be listed. */
   insecureRegistries?: string[];
   credentials?: CredentialStore;
-  /** Concurrent requests per host (default 8). */
+  /** Concurrent requests per host (default 16: the parallelism of a `xargs -P 16 skopeo` loop; bench/images). */
   concurrencyPerRegistry?: number;
   /** Concurrent requests overall (default 32). */
   concurrencyGlobal?: number;
@@ -119,7 +119,7 @@ export class RegistryClient {
       timeoutMs: opts.requestTimeoutMs ?? 15_000,
       maxRetries: opts.maxRetries ?? 3,
       maxRetryWaitMs: opts.maxRetryWaitMs ?? 10_000,
-      concurrencyPerHost: opts.concurrencyPerRegistry ?? 8,
+      concurrencyPerHost: opts.concurrencyPerRegistry ?? 16,
       concurrencyGlobal: opts.concurrencyGlobal ?? 32,
       userAgent: opts.userAgent ?? DEFAULT_USER_AGENT,
       ...(opts.caCertificates ? { caCertificates: opts.caCertificates } : {}),

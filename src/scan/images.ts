@@ -28,6 +28,7 @@ export interface ImageCheckOptions {
   credentials?: CredentialStore;
   cacheDir?: string;
   requestTimeoutMs?: number;
+  concurrencyPerRegistry?: number;
   /** Include the manifest tree in each report (the `image` command). */
   withTree?: boolean;
   onProgress?: (done: number, total: number) => void;
@@ -92,6 +93,7 @@ export async function checkImages(
   if (opts.credentials) ropts.credentials = opts.credentials;
   if (opts.cacheDir) ropts.cacheDir = opts.cacheDir;
   if (opts.requestTimeoutMs) ropts.requestTimeoutMs = opts.requestTimeoutMs;
+  if (opts.concurrencyPerRegistry) ropts.concurrencyPerRegistry = opts.concurrencyPerRegistry;
   const client = new RegistryClient(ropts);
   // Several spellings of one image (nginx, docker.io/library/nginx:latest) are fetched once.
   const byNormalized = new Map<string, Promise<ImageFacts>>();
