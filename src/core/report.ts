@@ -50,14 +50,17 @@ export interface ImageReport {
   /** Set by the `image` command: the manifest tree as fetched. */
   manifest?: ManifestNode;
   /** Where the image is used (files mode: file:line; cluster mode: workloads). */
-  usedBy?: {
-    kind: string;
-    namespace?: string;
-    name: string;
-    container?: string;
-    file?: string;
-    line?: number;
-  }[];
+  usedBy?: ImageUse[];
+}
+
+/** A workload container that uses an image. */
+export interface ImageUse {
+  kind: string;
+  namespace?: string;
+  name: string;
+  container?: string;
+  file?: string;
+  line?: number;
 }
 
 export interface CoverageIssue {

@@ -5,21 +5,14 @@
  */
 import type { ImageFacts, ManifestFacts } from "../core/image.js";
 import { parseReference } from "../core/reference.js";
-import type { ImageReport, ManifestNode } from "../core/report.js";
+import type { ImageReport, ImageUse, ManifestNode } from "../core/report.js";
 import type { Target } from "../core/target.js";
 import { formatPlatform } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import { type CredentialStore, RegistryClient, type RegistryOptions } from "../registry/index.js";
 import { judgeImage } from "../rules/image/index.js";
 
-export interface ImageUse {
-  kind: string;
-  namespace?: string;
-  name: string;
-  container?: string;
-  file?: string;
-  line?: number;
-}
+export type { ImageUse };
 
 export interface ImageCheckOptions {
   target: Target;
