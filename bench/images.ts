@@ -23,20 +23,28 @@
  * - the same references through a sequential `skopeo inspect --raw` loop (timed on a subset, scaled)
  *   and through `xargs -P 16 skopeo inspect --raw`. skopeo --raw reads only the top-level manifest,
  *   so it does less than the tool.
+ * With --auth the images are served by a TLS registry with token auth (a token server from the test
+ * harness, itself behind a latency proxy); the minimum then includes one token per repository.
  * Goals (issue #3): requests <= 1.05x the minimum, wall <= 1.25x the floor, >= 20x faster than the
  * sequential loop, >= 2x faster than the parallel one.
  */
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { parsePlatforms } from "../src/core/target.js";
-import { RegistryClient } from "../src/registry/index.js";
+import { credentialsFromDockerConfig, RegistryClient, type RegistryOptions } from "../src/registry/index.js";
 import { jsonBytes, makeLayer } from "../test/real/harness/layers.js";
 import { pushBlob, pushManifest } from "../test/real/harness/registry-push.js";
 import { startTestEnv, stopTestEnv, type TestEnv } from "../test/real/harness/testenv.js";
+import {
+  makeCert,
+  type RegistryProcess,
+  startRegistry,
+  TokenServer,
+} from "../test/real/harness/token-server.js";
 
 const { values } = parseArgs({
   options: {
@@ -47,8 +55,14 @@ const { values } = parseArgs({
     "skopeo-seq": { type: "string", default: "200" },
     "skopeo-parallel": { type: "string", default: "16" },
     platforms: { type: "string", default: "linux/amd64,linux/arm64" },
+    // Token auth: the registry (TLS) behind the latency proxy asks for a bearer token per repository
+    // from a token server that is behind its own latency proxy.
+    auth: { type: "boolean", default: false },
   },
 });
+const AUTH = values.auth === true;
+const BENCH_USER = "bench";
+const BENCH_PASSWORD = "bench-password-not-secret";
 const N = Number(values.images);
 const REPOS = Number(values.repos);
 const RTT = Number(values.rtt);
@@ -262,10 +276,19 @@ async function bareClient(addr: string, images: BenchImage[]): Promise<{ ms: num
   return { ms: performance.now() - t0, requests };
 }
 
-function timeShell(script: string): { ms: number; status: number; stderr: string } {
+/** Times a shell script without blocking this process (the token server of --auth lives here). */
+function timeShell(script: string): Promise<{ ms: number; status: number; stderr: string }> {
   const t0 = performance.now();
-  const r = spawnSync("bash", ["-c", script], { encoding: "utf8", maxBuffer: 64 * 1024 * 1024 });
-  return { ms: performance.now() - t0, status: r.status ?? -1, stderr: (r.stderr ?? "").slice(0, 2000) };
+  return new Promise((resolve) => {
+    const child = spawn("bash", ["-c", script], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      if (stderr.length < 2000) stderr += d;
+    });
+    child.on("close", (code) =>
+      resolve({ ms: performance.now() - t0, status: code ?? -1, stderr: stderr.slice(0, 2000) }),
+    );
+  });
 }
 
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
@@ -276,9 +299,18 @@ async function main(): Promise<void> {
   process.stderr.write(`bench/images: ${N} images in ${REPOS} repositories, RTT ${RTT} ms\n`);
   let env: TestEnv | undefined;
   let proxy: ProxyProcess | undefined;
+  let tokenProxy: ProxyProcess | undefined;
+  let tokenServer: TokenServer | undefined;
+  let secured: RegistryProcess | undefined;
   const cleanup = () => {
     proxy?.stop();
     proxy = undefined;
+    tokenProxy?.stop();
+    tokenProxy = undefined;
+    void secured?.stop();
+    secured = undefined;
+    void tokenServer?.close();
+    tokenServer = undefined;
     if (env) {
       const e = env;
       env = undefined;
@@ -300,18 +332,63 @@ async function main(): Promise<void> {
     await pool(images, 8, (img, i) => pushImage(env?.regAddr ?? "", img, i));
     process.stderr.write(`bench/images: pushed ${N} images directly in ${fmt(performance.now() - t0)}\n`);
 
-    proxy = await startProxy(env.regAddr);
+    let serving = env.regAddr;
+    const access: RegistryOptions = {};
+    let skopeoAuth = "";
+    if (AUTH) {
+      const certs = join(env.dir, "bench-auth");
+      const tls = makeCert(certs, "tls");
+      const signing = makeCert(certs, "signing", "kra-bench-token-signer");
+      tokenServer = await new TokenServer({
+        service: "kra-bench",
+        issuer: "kra-bench-issuer",
+        signing,
+        tls,
+        users: { [BENCH_USER]: BENCH_PASSWORD },
+        grants: { [BENCH_USER]: ["*"] },
+        ttlSeconds: 600,
+      }).start();
+      const realmPort = new URL(tokenServer.realm).port;
+      tokenProxy = await startProxy(`127.0.0.1:${realmPort}`);
+      secured = await startRegistry({
+        dir: join(env.dir, "bench-secured"),
+        storageDir: join(env.dir, "reg", "data"),
+        tls,
+        token: {
+          realm: `https://${tokenProxy.address}/token`,
+          service: "kra-bench",
+          issuer: "kra-bench-issuer",
+          rootCertPath: signing.certPath,
+        },
+      });
+      serving = secured.addr;
+      access.caCertificates = [tls.certPem];
+      skopeoAuth = ` --creds ${BENCH_USER}:${BENCH_PASSWORD}`;
+    }
+    proxy = await startProxy(serving);
     const refs = images.map((img) => `${proxy?.address}/${img.repo}:${img.tag}`);
+    if (AUTH) {
+      const auth = Buffer.from(`${BENCH_USER}:${BENCH_PASSWORD}`).toString("base64");
+      access.credentials = credentialsFromDockerConfig({ auths: { [proxy.address]: { auth } } }, "bench");
+    } else {
+      access.insecureRegistries = [proxy.address];
+    }
 
     // --- the tool -------------------------------------------------------------------------------
     const byKind: Record<string, number> = {};
     let requests = 0;
     const client = new RegistryClient({
-      insecureRegistries: [proxy.address],
+      ...access,
       concurrencyPerRegistry: CONCURRENCY,
       onRequest: (e) => {
         requests++;
-        const k = /\/manifests\//.test(e.url) ? "manifest" : /\/blobs\//.test(e.url) ? "blob" : "other";
+        const k = /\/manifests\//.test(e.url)
+          ? "manifest"
+          : /\/blobs\//.test(e.url)
+            ? "blob"
+            : /\/token\b/.test(e.url)
+              ? "token"
+              : "other";
         byKind[k] = (byKind[k] ?? 0) + 1;
       },
     });
@@ -328,12 +405,22 @@ async function main(): Promise<void> {
       );
     }
 
-    const bare = await bareClient(proxy.address, images);
+    // The bare client speaks plain HTTP without auth: only comparable without --auth.
+    const bare = AUTH ? undefined : await bareClient(proxy.address, images);
+    // Token requests go through the same transport, so `requests` already counts them; the token
+    // server's own log is the cross-check.
+    const tokenRequests = tokenServer?.log.length ?? 0;
+    if (AUTH && tokenRequests !== (byKind.token ?? 0)) {
+      throw new Error(
+        `token requests: client counted ${byKind.token ?? 0}, token server saw ${tokenRequests}`,
+      );
+    }
 
-    // minimum: one GET per reference + wanted children (+ tokens: auth is off here)
+    // minimum: one GET per reference + wanted children + one token per repository with auth
     const wanted = (offers: string[]) =>
       offers.filter((o) => PLATFORMS.some((p) => o.startsWith(`${p.os}/${p.architecture}`))).length;
-    const minimum = images.reduce((n, img) => n + 1 + wanted(img.offers), 0);
+    const repositories = new Set(images.map((img) => img.repo)).size;
+    const minimum = images.reduce((n, img) => n + 1 + wanted(img.offers), 0) + (AUTH ? repositories : 0);
     const singles = images.filter((img) => img.offers.length === 0).length;
     const withConfigs = minimum + singles;
     const floorMs = (minimum * RTT) / CONCURRENCY;
@@ -349,29 +436,31 @@ async function main(): Promise<void> {
         .map((r) => `docker://${r}`)
         .join("\n")}\n`,
     );
-    const skopeo = "skopeo inspect --raw --tls-verify=false";
-    const seq = timeShell(`set -e; while read -r r; do ${skopeo} "$r" >/dev/null; done < '${seqList}'`);
+    const skopeo = `skopeo inspect --raw --tls-verify=false${skopeoAuth}`;
+    const seq = await timeShell(`set -e; while read -r r; do ${skopeo} "$r" >/dev/null; done < '${seqList}'`);
     if (seq.status !== 0) throw new Error(`sequential skopeo loop failed: ${seq.stderr}`);
     const seqScaled = (seq.ms * N) / SEQ;
-    const par = timeShell(`xargs -P ${PAR} -n 1 ${skopeo} < '${list}' >/dev/null`);
+    const par = await timeShell(`xargs -P ${PAR} -n 1 ${skopeo} < '${list}' >/dev/null`);
     if (par.status !== 0) throw new Error(`parallel skopeo run failed: ${par.stderr}`);
 
     // --- report ----------------------------------------------------------------------------------
     const lines = [
       `bench/images — ${N} images (${N - singles} indexes/lists, ${singles} single manifests) in ${REPOS} repositories`,
-      `  latency proxy ${RTT} ms per round trip; platforms ${values.platforms}; client concurrency ${CONCURRENCY} per registry; auth off`,
+      `  latency proxy ${RTT} ms per round trip; platforms ${values.platforms}; client concurrency ${CONCURRENCY} per registry; ${AUTH ? `token auth over TLS (${repositories} repositories)` : "auth off"}`,
       "",
       "  requests",
       `    made by the tool              ${requests}  (${Object.entries(byKind)
         .map(([k, v]) => `${k} ${v}`)
         .join(", ")}; over ${toolConnections} connections)`,
-      `    minimum (manifests + children) ${minimum}   ratio ${ratio(requests, minimum)}   goal <= 1.05x: ${goal(requests <= minimum * 1.05)}`,
+      `    minimum (manifests + children${AUTH ? " + 1 token per repository" : ""}) ${minimum}   ratio ${ratio(requests, minimum)}   goal <= 1.05x: ${goal(requests <= minimum * 1.05)}`,
       `    minimum + 1 config per single  ${withConfigs}   ratio ${ratio(requests, withConfigs)}`,
       "",
       "  wall time",
       `    tool                           ${fmt(toolMs)}`,
       `    latency floor                  ${fmt(floorMs)}  (= ${minimum} x ${RTT} ms / ${CONCURRENCY})   ratio ${ratio(toolMs, floorMs)}   goal <= 1.25x: ${goal(toolMs <= floorMs * 1.25)}`,
-      `    bare fetch client, same GETs   ${fmt(bare.ms)}  (${bare.requests} requests, concurrency ${CONCURRENCY})   tool/bare ${ratio(toolMs, bare.ms)}`,
+      bare
+        ? `    bare fetch client, same GETs   ${fmt(bare.ms)}  (${bare.requests} requests, concurrency ${CONCURRENCY})   tool/bare ${ratio(toolMs, bare.ms)}`
+        : "    bare fetch client              (not run with --auth)",
       `    floor incl. configs            ${fmt((withConfigs * RTT) / CONCURRENCY)}   ratio ${ratio(toolMs, (withConfigs * RTT) / CONCURRENCY)}`,
       "",
       "  skopeo inspect --raw (top-level manifest only)",

@@ -104,6 +104,8 @@ export class RegistryClient {
   readonly #inflight = new Inflight<FetchedManifest>();
   readonly #blobInflight = new Inflight<Buffer>();
   readonly #insecure: string[];
+  /** Per registry: settles when the first request to it has been answered (see #get). */
+  readonly #firstContact = new Map<string, Promise<void>>();
 
   constructor(opts: RegistryOptions = {}) {
     const credentials = opts.credentials ?? CredentialStore.empty();
@@ -329,8 +331,41 @@ export class RegistryClient {
     });
   }
 
-  /** GET with registry auth: anonymous first, then whatever the 401 challenge asks for (once). */
+  /**
+   * GET with registry auth. The first request to a registry goes alone; requests started meanwhile wait
+   * for its answer, so a registry that wants a token answers one 401, not one per image, and the
+   * others go out with the token up front (bench/images --auth measures this).
+   */
   async #get(
+    ep: Endpoint,
+    repository: string,
+    path: string,
+    accept: string,
+    kind: string,
+    maxBytes: number,
+    what: string,
+  ): Promise<SendResult> {
+    const gate = this.#firstContact.get(ep.name);
+    if (gate) {
+      await gate;
+      return this.#getAuthorized(ep, repository, path, accept, kind, maxBytes, what);
+    }
+    let open: () => void = () => {};
+    this.#firstContact.set(
+      ep.name,
+      new Promise<void>((resolve) => {
+        open = resolve;
+      }),
+    );
+    try {
+      return await this.#getAuthorized(ep, repository, path, accept, kind, maxBytes, what);
+    } finally {
+      open();
+    }
+  }
+
+  /** GET with registry auth: anonymous first, then whatever the 401 challenge asks for (once). */
+  async #getAuthorized(
     ep: Endpoint,
     repository: string,
     path: string,

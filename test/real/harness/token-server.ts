@@ -127,7 +127,12 @@ export class TokenServer {
   readonly #key: KeyObject;
   readonly #kid: string;
 
-  constructor(readonly opts: TokenServerOptions) {
+  readonly opts: TokenServerOptions;
+
+  // A plain field, not a parameter property: bench/images runs this file with Node's type stripping,
+  // which does not support parameter properties.
+  constructor(opts: TokenServerOptions) {
+    this.opts = opts;
     this.#key = createPrivateKey(opts.signing.keyPem);
     this.#kid = libtrustKeyId(createPublicKey(opts.signing.certPem));
     this.#https = createHttpsServer({ key: opts.tls.keyPem, cert: opts.tls.certPem }, (q, s) =>
