@@ -12,6 +12,7 @@ import {
   gate,
   type ImageReport,
 } from "../core/report.js";
+import { normalizeRuleRef } from "../core/rule.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import { type Finding, isSeverity } from "../core/types.js";
 import { createLogger, type LogFormat, type Logger } from "../log/logger.js";
@@ -161,7 +162,8 @@ function prepare(opts: CommonOptions): Prepared {
     throw err;
   }
   const known = new Set(allRuleMeta().flatMap((r) => [r.id, r.slug]));
-  for (const rule of opts.ignore) {
+  const ignore = new Set(opts.ignore.map(normalizeRuleRef));
+  for (const rule of ignore) {
     if (!known.has(rule))
       throw new UsageError(`--ignore: unknown rule "${rule}" (use a rule id such as W001 or a slug)`);
   }
@@ -184,7 +186,7 @@ function prepare(opts: CommonOptions): Prepared {
     level: opts.quiet ? "error" : "info",
     name: "kube-runtime-audit",
   });
-  return { target, gateOpts, format: opts.output as OutputFormat, log, ignore: new Set(opts.ignore) };
+  return { target, gateOpts, format: opts.output as OutputFormat, log, ignore };
 }
 
 function useColor(opts: CommonOptions): boolean {

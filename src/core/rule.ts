@@ -33,12 +33,17 @@ export interface WorkloadRule extends RuleMeta {
 /** The annotation users put on an object or a pod template to suppress rules (ids or slugs, comma-separated). */
 export const IGNORE_ANNOTATION = "runtime-audit.io/ignore";
 
+/** One spelling per rule: ids upper-case ("w001" -> "W001"), slugs lower-case, "all" and "*" as is. */
+export function normalizeRuleRef(text: string): string {
+  const t = text.trim();
+  return /^[a-z]\d{3}$/i.test(t) ? t.toUpperCase() : t.toLowerCase();
+}
+
 export function parseIgnoreList(text: string | undefined): Set<string> {
   const out = new Set<string>();
   if (!text) return out;
   for (const part of text.split(/[,\s]+/)) {
-    const p = part.trim();
-    if (p) out.add(p.toUpperCase() === p ? p : p.toLowerCase());
+    if (part.trim()) out.add(normalizeRuleRef(part));
   }
   return out;
 }
