@@ -37,11 +37,13 @@ function strMap(v: unknown): Record<string, string> {
   return out ?? EMPTY;
 }
 
+/**
+ * A string list with every element at its source index (non-strings become ""), so a finding on
+ * element i points at line of element i.
+ */
 function strList(v: unknown): string[] {
   if (!Array.isArray(v)) return [];
-  return v
-    .map((x) => (typeof x === "string" ? x : typeof x === "number" ? String(x) : ""))
-    .filter((x) => x !== "");
+  return v.map((x) => (typeof x === "string" ? x : typeof x === "number" ? String(x) : ""));
 }
 
 export interface OwnerRef {
