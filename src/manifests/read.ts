@@ -2,7 +2,7 @@
  * Enumerates and reads the inputs of `files`: files, directories (recursive) and stdin ("-").
  * Yields one file at a time so memory stays flat in the number of files.
  */
-import { closeSync, fstatSync, openSync, readFileSync } from "node:fs";
+import { closeSync, type Dirent, fstatSync, openSync, readFileSync } from "node:fs";
 import { type lstat, readdir, realpath, stat } from "node:fs/promises";
 import { extname, join } from "node:path";
 import type { Readable } from "node:stream";
@@ -27,35 +27,45 @@ function under(dir: string, name: string): string {
   return dir.endsWith("/") ? `${dir}${name}` : `${dir}/${name}`;
 }
 
-async function* walk(
-  dir: string,
-  display: string,
-  seen: Set<string>,
-): AsyncGenerator<{ fs: string; display: string }> {
+type WalkEntry = { fs: string; display: string } | { display: string; error: string };
+
+/** Walks a directory; an unreadable subdirectory or a broken link is an entry of its own, never the end. */
+async function* walk(dir: string, display: string, seen: Set<string>): AsyncGenerator<WalkEntry> {
   let real: string;
   try {
     real = await realpath(dir);
-  } catch {
+  } catch (err) {
+    yield { display, error: fsError(err) };
     return;
   }
   if (seen.has(real)) return; // symlink loop
   seen.add(real);
-  const entries = await readdir(dir, { withFileTypes: true });
+  let entries: Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    yield { display, error: fsError(err) };
+    return;
+  }
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const e of entries) {
     if (e.name.startsWith(".")) continue; // .git, editor state
     const fsPath = join(dir, e.name);
     const disp = under(display, e.name);
+    const manifest = MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase());
     let isDir = e.isDirectory();
     let isFile = e.isFile();
     if (e.isSymbolicLink()) {
       const st = await stat(fsPath).catch(() => undefined);
-      isDir = st?.isDirectory() ?? false;
-      isFile = st?.isFile() ?? false;
+      if (!st) {
+        if (manifest) yield { display: disp, error: "broken symbolic link" };
+        continue;
+      }
+      isDir = st.isDirectory();
+      isFile = st.isFile();
     }
     if (isDir) yield* walk(fsPath, disp, seen);
-    else if (isFile && MANIFEST_EXTENSIONS.has(extname(e.name).toLowerCase()))
-      yield { fs: fsPath, display: disp };
+    else if (isFile && manifest) yield { fs: fsPath, display: disp };
   }
 }
 
@@ -150,7 +160,7 @@ export async function* readInputs(
       try {
         for await (const f of walk(p, p, new Set())) {
           any = true;
-          yield readOne(f.fs, f.display, max);
+          yield "error" in f ? { path: f.display, error: f.error } : readOne(f.fs, f.display, max);
         }
       } catch (err) {
         yield { path: p, error: fsError(err) };

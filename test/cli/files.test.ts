@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -151,6 +151,21 @@ describe("files: bad input never loses the rest", () => {
     expect(invalid?.line).toBeLessThanOrEqual(7);
     // unknown kinds are objects, not errors
     expect(rep.coverage.errors.some((e) => e.source.endsWith("07-unknown-kind.yaml"))).toBe(false);
+  });
+
+  it("reports a broken symbolic link in a directory and audits the rest", async () => {
+    const dir = join(tmp, "walk");
+    mkdirSync(join(dir, "sub"), { recursive: true });
+    const good = readFileSync(join(ROOT, "test/fixtures/cli/bad/01-good.yaml"), "utf8");
+    writeFileSync(join(dir, "sub", "a.yaml"), good);
+    writeFileSync(join(dir, "z.yaml"), good);
+    symlinkSync(join(tmp, "does-not-exist.yaml"), join(dir, "b.yaml"));
+    const r = await run(["files", dir, "-o", "json"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${dir}/b.yaml: broken symbolic link`);
+    const rep = json(r.stdout);
+    expect(rep.coverage.files).toBe(2);
+    expect(rep.findings.map((f) => f.origin.file)).toEqual([`${dir}/sub/a.yaml`, `${dir}/z.yaml`]);
   });
 
   it("audits a 50 MB file", async () => {
