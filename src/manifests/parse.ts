@@ -10,6 +10,12 @@ import type { DocumentChunk } from "./split.js";
 // The merge-aware schema checks every key, so it is used only for documents that contain "<<".
 const MERGE_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
 
+/**
+ * An expansion bomb needs anchors (`&name` after a space, a flow indicator or the line start; YAML
+ * 1.2.2 §6.9.2). Shell `&&` and `a=1&b=2` in URLs are not anchors; only documents with one are walked.
+ */
+const ANCHOR_RE = /(?:^|[\s[{,])&[^\s,[\]{}&]/m;
+
 /** How many nodes a document may expand to through aliases before we call it a bomb. */
 const MAX_EXPANDED_NODES = 1_000_000;
 
@@ -45,7 +51,7 @@ export function parseChunks(text: string, chunks: readonly DocumentChunk[], json
       if (docs.length !== chunks.length) docs = docs.filter((d) => d !== null && d !== undefined);
       const values = docs;
       if (values.length === chunks.length) {
-        const mayExpand = text.includes("&") && text.includes("*");
+        const mayExpand = ANCHOR_RE.test(text);
         return chunks.map((chunk, i) => {
           const value = values[i];
           if (mayExpand && tooLarge(value)) return bomb(chunk);
@@ -77,8 +83,7 @@ export function parseChunk(chunk: DocumentChunk, json: boolean): ParseResult {
   } catch (err) {
     return { ok: false, error: describe(err, chunk, json) };
   }
-  // Expansion needs an anchor (&name) and an alias (*name); cron schedules alone contain "*".
-  if (!json && chunk.text.includes("&") && chunk.text.includes("*") && tooLarge(value)) return bomb(chunk);
+  if (!json && ANCHOR_RE.test(chunk.text) && tooLarge(value)) return bomb(chunk);
   return { ok: true, value };
 }
 

@@ -200,3 +200,25 @@ describe("parseChunks", () => {
     expect(r.map((x) => x.ok)).toEqual([true, false, true]);
   });
 });
+
+describe("anchor detection", () => {
+  it("walks documents with anchors and not those with shell && or URL &", () => {
+    // A bomb behind "- &a" in a block sequence and after ": " is still found.
+    const seqBomb = ["a:", '  - &a ["x","x","x","x","x","x","x","x","x","x"]'];
+    for (const k of ["b", "c", "d", "e", "f", "g"]) {
+      const prev = String.fromCharCode(k.charCodeAt(0) - 1);
+      seqBomb.push(`${k}: &${k} [${Array(10).fill(`*${prev}`).join(",")}]`);
+    }
+    const r = parseChunk({ index: 0, text: seqBomb.join("\n"), startLine: 0 }, false);
+    expect(r.ok).toBe(false);
+    const shell = parseChunk(
+      {
+        index: 0,
+        text: 'args: ["make && make install", "http://x/?a=1&b=2"]\nschedule: "*/5 * * * *"\n',
+        startLine: 0,
+      },
+      false,
+    );
+    expect(shell.ok).toBe(true);
+  });
+});
