@@ -41,9 +41,22 @@ function judge(
 ): { severity: Severity; why: string } {
   switch (ep.kind) {
     case "tcp-local":
+      if (dind) {
+        return {
+          severity: "info",
+          why: `it points at ${ep.where} in the pod itself, the usual Docker-in-Docker sidecar, which does not depend on the node runtime`,
+        };
+      }
+      // With hostNetwork, localhost is the node: this is the node's Docker Engine over TCP.
+      if (tpl.hostNetwork) {
+        return {
+          severity: "high",
+          why: `the pod uses hostNetwork, so ${ep.where} is the node itself: this reaches the node's Docker Engine over TCP`,
+        };
+      }
       return {
-        severity: "info",
-        why: `it points at ${ep.where} in the pod itself, the usual Docker-in-Docker sidecar, which does not depend on the node runtime`,
+        severity: "medium",
+        why: `it points at ${ep.where}, but no container in the pod runs a Docker daemon; check where that daemon comes from`,
       };
     case "tcp-remote":
       return {
@@ -97,7 +110,8 @@ export const W009: WorkloadRule = {
   defaultSeverity: "high",
   check(workload, ctx) {
     const tpl = workload.template;
-    const dind = tpl.containers.some(isDindContainer);
+    // Whether the pod runs its own daemon only matters when a container sets DOCKER_* (decided lazily).
+    let podDind: boolean | undefined;
     const hits: Hit[] = [];
     for (const c of tpl.containers) {
       const dockerEnv = c.env.filter((e) => DOCKER_ENV_NAMES.includes(e.name));
@@ -109,7 +123,8 @@ export const W009: WorkloadRule = {
         const ep = isEndpoint
           ? classifyEndpoint(e.value)
           : ({ kind: "unix", where: "/var/run/docker.sock" } as Endpoint);
-        const j = judge(tpl, c, e, ep, dind || isDindContainer(c));
+        podDind ??= tpl.containers.some(isDindContainer);
+        const j = judge(tpl, c, e, ep, podDind);
         const why = isEndpoint
           ? j.why
           : `without DOCKER_HOST the client uses the default /var/run/docker.sock; ${j.why}`;

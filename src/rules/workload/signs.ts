@@ -29,7 +29,20 @@ export interface LocatedUse {
 }
 
 /** Docker uses in a container's command+args and its exec probes and hooks. */
+// W004, W008, W009 and W010 all ask what a container's argv does: tokenise once per container.
+const usesCache = new WeakMap<Container, LocatedUse[]>();
+
+/** Docker uses in a container's command/args and exec hooks (computed once per container). */
 export function dockerUses(c: Container): LocatedUse[] {
+  let cached = usesCache.get(c);
+  if (!cached) {
+    cached = computeDockerUses(c);
+    usesCache.set(c, cached);
+  }
+  return cached;
+}
+
+function computeDockerUses(c: Container): LocatedUse[] {
   const out: LocatedUse[] = [];
   const argv = [...c.command, ...c.args];
   for (const use of analyseArgv(argv)) {
@@ -107,7 +120,10 @@ export function isDindImage(image: string): boolean {
 /** A container that runs its own Docker daemon (W010): a DinD image or dockerd as its own process. */
 export function isDindContainer(c: Container): boolean {
   if (isDindImage(c.image)) return true;
-  return analyseArgv([...c.command, ...c.args]).some((u) => u.kind === "dockerd" && !u.host);
+  // The container's own process (command/args), not a probe or hook that happens to start dockerd.
+  return dockerUses(c).some(
+    (lu) => lu.use.kind === "dockerd" && !lu.use.host && (lu.where === "command" || lu.where === "args"),
+  );
 }
 
 export function agentOf(image: string): AgentRow | undefined {
@@ -181,9 +197,10 @@ export function dockerSigns(tpl: PodTemplate): string[] {
       if (isHostDockerUse(lu.use)) signs.push(`container "${c.name}" runs "${lu.use.text}" (${lu.where})`);
     }
     // DOCKER_* pointing at a DinD sidecar on localhost is not the node's Docker.
-    const sidecarClient = c.env.some(
-      (e) => DOCKER_ENDPOINT_ENV.has(e.name) && classifyEndpoint(e.value).kind === "tcp-local",
-    );
+    // (With hostNetwork, localhost is the node, so it is not a sidecar.)
+    const sidecarClient =
+      !tpl.hostNetwork &&
+      c.env.some((e) => DOCKER_ENDPOINT_ENV.has(e.name) && classifyEndpoint(e.value).kind === "tcp-local");
     for (const e of c.env) {
       if (DOCKER_ENV_NAMES.includes(e.name)) {
         if (!sidecarClient) signs.push(`container "${c.name}" sets ${e.name}`);

@@ -25,6 +25,17 @@ describe("W009 docker-host-env", () => {
     ]);
   });
 
+  it("is high for localhost on the host network without a DinD container: that is the node's dockerd", () => {
+    expect(findings("W009", "fire-hostnetwork-localhost.yaml").map(brief)).toEqual([
+      {
+        severity: "high",
+        container: "agent",
+        name: "host-agent",
+        path: [...TPL, "containers", 0, "env", 0, "value"],
+      },
+    ]);
+  });
+
   it("is medium for a remote daemon and for a value from a Secret (path at the env entry)", () => {
     expect(findings("W009", "fire-remote-and-secret.yaml").map(brief)).toEqual([
       {
