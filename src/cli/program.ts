@@ -286,6 +286,18 @@ export function buildProgram(state: ProgramState): Command {
     progress?.("");
     const coverage = emptyCoverage();
     coverage.images = { checked: images.checked, unknown: images.unknown };
+    // A reference the user typed that does not parse is an input error (exit 2), besides its I003 verdict.
+    const { InvalidReferenceError, parseReference } = await import("../core/reference.js");
+    for (const r of refs) {
+      try {
+        parseReference(r);
+      } catch (e) {
+        coverage.errors.push({
+          source: r,
+          reason: e instanceof InvalidReferenceError ? e.message : `invalid image reference "${r}"`,
+        });
+      }
+    }
     for (const img of images.images) {
       for (const v of img.verdicts) {
         if (v.verdict === "unknown" && v.reason) {
@@ -294,7 +306,12 @@ export function buildProgram(state: ProgramState): Command {
         }
       }
     }
-    emit(state, p, opts, { findings: images.findings, coverage, images: images.images, inputErrors: false });
+    emit(state, p, opts, {
+      findings: images.findings,
+      coverage,
+      images: images.images,
+      inputErrors: coverage.errors.length > 0,
+    });
   });
 
   return program;

@@ -4,6 +4,10 @@
  * was built or loaded on the node (`docker build`, `docker load`) and never pushed, so only the node's
  * Docker cache had it; containerd and CRI-O have their own image stores and cannot see it.
  * Source: https://kubernetes.io/docs/tasks/administer-cluster/migrating-from-dockershim/check-if-dockershim-removal-affects-you/
+ *
+ * Also an image reference that does not parse (e.g. `Bad::Ref`, an uppercase repository): the kubelet
+ * parses it before calling the runtime and fails the container with InvalidImageName, whatever the runtime
+ * (https://github.com/kubernetes/kubernetes/blob/v1.33.0/pkg/kubelet/images/image_manager.go, ErrInvalidImageName).
  */
 import type { ImageRule } from "../../core/rule.js";
 import type { RuntimeCapabilities } from "../data/runtime-capabilities.js";
@@ -23,8 +27,22 @@ export const I003: ImageRule<RuntimeCapabilities> = {
   defaultSeverity: "critical",
   check(facts, rt, platform, caps) {
     const r = resolve(facts, rt, platform);
-    if (!r.notFound) return [];
     const name = who(rt, caps);
+    if (r.invalidReference) {
+      return [
+        pullFails(
+          "critical",
+          `"${facts.reference.original}" is not a valid image reference: the kubelet rejects the container with InvalidImageName ` +
+            `before ${name} is asked to pull it. ${r.invalidReference.message}`,
+          {
+            evidence: { error: r.invalidReference.message, kind: "reference" },
+            remediation:
+              "Fix the image reference: [registry[:port]/]repository[:tag][@sha256:digest], repository in lowercase.",
+          },
+        ),
+      ];
+    }
+    if (!r.notFound) return [];
     const status = r.notFound.status ? ` (HTTP ${r.notFound.status})` : "";
     const evidence: Record<string, string> = { error: r.notFound.message };
     if (r.notFound.status) evidence.status = String(r.notFound.status);

@@ -23,6 +23,8 @@ export interface Resolved {
   isRoot: boolean;
   /** The registry said the image (or the chosen child) does not exist. */
   notFound?: ImageError;
+  /** The reference does not parse: the kubelet refuses it (InvalidImageName) before any runtime sees it. */
+  invalidReference?: ImageError;
   /** Why this cell cannot be judged (auth, network, rate limit, child not fetched...). */
   unknown?: string;
 }
@@ -81,6 +83,8 @@ export function resolve(facts: ImageFacts, rt: RuntimeTarget, platform: Platform
 function doResolve(facts: ImageFacts, rt: RuntimeTarget, platform: Platform): Resolved {
   if (facts.error) {
     if (facts.error.kind === "not-found") return { isRoot: true, notFound: facts.error };
+    // Not unknown: an unparseable reference fails for certain (I003 says so).
+    if (facts.error.kind === "reference") return { isRoot: true, invalidReference: facts.error };
     return { isRoot: true, unknown: describeError(facts.error) };
   }
   const root = facts.root;
