@@ -80,7 +80,13 @@ export const W007: WorkloadRule = {
       if (env && (env.value === undefined || env.value.trim().toLowerCase() !== "json")) continue;
       // A ConfigMap mounted over the image's config replaces the default; its content is judged on its own.
       const dir = FLUENTD_DAEMONSET_IMAGE.configDir;
-      if (c.volumeMounts.some((m) => normalizePath(m.mountPath).startsWith(dir))) continue;
+      // Only a mount of the directory itself or of fluent.conf replaces the image's config; a mount
+      // below it (conf.d/) adds to it, and /fluentd/etc2 is another directory.
+      const replaced = c.volumeMounts.some((m) => {
+        const mp = normalizePath(m.mountPath);
+        return mp === dir || mp === `${dir}/fluent.conf`;
+      });
+      if (replaced) continue;
       hits.push({
         severity: sev,
         path: env ? [...c.path, "env", env.index, "value"] : imagePath(c),

@@ -7,6 +7,7 @@
  */
 import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit } from "../../core/types.js";
+import { OFFICIAL_IMAGES_WITH_CHANNEL_TAGS } from "../data/official-images.js";
 import { dockerSeverity, imagePath, parseImage } from "./util.js";
 
 /** Tags that name a developer build; matched as a whole tag or one of its -._ separated parts. */
@@ -34,6 +35,8 @@ export function localLooking(image: string): { reason: string; strong: boolean }
     };
   }
   if (p.registry || p.path.length !== 1 || p.digest || !p.tag) return undefined;
+  // debian:testing, ubuntu:devel... are real Docker Hub tags, not local builds.
+  if (OFFICIAL_IMAGES_WITH_CHANNEL_TAGS.has(p.path[0] ?? "")) return undefined;
   const parts = p.tag.toLowerCase().split(/[-._]/);
   if (!parts.some((x) => LOCAL_TAG_WORDS.has(x))) return undefined;
   return { reason: `is an unqualified name with the development tag "${p.tag}"`, strong: false };

@@ -49,6 +49,17 @@ describe("W007 docker-log-dependency", () => {
     expect(f[0]?.remediation).toContain("FLUENT_CONTAINER_TAIL_PARSER_TYPE=cri");
   });
 
+  it("still fires when only a conf.d below /fluentd/etc is mounted (the image's fluent.conf stays)", () => {
+    expect(findings("W007", "fire-fluentd-daemonset-confd.yaml").map(brief)).toEqual([
+      {
+        severity: "high",
+        container: "fluentd",
+        name: "fluentd-extra",
+        path: [...TPL, "containers", 0, "image"],
+      },
+    ]);
+  });
+
   it("is info when every target is cri-dockerd (Docker keeps writing json-file logs)", () => {
     const f = findings("W007", "fire-fluent-bit-parser-docker.yaml", { runtimes: "cri-dockerd" });
     expect(f.map((x) => x.severity)).toEqual(["info", "info"]);

@@ -57,3 +57,11 @@ describe("W014 local-only-image", () => {
     }
   });
 });
+
+describe("W014 official images with channel tags", () => {
+  it("does not take debian:testing or ubuntu:devel for local builds, but still flags myapp:dev", () => {
+    expect(localLooking("debian:testing")).toBeUndefined();
+    expect(localLooking("ubuntu:devel")).toBeUndefined();
+    expect(localLooking("myapp:dev")?.strong).toBe(false);
+  });
+});
