@@ -71,6 +71,8 @@ export interface ParentDirRow {
   /** What a pod can reach through it. */
   reaches: string;
   source: string;
+  /** True when the directory holds Docker's socket (docker.sock, cri-dockerd.sock) or contains one. */
+  reachesDocker: boolean;
 }
 
 const TELEMETRY_DOC =
@@ -79,21 +81,24 @@ const BAIDU_CCE = "https://cloud.baidu.com/doc/CCE/s/lmi8floz5";
 
 /** Directories that contain a runtime socket: mounting them hides the dependency from exact-path checks. */
 export const SOCKET_PARENT_DIRS: readonly ParentDirRow[] = [
-  { path: "/", reaches: "every runtime socket on the node", source: BAIDU_CCE },
-  { path: "/var", reaches: "/var/run and every runtime socket under it", source: BAIDU_CCE },
+  { path: "/", reachesDocker: true, reaches: "every runtime socket on the node", source: BAIDU_CCE },
+  { path: "/var", reachesDocker: true, reaches: "/var/run and every runtime socket under it", source: BAIDU_CCE },
   {
     path: "/run",
+    reachesDocker: true,
     reaches: "docker.sock, cri-dockerd.sock and the containerd/CRI-O directories",
     source: TELEMETRY_DOC,
   },
   {
     path: "/run/docker",
+    reachesDocker: true,
     reaches: "Docker's exec root (containerd shim sockets of Docker)",
     source: TELEMETRY_DOC,
   },
-  { path: "/run/containerd", reaches: "containerd.sock", source: BAIDU_CCE },
+  { path: "/run/containerd", reachesDocker: false, reaches: "containerd.sock", source: BAIDU_CCE },
   {
     path: "/run/crio",
+    reachesDocker: false,
     reaches: "crio.sock",
     source: "https://kubernetes.io/docs/setup/production-environment/container-runtimes/#cri-o",
   },

@@ -176,7 +176,8 @@ export function isSocketParentDir(canonical: string): boolean {
 export function reachesHostDocker(tpl: PodTemplate): boolean {
   const kinds = mountedSocketKinds(tpl);
   if (kinds.has("docker") || kinds.has("dockershim") || kinds.has("cri-dockerd")) return true;
-  return hostVolumes(tpl).some((hv) => isSocketParentDir(hv.canonical));
+  // /run/containerd and /run/crio hold other runtimes' sockets, not Docker's.
+  return hostVolumes(tpl).some((hv) => SOCKET_PARENT_DIRS.some((d) => d.reachesDocker && d.path === hv.canonical));
 }
 
 function envSocketPath(e: EnvVar): boolean {

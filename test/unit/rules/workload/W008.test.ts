@@ -68,4 +68,9 @@ describe("W008 docker-cli-in-command", () => {
   it("never fires on docker-compose, dockerize, echo docker, --docker-flag, my-docker-tool, command -v docker", () => {
     expect(findings("W008", "quiet-lookalikes.yaml")).toEqual([]);
   });
+
+  it("is medium when the only runtime directory mounted is containerd's (no Docker socket there)", () => {
+    const f = findings("W008", "fire-containerd-dir-docker-cli.yaml");
+    expect(f.map((x) => [x.severity, x.subject.container])).toEqual([["medium", "tools"]]);
+  });
 });
