@@ -21,7 +21,7 @@
  * Core: no imports of ours beyond core, no npm packages.
  */
 import type { Descriptor, ManifestFacts, PlatformSpec } from "./image.js";
-import type { Platform, RuntimeName } from "./target.js";
+import { formatPlatform, type Platform, type RuntimeName } from "./target.js";
 import type { Version } from "./version.js";
 import { atLeastMinor } from "./version.js";
 
@@ -48,9 +48,8 @@ export function platformMatchStyle(family: RuntimeName, version: Version): Platf
 }
 
 /** `os/arch[/variant]`. */
-export function platformString(p: Platform): string {
-  return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
-}
+/** `os/arch[/variant]`: the one formatter lives in target.ts. */
+export const platformString: (p: Platform) => string = formatPlatform;
 
 /**
  * Normalises as containerd's `platforms.Normalize` does: x86_64→amd64, amd64/v1→amd64, aarch64→arm64,
