@@ -6,6 +6,10 @@
  *   cross-host redirect), so blob-storage redirects are fetched without credentials;
  * - never an Authorization header over plain HTTP unless the caller says the header is harmless
  *   (an anonymous token for a registry the user listed as insecure);
+ * - a request body is never forwarded to another origin: a 307/308 to another origin for a request with a
+ *   body (the identity-token POST carries the refresh token in it) is refused, not followed; and a request
+ *   that carries credentials or a body is never redirected from https to http (RFC 9110 §15.4 lets 307/308
+ *   resend the body, which is exactly what must not reach a host the realm names);
  * - a total time budget per attempt (connect + headers + body);
  * - bounded retries on 429/503 honouring Retry-After (seconds or HTTP-date), each wait capped;
  * - body reads capped: reading stops past `maxBytes`;
@@ -157,12 +161,31 @@ export class Transport {
           res.status,
         );
       }
+      const carriesSecret = req.authorization !== undefined || req.body !== undefined;
+      if (carriesSecret && url.protocol === "https:" && next.protocol === "http:") {
+        // A downgrade would put the credential (header or body) in clear, or hand it to whoever answers.
+        throw new RegistryError(
+          "insecure",
+          `${req.what}: redirected from https to plain http (${next.host}); a request carrying credentials is never sent over plain HTTP`,
+          res.status,
+        );
+      }
+      // 303 (and 301/302 after POST, as browsers and Go do) turn into GET without a body.
+      const dropsBody =
+        res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST");
+      if (body !== undefined && !dropsBody && next.origin !== origin) {
+        // 307/308 would resend the body (for the identity-token POST: the refresh token) to another origin.
+        throw new RegistryError(
+          "auth",
+          `${req.what}: ${res.status} redirect of a ${method} with a body to another origin (${next.host}) refused; the body may carry credentials`,
+          res.status,
+        );
+      }
       if (seen.has(next.href)) throw new RegistryError("server", `${req.what}: redirect loop`, res.status);
       if (hop + 1 > MAX_REDIRECTS) {
         throw new RegistryError("server", `${req.what}: more than ${MAX_REDIRECTS} redirects`, res.status);
       }
-      // 303 (and 301/302 after POST, as browsers and Go do) turn into GET without a body.
-      if (res.status === 303 || ((res.status === 301 || res.status === 302) && method === "POST")) {
+      if (dropsBody) {
         method = "GET";
         body = undefined;
       }

@@ -6,6 +6,9 @@
  * are never sent to a plain-HTTP realm nor forwarded on a cross-host redirect.
  */
 import { mkdtempSync, rmSync } from "node:fs";
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from "node:http";
+import { createServer as createHttpsServer } from "node:https";
+import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -290,7 +293,7 @@ describe("Basic auth over TLS and redirects", () => {
     await c.close();
   });
 
-  it("drops a bearer token on a redirect to another host over plain HTTP", async () => {
+  it("refuses to follow a request carrying a bearer token from https to plain HTTP", async () => {
     const tokenFront = await new FaultProxy({
       upstream: secured.addr,
       upstreamTls: { ca: tls.certPem },
@@ -306,15 +309,89 @@ describe("Basic auth over TLS and redirects", () => {
     const f = await inspect(c, `${tokenFront.address}/auth/other:v1`);
     await c.close();
     await tokenFront.close();
+    // The manifest is fine; the config blob (redirected to http://) is not fetched at all.
     expect(f.error).toBeUndefined();
-    expect(f.root?.configPlatform).toEqual({ os: "linux", architecture: "amd64" });
+    expect(f.root?.digest).toBe(images["auth/other"]!.manifest.digest);
+    expect(f.root?.configPlatform).toBeUndefined();
+    expect(f.root?.configError).toMatch(/redirected from https to plain http/);
     expect(
       tokenFront.requestsFor("auth/other").some((r) => String(r.headers.authorization).startsWith("Bearer ")),
     ).toBe(true);
-    const atStorage = plainStorage.requestsFor("auth/other");
-    expect(atStorage.length).toBe(1);
-    expect(atStorage[0]?.headers.authorization).toBeUndefined();
+    expect(plainStorage.requestsFor("auth/other")).toEqual([]);
   });
+});
+
+describe("the identity-token POST never follows a redirect off its origin", () => {
+  /** A listener that records every request with its body, and would hand out a token. */
+  async function recorder(tlsOn: boolean) {
+    const seen: { method: string; path: string; body: string; authorization?: string }[] = [];
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
+      let body = "";
+      req.setEncoding("utf8").on("data", (d: string) => {
+        body += d;
+      });
+      req.on("end", () => {
+        seen.push({
+          method: req.method ?? "",
+          path: req.url ?? "",
+          body,
+          ...(req.headers.authorization ? { authorization: req.headers.authorization } : {}),
+        });
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ token: "stolen-token", expires_in: 300 }));
+      });
+    };
+    const server = tlsOn
+      ? createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, handler)
+      : createHttpServer(handler);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return { server, seen, address: `127.0.0.1:${(server.address() as AddressInfo).port}` };
+  }
+
+  /** An HTTPS registry whose own realm answers the token request with `status` to `location`. */
+  async function registryWithRedirectingRealm(status: number, location: () => string) {
+    const server = createHttpsServer({ key: tls.keyPem, cert: tls.certPem }, (req, res) => {
+      req.resume();
+      const addr = `127.0.0.1:${(server.address() as AddressInfo).port}`;
+      if ((req.url ?? "").startsWith("/token")) {
+        res.writeHead(status, { location: location() });
+        res.end();
+        return;
+      }
+      res.writeHead(401, {
+        "www-authenticate": `Bearer realm="https://${addr}/token",service="${SERVICE}"`,
+        "content-type": "application/json",
+      });
+      res.end('{"errors":[{"code":"UNAUTHORIZED"}]}');
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    return { server, address: `127.0.0.1:${(server.address() as AddressInfo).port}` };
+  }
+
+  it.each([
+    [307, "http", "insecure"],
+    [308, "http", "insecure"],
+    [307, "https", "auth"],
+    [308, "https", "auth"],
+  ] as const)(
+    "realm answers %i to another %s host: refused (%s), the refresh token never arrives",
+    async (status, scheme, kind) => {
+      const rec = await recorder(scheme === "https");
+      const reg = await registryWithRedirectingRealm(status, () => `${scheme}://${rec.address}/token`);
+      const c = newClient({ credentials: dockerConfig(reg.address, { identitytoken: REFRESH }) });
+      const f = await inspect(c, `${reg.address}/auth/private:v1`);
+      await c.close();
+      reg.server.closeAllConnections();
+      rec.server.closeAllConnections();
+      await new Promise((r) => reg.server.close(r));
+      await new Promise((r) => rec.server.close(r));
+      expect(rec.seen).toEqual([]);
+      expect(f.root).toBeUndefined();
+      expect(f.error?.kind).toBe(kind);
+      expect(f.error?.message).toMatch(kind === "insecure" ? /plain http/ : /another origin/);
+      expect(JSON.stringify(f)).not.toContain(REFRESH);
+    },
+  );
 });
 
 describe("secrets never leak", () => {
