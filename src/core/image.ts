@@ -92,6 +92,11 @@ export interface ImageError {
   status?: number;
   /** Which manifest failed, when not the top-level one. */
   digest?: string;
+  /**
+   * too-large only: the body size in bytes, as announced (Content-Length) or read. When the body was
+   * not announced and reading stopped at the read cap, this is a lower bound (more bytes followed).
+   */
+  size?: number;
 }
 
 export interface HttpEvidence {

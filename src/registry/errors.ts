@@ -11,6 +11,8 @@ export class RegistryError extends Error {
     readonly kind: ImageErrorKind,
     message: string,
     readonly status?: number,
+    /** too-large: the manifest size in bytes, as announced or read (a lower bound when not announced). */
+    readonly size?: number,
   ) {
     super(oneLine(message));
   }
@@ -93,6 +95,7 @@ export function toImageError(e: unknown, redact: (s: string) => string, digest?:
       : new RegistryError("network", `unexpected failure (${errorCode(e) ?? errorName(e) ?? "error"})`);
   const out: ImageError = { kind: err.kind, message: oneLine(redact(err.message)) };
   if (err.status !== undefined) out.status = err.status;
+  if (err.size !== undefined) out.size = err.size;
   if (digest !== undefined) out.digest = digest;
   return out;
 }

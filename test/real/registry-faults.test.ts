@@ -5,7 +5,9 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { ImageFacts } from "../../src/core/image.js";
+import { makeTarget } from "../../src/core/target.js";
 import { CredentialStore, RegistryClient } from "../../src/registry/index.js";
+import { expectedPull, judgeImage } from "../../src/rules/image/index.js";
 import { FaultProxy } from "./harness/fault-proxy.js";
 import { pushIndex, pushTinyImage, type TinyImage } from "./harness/push.js";
 
@@ -139,6 +141,43 @@ describe("faults give the right error kind in bounded time", () => {
     // 500 is not retried; a redirect loop is cut short.
     expect(proxy.requestsFor("f/boom")).toHaveLength(1);
     expect(proxy.requestsFor("f/loop").length).toBeLessThanOrEqual(6);
+  });
+
+  it("a manifest over containerd's cap keeps its size and is judged incompatible on containerd and CRI-O", async () => {
+    proxy.setFault("f/huge", { type: "oversize", bytes: 5 * 1024 * 1024 });
+    proxy.setFault("f/huge-chunked", { type: "oversize", bytes: 9 * 1024 * 1024, announce: false });
+    const target = makeTarget({
+      runtimes: "containerd@1.7,containerd@2.1,cri-o@1.34",
+      platforms: "linux/amd64",
+    });
+    for (const [repo, announced] of [
+      ["f/huge", true],
+      ["f/huge-chunked", false],
+    ] as const) {
+      const { facts } = await timed(repo);
+      expect(facts.error?.kind, repo).toBe("too-large");
+      if (announced) {
+        // The announced Content-Length: the fault's 5 MiB of padding plus a short JSON frame.
+        expect(facts.error?.size, repo).toBeGreaterThanOrEqual(5 * 1024 * 1024);
+        expect(facts.error?.size, repo).toBeLessThan(5 * 1024 * 1024 + 200);
+        expect(facts.error?.message, repo).toContain(`${facts.error?.size} bytes`);
+      } else {
+        // Not announced: reading stopped past the 8 MiB read cap, so the size is a lower bound above it.
+        expect(facts.error?.size, repo).toBeGreaterThan(8 * 1024 * 1024);
+      }
+      const report = judgeImage(facts, target);
+      expect(
+        report.verdicts.map((v) => `${v.runtime} ${v.verdict}`),
+        repo,
+      ).toEqual(["containerd@1.7 incompatible", "containerd@2.1 incompatible", "cri-o@1.34 incompatible"]);
+      for (const v of report.verdicts) {
+        expect(expectedPull(v), `${repo} ${v.runtime}`).toBe("fails");
+        expect(
+          v.findings.map((f) => f.ruleId),
+          `${repo} ${v.runtime}`,
+        ).toContain("I009");
+      }
+    }
   });
 
   it("a manifest between CRI-O's 4 MiB and containerd's 4,393,216-byte cap is read and sized", async () => {

@@ -26,7 +26,10 @@ export const I009: ImageRule<RuntimeCapabilities> = {
   check(facts, rt, platform, caps) {
     const limit = caps.manifestLimit;
     const name = who(rt, caps);
-    const rootSize = facts.root?.size ?? facts.http?.contentLength;
+    // The root over the read cap is an error, not facts; the size the registry announced (or we read) stays on it.
+    const rootError =
+      facts.error?.kind === "too-large" && facts.error.digest === undefined ? facts.error : undefined;
+    const rootSize = facts.root?.size ?? facts.http?.contentLength ?? rootError?.size;
     if (!limit) {
       if (rootSize !== undefined && rootSize > 4 * 1024 * 1024) {
         return [
@@ -40,15 +43,19 @@ export const I009: ImageRule<RuntimeCapabilities> = {
     }
     const over = (n: number | undefined): n is number => n !== undefined && n > limit.bytes;
     const hits: ImageHit[] = [];
-    if (
-      facts.error?.kind === "too-large" &&
-      rootSize === undefined &&
-      limit.scope === "every-manifest-and-config"
-    ) {
+    if (rootError) {
+      // The client refuses a top-level manifest only above containerd's 4,393,216 bytes, which is above
+      // CRI-O's 4 MiB too: both runtimes certainly refuse it, whether or not its size is known.
+      const size = rootError.size !== undefined ? `${rootError.size} bytes` : "larger than 4 MiB";
+      const evidence: Record<string, string> = { limit: String(limit.bytes) };
+      if (rootError.size !== undefined) evidence.size = String(rootError.size);
       return [
         pullFails(
           "critical",
-          `The manifest is larger than 4 MiB: ${name} refuses it ("exceeded maximum allowed size of ${limit.bytes} bytes").`,
+          limit.scope === "top-level"
+            ? `The top-level manifest is ${size}, over ${name}'s ${limit.bytes}-byte cap: the pull fails with "rejecting ${rootError.size ?? "N"} byte manifest for ${facts.reference.normalized}: not found".`
+            : `The top-level manifest is ${size}: ${name} refuses it ("exceeded maximum allowed size of ${limit.bytes} bytes").`,
+          { evidence },
         ),
       ];
     }
@@ -66,6 +73,22 @@ export const I009: ImageRule<RuntimeCapabilities> = {
     }
     if (limit.scope !== "every-manifest-and-config") return hits;
     const r = resolve(facts, rt, platform);
+    const chosen = r.selection?.descriptor?.digest;
+    const childError = chosen !== undefined ? facts.childErrors[chosen] : undefined;
+    if (childError?.kind === "too-large" && chosen !== undefined) {
+      // Over our read cap (above 4 MiB): c/image caps every manifest, so CRI-O refuses it. containerd does
+      // not cap children; there the cell stays unknown (the child could not be read).
+      const size = childError.size !== undefined ? `${childError.size} bytes` : "larger than 4 MiB";
+      const evidence: Record<string, string> = { limit: String(limit.bytes) };
+      if (childError.size !== undefined) evidence.size = String(childError.size);
+      hits.push(
+        pullFails(
+          "critical",
+          `The ${platform.os}/${platform.architecture} manifest ${short(chosen)} is ${size}: ${name} refuses it ("exceeded maximum allowed size of ${limit.bytes} bytes"); containerd would not cap it.`,
+          { evidence },
+        ),
+      );
+    }
     if (r.manifest && !r.isRoot && over(r.manifest.size)) {
       hits.push(
         pullFails(
