@@ -106,6 +106,13 @@ export class RegistryClient {
   readonly #insecure: string[];
   /** Per registry: settles when the first request to it has been answered (see #get). */
   readonly #firstContact = new Map<string, Promise<void>>();
+  /**
+   * "registry/repository@digest" the registry confirmed (GET or HEAD) in this run. Cached bytes are keyed
+   * by digest alone, so before reusing them for a repository we have not asked yet, the registry must say
+   * that repository has the digest (and that we may read it): content found under repository A says
+   * nothing about B.
+   */
+  readonly #confirmed = new Set<string>();
 
   constructor(opts: RegistryOptions = {}) {
     const credentials = opts.credentials ?? CredentialStore.empty();
@@ -229,22 +236,26 @@ export class RegistryClient {
     target: string,
     byDigest: string | undefined,
   ): Promise<FetchedManifest> {
-    const key = byDigest ? `${ep.name}@${byDigest}` : `${ep.name}/${repository}:${target}`;
+    // Keyed by repository too: one repository's answer is no proof for another (see #confirmed).
+    const key = byDigest ? `${ep.name}/${repository}@${byDigest}` : `${ep.name}/${repository}:${target}`;
     return this.#inflight.run(key, async () => {
       const what = `registry ${ep.name} repository ${repository} manifest ${target}`;
+      const path = `/v2/${repository}/manifests/${target}`;
       if (byDigest) {
         const cached = await this.#cache.get(byDigest);
-        if (cached) return { facts: parseManifest(cached.bytes, cached.contentType, byDigest, what) };
+        if (cached && (await this.#confirm(ep, repository, byDigest, path, what))) {
+          if (cached.bytes.length > MANIFEST_PARSE_LIMIT) {
+            throw new RegistryError(
+              "too-large",
+              `${what}: manifest is ${cached.bytes.length} bytes, over the ${MANIFEST_PARSE_LIMIT}-byte limit of containerd (CRI-O: 4194304)`,
+              undefined,
+              cached.bytes.length,
+            );
+          }
+          return { facts: parseManifest(cached.bytes, cached.contentType, byDigest, what) };
+        }
       }
-      const res = await this.#get(
-        ep,
-        repository,
-        `/v2/${repository}/manifests/${target}`,
-        MANIFEST_ACCEPT,
-        "manifest",
-        READ_LIMIT,
-        what,
-      );
+      const res = await this.#get(ep, repository, path, MANIFEST_ACCEPT, "manifest", READ_LIMIT, what);
       const rawType = header(res.headers, "content-type");
       const dcd = header(res.headers, "docker-content-digest");
       const http: HttpEvidence = { status: res.status };
@@ -262,6 +273,7 @@ export class RegistryClient {
           "too-large",
           `${what}: manifest is ${size}, over the ${MANIFEST_PARSE_LIMIT}-byte limit of containerd (CRI-O: 4194304)`,
           res.status,
+          res.exceeded ? (res.announcedLength ?? res.size) : res.body.length,
         );
       }
       if (res.body.length === 0)
@@ -283,12 +295,34 @@ export class RegistryClient {
         digest = schema1PayloadDigest(res.body) ?? computed;
       }
       provisional.digest = digest;
+      this.#confirmed.add(`${ep.name}/${repository}@${digest}`);
       await this.#cache.put(
         digest,
         contentType === undefined ? { bytes: res.body } : { bytes: res.body, contentType },
       );
       return { facts: provisional, http };
     });
+  }
+
+  /**
+   * Before cached bytes serve `repository`: HEAD the manifest there (same Accept list and auth as the GET).
+   * True: the registry has it. A 404 (or 401/403 after auth) throws as the GET would. Any other answer
+   * (a registry that does not do HEAD, a 5xx) returns false: the caller then GETs, which judges properly.
+   */
+  async #confirm(
+    ep: Endpoint,
+    repository: string,
+    digest: string,
+    path: string,
+    what: string,
+  ): Promise<boolean> {
+    const key = `${ep.name}/${repository}@${digest}`;
+    if (this.#confirmed.has(key)) return true;
+    const res = await this.#get(ep, repository, path, MANIFEST_ACCEPT, "manifest", READ_LIMIT, what, "HEAD");
+    if (res.status === 404) throw statusError(res, what);
+    if (res.status !== 200) return false;
+    this.#confirmed.add(key);
+    return true;
   }
 
   /** Fetches and parses the config blob of a single manifest; failures land in configError. */
@@ -344,11 +378,12 @@ export class RegistryClient {
     kind: string,
     maxBytes: number,
     what: string,
+    method: "GET" | "HEAD" = "GET",
   ): Promise<SendResult> {
     const gate = this.#firstContact.get(ep.name);
     if (gate) {
       await gate;
-      return this.#getAuthorized(ep, repository, path, accept, kind, maxBytes, what);
+      return this.#getAuthorized(ep, repository, path, accept, kind, maxBytes, what, method);
     }
     let open: () => void = () => {};
     this.#firstContact.set(
@@ -358,13 +393,13 @@ export class RegistryClient {
       }),
     );
     try {
-      return await this.#getAuthorized(ep, repository, path, accept, kind, maxBytes, what);
+      return await this.#getAuthorized(ep, repository, path, accept, kind, maxBytes, what, method);
     } finally {
       open();
     }
   }
 
-  /** GET with registry auth: anonymous first, then whatever the 401 challenge asks for (once). */
+  /** GET (or HEAD) with registry auth: anonymous first, then whatever the 401 challenge asks for (once). */
   async #getAuthorized(
     ep: Endpoint,
     repository: string,
@@ -373,11 +408,12 @@ export class RegistryClient {
     kind: string,
     maxBytes: number,
     what: string,
+    method: "GET" | "HEAD",
   ): Promise<SendResult> {
     const url = new URL(path, ep.base);
     const send = (authorization: string | undefined) =>
       this.#transport.send({
-        method: "GET",
+        method,
         url,
         headers: { accept },
         ...(authorization ? { authorization } : {}),

@@ -225,7 +225,11 @@ export class Transport {
       // Redirect and error bodies are small and only read for the error code.
       const limit = status >= 200 && status < 300 ? req.maxBytes : Math.min(req.maxBytes, 64 * 1024);
       if (req.method === "HEAD" || (announcedLength !== undefined && announcedLength > limit)) {
-        res.body.destroy();
+        // A HEAD answer has no body: dump() settles it and keeps the connection. Destroying a body we will
+        // not read makes undici emit an abort error on it, which nobody else would listen to.
+        res.body.on("error", () => {});
+        if (req.method === "HEAD") await res.body.dump();
+        else res.body.destroy();
         const exceeded = req.method !== "HEAD" && announcedLength !== undefined && announcedLength > limit;
         const out: SendResult = {
           status,

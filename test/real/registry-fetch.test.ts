@@ -220,11 +220,64 @@ describe("caching, dedupe, concurrency", () => {
     const fa = await a.inspect(ref, [AMD64]);
     expect(a.stats().requests).toBe(2);
     await a.close();
-    const b = new RegistryClient({ insecureRegistries: [REG], cacheDir });
+    const events: string[] = [];
+    const b = new RegistryClient({
+      insecureRegistries: [REG],
+      cacheDir,
+      onRequest: (e) => events.push(`${e.method} ${e.status}`),
+    });
     const fb = await b.inspect(ref, [AMD64]);
-    expect(b.stats().requests).toBe(0);
+    // Only a HEAD confirming the repository has the digest; the bytes (manifest and config) come from disk.
+    expect(events).toEqual(["HEAD 200"]);
     expect(fb.root).toEqual(fa.root);
+    await b.inspect(ref, [AMD64]);
+    expect(events).toHaveLength(1);
     await b.close();
+  });
+
+  it("cached content for repository A is not reused for B@same-digest unless B has it", async () => {
+    const cacheDir = await mkdtemp(join(tmpdir(), "kra-regcache-"));
+    const digest = docker.manifest.digest;
+    const a = new RegistryClient({ insecureRegistries: [REG], cacheDir });
+    expect((await a.inspect(`${REG}/rc/docker@${digest}`, [AMD64])).error).toBeUndefined();
+    await a.close();
+    // The same manifest pushed to another repository (blobs copied first): present there legitimately.
+    for (const blob of [docker.layer.digest, docker.config.digest]) {
+      const res = await fetch(`http://${REG}/v2/rc/docker/blobs/${blob}`);
+      await pushBlob(REG, "rc/docker-copy", new Uint8Array(await res.arrayBuffer()));
+    }
+    const copy = await pushManifest(
+      REG,
+      "rc/docker-copy",
+      "v1",
+      MediaTypes.dockerManifest,
+      docker.manifest.body,
+    );
+    expect(copy.digest).toBe(digest);
+    const events: string[] = [];
+    const b = new RegistryClient({
+      insecureRegistries: [REG],
+      cacheDir,
+      onRequest: (e) => events.push(`${e.method} ${e.status} ${new URL(e.url).pathname}`),
+    });
+    const [missingRepo, otherRepo, copyRepo] = await Promise.all([
+      b.inspect(`${REG}/rc/never-pushed@${digest}`, [AMD64]),
+      b.inspect(`${REG}/rc/oci@${digest}`, [AMD64]),
+      b.inspect(`${REG}/rc/docker-copy@${digest}`, [AMD64]),
+    ]);
+    await b.close();
+    expect(missingRepo.root).toBeUndefined();
+    expect(missingRepo.error?.kind).toBe("not-found");
+    expect(missingRepo.error?.message).toContain("rc/never-pushed");
+    expect(otherRepo.root).toBeUndefined();
+    expect(otherRepo.error?.kind).toBe("not-found");
+    expect(copyRepo.error).toBeUndefined();
+    expect(copyRepo.root?.digest).toBe(digest);
+    expect(events.sort()).toEqual([
+      `HEAD 200 /v2/rc/docker-copy/manifests/${digest}`,
+      `HEAD 404 /v2/rc/never-pushed/manifests/${digest}`,
+      `HEAD 404 /v2/rc/oci/manifests/${digest}`,
+    ]);
   });
 
   it("keeps at most concurrencyPerRegistry requests in flight", async () => {
