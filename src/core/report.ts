@@ -61,6 +61,7 @@ export interface ImageUse {
   container?: string;
   file?: string;
   line?: number;
+  column?: number;
 }
 
 export interface CoverageIssue {

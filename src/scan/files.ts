@@ -6,7 +6,13 @@
 import type { Readable } from "node:stream";
 import type { Coverage, CoverageIssue } from "../core/report.js";
 import { emptyCoverage } from "../core/report.js";
-import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
+import {
+  auditObject,
+  IGNORE_ANNOTATION,
+  parseIgnoreList,
+  type RuleContext,
+  type WorkloadRule,
+} from "../core/rule.js";
 import type { Target } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import { expandList, isObject, toK8sObject } from "../core/workload.js";
@@ -15,7 +21,7 @@ import { locatePaths, positionKey } from "../manifests/positions.js";
 import { readInputs } from "../manifests/read.js";
 import { splitDocuments } from "../manifests/split.js";
 import { workloadRules } from "../rules/workload/index.js";
-import type { ImageUse } from "./images.js";
+import type { ImageUse, ImageUses } from "./images.js";
 
 /** Usages kept per image: enough to point at the workloads, bounded for 20,000-workload inputs. */
 const MAX_USES_PER_IMAGE = 20;
@@ -29,13 +35,15 @@ export interface FilesScanOptions {
   /** Called as soon as an input fails or is skipped, so the CLI can log it while the scan goes on. */
   onIssue?: (severity: "error" | "warning", issue: CoverageIssue) => void;
   onProgress?: (p: { files: number; documents: number }) => void;
+  /** Locate the `image:` field of each image's first use (for --check-images findings). */
+  locateImages?: boolean;
 }
 
 export interface FilesScanResult {
   findings: Finding[];
   coverage: Coverage;
   /** Distinct image references as written, with where they are used. */
-  images: Map<string, { uses: ImageUse[]; total: number }>;
+  images: Map<string, ImageUses>;
 }
 
 export async function scanFiles(inputs: readonly string[], opts: FilesScanOptions): Promise<FilesScanResult> {
@@ -43,7 +51,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
   const ctx: RuleContext = { target: opts.target };
   const coverage = emptyCoverage();
   const findings: Finding[] = [];
-  const images = new Map<string, { uses: ImageUse[]; total: number }>();
+  const images = new Map<string, ImageUses>();
   const issue = (severity: "error" | "warning", i: CoverageIssue) => {
     (severity === "error" ? coverage.errors : coverage.skipped).push(i);
     opts.onIssue?.(severity, i);
@@ -100,13 +108,23 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
         const audit = auditObject(obj, rules, ctx, { ignore: opts.ignore });
         if (audit.workload) {
           coverage.workloads++;
-          for (const c of audit.workload.template.containers) {
+          const wl = audit.workload;
+          // Rules the object or its pod template suppress apply to the image checks of its containers.
+          const suppressed = new Set([
+            ...parseIgnoreList(obj.annotations[IGNORE_ANNOTATION]),
+            ...parseIgnoreList(wl.template.annotations[IGNORE_ANNOTATION]),
+          ]);
+          for (const c of wl.template.containers) {
             coverage.containers++;
             if (!c.image) continue;
             let entry = images.get(c.image);
+            const first = !entry;
             if (!entry) {
-              entry = { uses: [], total: 0 };
+              entry = { uses: [], total: 0, ignore: suppressed };
               images.set(c.image, entry);
+            } else if (entry.ignore.size > 0) {
+              // An image finding is suppressed only where every workload using the image suppresses it.
+              entry.ignore = new Set([...entry.ignore].filter((r) => suppressed.has(r)));
             }
             entry.total++;
             if (entry.uses.length < MAX_USES_PER_IMAGE) {
@@ -118,6 +136,14 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
                 line: docLine,
               };
               if (obj.namespace) use.namespace = obj.namespace;
+              if (first && opts.locateImages) {
+                const path = [...obj.docPath, ...wl.templatePath, ...c.path, "image"];
+                const pos = locatePaths(chunk.text, chunk.startLine, [path]).get(positionKey(path));
+                if (pos) {
+                  use.line = pos.line;
+                  use.column = pos.column;
+                }
+              }
               entry.uses.push(use);
             }
           }

@@ -10,9 +10,19 @@ import type { Target } from "../core/target.js";
 import { formatPlatform } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import { type CredentialStore, RegistryClient, type RegistryOptions } from "../registry/index.js";
-import { judgeImage } from "../rules/image/index.js";
+import { imageRules, judgeImage } from "../rules/image/index.js";
 
 export type { ImageUse };
+
+/** Where one image reference is used, as collected by the files scan. */
+export interface ImageUses {
+  /** The first uses (bounded). */
+  uses: ImageUse[];
+  /** How many containers use it. */
+  total: number;
+  /** Rules suppressed by every workload that uses the image (ignore annotations). */
+  ignore: ReadonlySet<string>;
+}
 
 export interface ImageCheckOptions {
   target: Target;
@@ -76,9 +86,19 @@ function node(m: ManifestFacts, facts: ImageFacts, isRoot: boolean): ManifestNod
   return n;
 }
 
+/** --ignore plus the workloads' annotations, with "all"/"*" spelled out as every image rule. */
+function ignoreFor(
+  cli: ReadonlySet<string>,
+  annotated: ReadonlySet<string> | undefined,
+): ReadonlySet<string> {
+  const all = new Set([...cli, ...(annotated ?? [])]);
+  if (all.has("all") || all.has("*")) for (const r of imageRules) all.add(r.id);
+  return all;
+}
+
 /** Inspects and judges each distinct image; `uses` maps a reference as written to where it is used. */
 export async function checkImages(
-  uses: ReadonlyMap<string, { uses: ImageUse[]; total: number }>,
+  uses: ReadonlyMap<string, { uses: ImageUse[]; total: number; ignore?: ReadonlySet<string> }>,
   opts: ImageCheckOptions,
 ): Promise<ImageCheckResult> {
   const ropts: RegistryOptions = {};
@@ -109,9 +129,9 @@ export async function checkImages(
         const facts = await p;
         // The same facts serve every spelling; the report keeps the reference as written.
         const own: ImageFacts = { ...facts, reference: { ...facts.reference, original: ref } };
-        const report = judgeImage(own, opts.target, { ignore: opts.ignore });
-        if (opts.withTree && facts.root) report.manifest = node(facts.root, facts, true);
         const entry = uses.get(ref);
+        const report = judgeImage(own, opts.target, { ignore: ignoreFor(opts.ignore, entry?.ignore) });
+        if (opts.withTree && facts.root) report.manifest = node(facts.root, facts, true);
         if (entry && entry.uses.length > 0) report.usedBy = entry.uses;
         opts.onProgress?.(++done, refs.length);
         return report;
@@ -137,7 +157,11 @@ export async function checkImages(
           }
           const copy: Finding = { ...f, subject: { ...f.subject } };
           // In files mode, point the finding at the first manifest line that uses the image.
-          if (first?.file) copy.origin = { file: first.file, ...(first.line ? { line: first.line } : {}) };
+          if (first?.file) {
+            copy.origin = { file: first.file };
+            if (first.line) copy.origin.line = first.line;
+            if (first.column) copy.origin.column = first.column;
+          }
           merged.set(key, copy);
         }
       }

@@ -19,7 +19,12 @@ interface Img {
   manifest?: { children?: { platform?: string; fetched: boolean }[] };
 }
 interface Report {
-  findings: { ruleId: string; origin: { file?: string; line?: number }; subject: { name: string } }[];
+  findings: {
+    ruleId: string;
+    origin: { file?: string; line?: number; column?: number };
+    subject: { name: string };
+    suppressed?: boolean;
+  }[];
   images: Img[];
   coverage: { images?: { checked: number; unknown: number } };
 }
@@ -151,6 +156,18 @@ describe("kube-runtime-audit files --check-images (real registry)", () => {
       `        - {name: b, image: "${ref("b-oci")}"}`,
       `        - {name: c, image: "${ref("mixed-oci-docker-config")}"}`,
       `        - {name: d, image: "${reg}/crafted/never-pushed:1.0"}`,
+      "---",
+      "apiVersion: apps/v1",
+      "kind: Deployment",
+      "metadata:",
+      "  name: legacy",
+      "  namespace: shop",
+      "  annotations: {runtime-audit.io/ignore: i003}",
+      "spec:",
+      "  template:",
+      "    spec:",
+      "      containers:",
+      `        - {name: e, image: "${reg}/crafted/also-never-pushed:2.0"}`,
       "",
     ].join("\n");
     const file = join(tmp, "deploy.yaml");
@@ -170,8 +187,8 @@ describe("kube-runtime-audit files --check-images (real registry)", () => {
     ]);
     expect(r.code).toBe(1);
     const rep = JSON.parse(r.stdout) as Report;
-    expect(rep.images).toHaveLength(3);
-    expect(rep.coverage.images).toEqual({ checked: 3, unknown: 0 });
+    expect(rep.images).toHaveLength(4);
+    expect(rep.coverage.images).toEqual({ checked: 4, unknown: 0 });
     const byRef = Object.fromEntries(rep.images.map((i) => [i.reference, i.verdicts]));
     expect(byRef[ref("b-oci")]?.map((v) => v.verdict)).toEqual(["compatible", "compatible"]);
     // OCI manifest with a Docker config: containerd pulls it, CRI-O (containers/image) rejects it.
@@ -179,8 +196,17 @@ describe("kube-runtime-audit files --check-images (real registry)", () => {
       "containerd@1.7=compatible",
       "cri-o@1.30=incompatible",
     ]);
-    const missing = rep.findings.filter((f) => f.ruleId === "I003");
+    const missing = rep.findings.filter(
+      (f) => f.ruleId === "I003" && f.subject.name.includes("/never-pushed"),
+    );
     expect(missing.length).toBeGreaterThan(0);
-    expect(missing[0]?.origin.file).toBe(file);
+    // the `image` key of container d: line 11, column 21
+    expect(missing[0]?.origin).toEqual({ file, line: 11, column: 21 });
+    // the workload that ignores I003 (lower-case in its annotation) suppresses it for its image
+    const ignored = rep.findings.filter(
+      (f) => f.ruleId === "I003" && f.subject.name.includes("also-never-pushed"),
+    );
+    expect(ignored.length).toBeGreaterThan(0);
+    expect(ignored.every((f) => f.suppressed === true)).toBe(true);
   });
 });
