@@ -46,7 +46,7 @@ export const W004: WorkloadRule = {
         path: hv.path,
         ...containerOf(hv),
         message:
-          `hostPath volume "${hv.volume.name}" (${pathText(hv.path)}) mounts ${hv.hostPath}, which holds ` +
+          `hostPath volume "${hv.volume.name}" (${pathText(hv.path, workload)}) mounts ${hv.hostPath}, which holds ` +
           `${row?.reaches ?? "a runtime socket"}, ${describeMounters(hv)}; the pod also uses Docker: ` +
           `${signs.slice(0, 3).join("; ")}${signs.length > 3 ? `; and ${signs.length - 3} more` : ""}.`,
         evidence: {

@@ -71,7 +71,7 @@ export const W006: WorkloadRule = {
         push(
           row,
           hv.path,
-          `hostPath volume "${hv.volume.name}" (${pathText(hv.path)}) mounts ${hv.hostPath}, ${describeMounters(hv)}`,
+          `hostPath volume "${hv.volume.name}" (${pathText(hv.path, workload)}) mounts ${hv.hostPath}, ${describeMounters(hv)}`,
           { hostPath: hv.hostPath, normalized: hv.canonical, volume: hv.volume.name },
           containerOf(hv).container,
         );

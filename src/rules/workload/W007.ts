@@ -54,7 +54,7 @@ export const W007: WorkloadRule = {
           path: hv.path,
           ...containerOf(hv),
           message:
-            `hostPath volume "${hv.volume.name}" (${pathText(hv.path)}) mounts ${hv.hostPath}, Docker's json-file ` +
+            `hostPath volume "${hv.volume.name}" (${pathText(hv.path, workload)}) mounts ${hv.hostPath}, Docker's json-file ` +
             `log directory, ${describeMounters(hv)}. It does not exist on containerd/CRI-O nodes; logs are in ` +
             "/var/log/pods in CRI format.",
           evidence: { hostPath: hv.hostPath, normalized: hv.canonical, volume: hv.volume.name },

@@ -76,7 +76,7 @@ export const W008: WorkloadRule = {
           container: c.name,
           message:
             `container "${c.name}" ${[...new Set(uses.map((u) => WHAT[u.use.kind]))].join(" and ")} in its ` +
-            `${first.where} (${pathText(first.path)}): ${cmds.map((t) => `"${t}"`).join(", ")}. ${why}`,
+            `${first.where} (${pathText(first.path, workload)}): ${cmds.map((t) => `"${t}"`).join(", ")}. ${why}`,
           evidence: { commands: cmds.join("\n"), where: first.where },
         });
       }

@@ -35,7 +35,7 @@ export const W010: WorkloadRule = {
         : daemon && daemon.el < c.command.length
           ? [...c.path, "command", daemon.el]
           : [...c.path, "args", (daemon?.el ?? 0) - c.command.length];
-      const what = byImage ? `image ${c.image}` : `"${daemon?.text}" (${pathText(path)})`;
+      const what = byImage ? `image ${c.image}` : `"${daemon?.text}" (${pathText(path, workload)})`;
       hits.push({
         severity: c.privileged ? "low" : "info",
         path,

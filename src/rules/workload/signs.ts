@@ -177,7 +177,9 @@ export function reachesHostDocker(tpl: PodTemplate): boolean {
   const kinds = mountedSocketKinds(tpl);
   if (kinds.has("docker") || kinds.has("dockershim") || kinds.has("cri-dockerd")) return true;
   // /run/containerd and /run/crio hold other runtimes' sockets, not Docker's.
-  return hostVolumes(tpl).some((hv) => SOCKET_PARENT_DIRS.some((d) => d.reachesDocker && d.path === hv.canonical));
+  return hostVolumes(tpl).some((hv) =>
+    SOCKET_PARENT_DIRS.some((d) => d.reachesDocker && d.path === hv.canonical),
+  );
 }
 
 function envSocketPath(e: EnvVar): boolean {

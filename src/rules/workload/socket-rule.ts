@@ -28,7 +28,7 @@ export function socketHits(workload: Workload, ctx: RuleContext, spec: SocketRul
         path: hv.path,
         ...containerOf(hv),
         message:
-          `hostPath volume "${hv.volume.name}" (${pathText(hv.path)}) mounts ${spec.what} ${hv.hostPath}` +
+          `hostPath volume "${hv.volume.name}" (${pathText(hv.path, workload)}) mounts ${spec.what} ${hv.hostPath}` +
           `${normalizePath(hv.hostPath) !== hv.hostPath ? ` (normalised: ${normalizePath(hv.hostPath)})` : ""}, ` +
           `${describeMounters(hv)}. ${why}`,
         evidence: { hostPath: hv.hostPath, normalized: hv.canonical, volume: hv.volume.name },

@@ -5,7 +5,7 @@
 import type { Target } from "../../core/target.js";
 import { leavesDocker } from "../../core/target.js";
 import type { DocPath, Severity } from "../../core/types.js";
-import type { Container, PodTemplate, Volume, VolumeMount } from "../../core/workload.js";
+import type { Container, PodTemplate, Volume, VolumeMount, Workload } from "../../core/workload.js";
 
 /**
  * Lexical normalisation of a host path: collapses `//`, resolves `.` and `..`, drops a trailing `/`.
@@ -237,8 +237,13 @@ export function listText(items: readonly string[]): string {
 }
 
 /** A DocPath as text for messages: spec.volumes[2].hostPath.path. */
-export function pathText(p: DocPath): string {
+/**
+ * A path for messages. Rule paths are relative to the pod template; given the workload, the text is the
+ * path in the user's document (spec.template.spec.volumes[0]... for a Deployment, items[2]... in a List).
+ */
+export function pathText(p: DocPath, workload?: Workload): string {
+  const full = workload ? [...workload.object.docPath, ...workload.templatePath, ...p] : p;
   let out = "";
-  for (const k of p) out += typeof k === "number" ? `[${k}]` : out === "" ? k : `.${k}`;
+  for (const k of full) out += typeof k === "number" ? `[${k}]` : out === "" ? k : `.${k}`;
   return out;
 }
