@@ -29,7 +29,9 @@ export type Fault =
   | { type: "malformed" }
   | { type: "redirect-loop" }
   | { type: "redirect"; to: string; only?: "manifests" | "blobs" }
-  | { type: "basic-auth"; username: string; password: string };
+  | { type: "basic-auth"; username: string; password: string }
+  /** Manifest responses (GET and HEAD) with this Content-Type, or none when `value` is undefined. */
+  | { type: "content-type"; value?: string };
 
 export interface LoggedRequest {
   method: string;
@@ -184,6 +186,20 @@ export class FaultProxy {
         if (fault.announce !== false) headers["content-length"] = String(body.length);
         res.writeHead(200, headers);
         res.end(body);
+        return;
+      }
+      case "content-type": {
+        if (!/\/manifests\//.test(path)) {
+          this.#forward(req, res);
+          return;
+        }
+        this.#forward(req, res, (status, headers, body) => {
+          const h = { ...headers };
+          delete h["content-type"];
+          if (fault.value !== undefined) h["content-type"] = fault.value;
+          res.writeHead(status, h);
+          res.end(req.method === "HEAD" ? undefined : body);
+        });
         return;
       }
       case "malformed": {
