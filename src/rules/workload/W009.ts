@@ -7,6 +7,7 @@
 import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit, Severity } from "../../core/types.js";
 import type { Container, EnvVar, PodTemplate } from "../../core/workload.js";
+import { socketKindOf } from "../data/sockets.js";
 import {
   classifyEndpoint,
   DOCKER_ENDPOINT_ENV,
@@ -14,7 +15,7 @@ import {
   type Endpoint,
   isDindContainer,
 } from "./signs.js";
-import { dockerSeverity, hostVolumes, isUnder, normalizePath } from "./util.js";
+import { canonicalHostPath, dockerSeverity, hostVolumes, isUnder, normalizePath } from "./util.js";
 
 /** Which volume backs `path` inside container `c` (longest mountPath prefix). */
 function backingVolume(
@@ -86,9 +87,14 @@ function judge(
           why: `it points at ${where}, shared with the pod's own Docker-in-Docker daemon`,
         };
       }
+      // A Docker-API socket that is not Docker's own (podman's, for one) is not called Docker Engine.
+      const kind = socketKindOf(canonicalHostPath(where));
       return {
         severity: "high",
-        why: `it points at the unix socket ${where}, which only the node's Docker Engine provides`,
+        why:
+          kind === "docker"
+            ? `it points at the unix socket ${where}, which only the node's Docker Engine provides`
+            : `it points at the unix socket ${where}${kind ? ` (${kind})` : ""}: a Docker API endpoint on the node, check what serves it after the move`,
       };
     }
   }

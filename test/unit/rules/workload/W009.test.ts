@@ -60,4 +60,11 @@ describe("W009 docker-host-env", () => {
   it("ignores DOCKER_REGISTRY, DOCKER_CONFIG and values that merely mention docker", () => {
     expect(findings("W009", "quiet-other-docker-env.yaml")).toEqual([]);
   });
+
+  it("does not call a podman socket Docker Engine", () => {
+    const f = findings("W009", "fire-podman-socket.yaml");
+    expect(f.map((x) => x.severity)).toEqual(["high"]);
+    expect(f[0]?.message).toContain("/run/podman/podman.sock");
+    expect(f[0]?.message).not.toContain("only the node's Docker Engine provides");
+  });
 });
