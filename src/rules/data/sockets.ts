@@ -82,7 +82,12 @@ const BAIDU_CCE = "https://cloud.baidu.com/doc/CCE/s/lmi8floz5";
 /** Directories that contain a runtime socket: mounting them hides the dependency from exact-path checks. */
 export const SOCKET_PARENT_DIRS: readonly ParentDirRow[] = [
   { path: "/", reachesDocker: true, reaches: "every runtime socket on the node", source: BAIDU_CCE },
-  { path: "/var", reachesDocker: true, reaches: "/var/run and every runtime socket under it", source: BAIDU_CCE },
+  {
+    path: "/var",
+    reachesDocker: true,
+    reaches: "/var/run and every runtime socket under it",
+    source: BAIDU_CCE,
+  },
   {
     path: "/run",
     reachesDocker: true,
