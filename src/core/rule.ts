@@ -48,8 +48,18 @@ export function parseIgnoreList(text: string | undefined): Set<string> {
   return out;
 }
 
-function ignored(rule: RuleMeta, lists: readonly ReadonlySet<string>[]): boolean {
-  return lists.some((l) => l.has(rule.id) || l.has(rule.slug) || l.has("*") || l.has("all"));
+function listed(rule: RuleMeta, l: ReadonlySet<string>): boolean {
+  return l.has(rule.id) || l.has(rule.slug) || l.has("*") || l.has("all");
+}
+
+/** Who suppressed the rule here, if anyone: an annotation in the manifest wins over --ignore. */
+function ignored(
+  rule: RuleMeta,
+  annotations: readonly ReadonlySet<string>[],
+  flag: ReadonlySet<string>,
+): Finding["suppressedBy"] {
+  if (annotations.some((l) => listed(rule, l))) return "annotation";
+  return listed(rule, flag) ? "flag" : undefined;
 }
 
 function makeFinding(
@@ -57,7 +67,7 @@ function makeFinding(
   hit: Hit,
   obj: K8sObject,
   basePath: DocPath,
-  suppressed: boolean,
+  suppressedBy: Finding["suppressedBy"],
 ): Finding {
   const f: Finding = {
     ruleId: rule.id,
@@ -75,7 +85,10 @@ function makeFinding(
   if (hit.runtime) f.runtime = hit.runtime;
   if (hit.platform) f.platform = hit.platform;
   if (hit.evidence) f.evidence = hit.evidence;
-  if (suppressed) f.suppressed = true;
+  if (suppressedBy) {
+    f.suppressed = true;
+    f.suppressedBy = suppressedBy;
+  }
   f.path = [...basePath, ...(hit.path ?? [])];
   return f;
 }
@@ -100,13 +113,13 @@ export function auditObject(
   const findings: Finding[] = [];
   const workload = toWorkload(obj);
   const objIgnore = parseIgnoreList(obj.annotations[IGNORE_ANNOTATION]);
-  const lists: ReadonlySet<string>[] = [objIgnore, opts.ignore];
+  const lists: ReadonlySet<string>[] = [objIgnore];
   if (workload) {
     lists.push(parseIgnoreList(workload.template.annotations[IGNORE_ANNOTATION]));
     const base = [...obj.docPath, ...workload.templatePath];
     for (const rule of rules) {
       for (const hit of safeRun(rule, () => rule.check(workload, ctx))) {
-        findings.push(makeFinding(rule, hit, obj, base, ignored(rule, lists)));
+        findings.push(makeFinding(rule, hit, obj, base, ignored(rule, lists, opts.ignore)));
       }
     }
   } else {
@@ -114,7 +127,7 @@ export function auditObject(
       if (!rule.checkObject) continue;
       const check = rule.checkObject.bind(rule);
       for (const hit of safeRun(rule, () => check(obj, ctx))) {
-        findings.push(makeFinding(rule, hit, obj, obj.docPath, ignored(rule, lists)));
+        findings.push(makeFinding(rule, hit, obj, obj.docPath, ignored(rule, lists, opts.ignore)));
       }
     }
   }

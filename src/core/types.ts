@@ -58,6 +58,8 @@ export interface Finding {
   evidence?: Record<string, string>;
   /** True when an ignore annotation or --ignore matched: still reported, never gates. */
   suppressed?: boolean;
+  /** With `suppressed`: "annotation" (runtime-audit.io/ignore in the manifest) or "flag" (--ignore). */
+  suppressedBy?: "annotation" | "flag";
   /** Path inside the source document; used to compute line/column, not serialised. */
   path?: DocPath;
 }

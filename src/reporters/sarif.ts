@@ -115,9 +115,9 @@ function result(f: Finding, ruleIndex: number): Sarif.Result {
   if (f.origin.uid) props.uid = f.origin.uid;
   if (f.evidence) props.evidence = f.evidence;
   r.properties = props;
-  // The finding does not record whether an annotation (in the manifest: "inSource") or --ignore
-  // ("external") suppressed it; "external" is the claim that is never wrong about the source file.
-  if (f.suppressed) r.suppressions = [{ kind: "external" }];
+  // An ignore annotation lives in the manifest ("inSource"); --ignore and anything we cannot attribute
+  // is "external" (https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/sarif-v2.1.0-os.html#_Toc34317710).
+  if (f.suppressed) r.suppressions = [{ kind: f.suppressedBy === "annotation" ? "inSource" : "external" }];
   return r;
 }
 

@@ -11,6 +11,7 @@ interface JsonFinding {
   subject: { kind: string; namespace?: string; name: string; container?: string };
   origin: { file?: string; line?: number; column?: number };
   suppressed?: boolean;
+  suppressedBy?: string;
 }
 interface JsonReport {
   apiVersion: string;
@@ -194,7 +195,10 @@ describe("files: inputs and suppression", () => {
     const r = await run(["files", "test/fixtures/cli/suppress", "-o", "json"]);
     expect(r.code).toBe(0);
     const rep = json(r.stdout);
-    expect(rep.findings.find((f) => f.ruleId === "W001")?.suppressed).toBe(true);
+    expect(rep.findings.find((f) => f.ruleId === "W001")).toMatchObject({
+      suppressed: true,
+      suppressedBy: "annotation",
+    });
     expect(rep.summary.suppressed).toBeGreaterThanOrEqual(1);
     const viaFlag = await run([
       "files",
@@ -205,7 +209,12 @@ describe("files: inputs and suppression", () => {
       "json",
     ]);
     expect(viaFlag.code).toBe(0);
-    expect(json(viaFlag.stdout).findings.every((f) => f.suppressed)).toBe(true);
+    expect(json(viaFlag.stdout).findings.every((f) => f.suppressed && f.suppressedBy === "flag")).toBe(true);
+    const sarif = await run(["files", "test/fixtures/cli/suppress", "-o", "sarif"]);
+    const results = (
+      JSON.parse(sarif.stdout) as { runs: { results: { suppressions?: { kind: string }[] }[] }[] }
+    ).runs[0]?.results;
+    expect(results?.map((x) => x.suppressions?.[0]?.kind)).toContain("inSource");
   });
 
   it("never writes ANSI colour when stdout is not a terminal", async () => {
