@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/node-env.sh
-if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ] || [ ! -f dist/cli/main.js ]; then
-  npm ci --no-audit --no-fund   # also builds dist/ (the "prepare" script)
+if [ ! -f node_modules/.package-lock.json ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
 fi
+npm run --silent build   # always: a dist/ left from an older checkout would run old code
 set +e
 npx kube-runtime-audit files examples/ "$@"
 status=$?
