@@ -286,8 +286,21 @@ function filebeat(text: string): LogConfigFinding[] {
       out.push({ shipper: "filebeat", detail: "container input forced to format: docker", fix });
     }
   }
+  // filestream's container parser (the current upstream manifests: `parsers: [container: ~]`) reads
+  // both formats unless pinned to docker, block or flow style
+  // (https://www.elastic.co/guide/en/beats/filebeat/current/filebeat-input-filestream.html#_container).
+  if (
+    /type:\s*["']?filestream/.test(text) &&
+    (FILESTREAM_CONTAINER_DOCKER_BLOCK.test(text) || FILESTREAM_CONTAINER_DOCKER_FLOW.test(text))
+  ) {
+    out.push({ shipper: "filebeat", detail: "filestream container parser pinned to format: docker", fix });
+  }
   return out;
 }
+
+const FILESTREAM_CONTAINER_DOCKER_BLOCK =
+  /^\s*-\s*container:\s*\n(?:\s+[A-Za-z_]+:.*\n)*?\s+format:\s*["']?docker["']?\s*$/m;
+const FILESTREAM_CONTAINER_DOCKER_FLOW = /-\s*container:\s*\{[^}]*format:\s*["']?docker["']?[^}]*\}/;
 
 // ---------------------------------------------------------------- promtail
 

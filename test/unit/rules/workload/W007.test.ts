@@ -60,6 +60,13 @@ describe("W007 docker-log-dependency", () => {
     ]);
   });
 
+  it("fires on filebeat filestream with the container parser pinned to docker, not on the auto default", () => {
+    expect(findings("W007", "fire-filebeat-filestream-docker.yaml").map((f) => f.evidence?.shipper)).toEqual([
+      "filebeat",
+    ]);
+    expect(findings("W007", "quiet-filebeat-filestream-auto.yaml")).toEqual([]);
+  });
+
   it("is info when every target is cri-dockerd (Docker keeps writing json-file logs)", () => {
     const f = findings("W007", "fire-fluent-bit-parser-docker.yaml", { runtimes: "cri-dockerd" });
     expect(f.map((x) => x.severity)).toEqual(["info", "info"]);
