@@ -1,7 +1,7 @@
-import { mkdtemp, writeFile } from "node:fs/promises";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, onTestFinished } from "vitest";
 import {
   CredentialError,
   CredentialStore,
@@ -158,6 +158,7 @@ describe("credentialsFromSecret", () => {
 describe("loadDockerConfig", () => {
   it("reads an explicit path, DOCKER_CONFIG, and tolerates a missing default", async () => {
     const dir = await mkdtemp(join(tmpdir(), "kra-dockercfg-"));
+    onTestFinished(() => rm(dir, { recursive: true, force: true }));
     await writeFile(
       join(dir, "config.json"),
       JSON.stringify({ auths: { "q.io": { auth: b64("u:p-secret") } } }),
