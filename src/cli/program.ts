@@ -233,7 +233,7 @@ export function buildProgram(state: ProgramState): Command {
         target: p.target,
         ignore: p.ignore,
         stdin: process.stdin,
-        locateImages: opts.checkImages === true,
+        collectImages: opts.checkImages === true,
         onIssue: (sev, i) => {
           const where = `${i.source}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ""}` : ""}`;
           if (sev === "error") p.log.error(`${where}: ${i.reason}`);

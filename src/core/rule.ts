@@ -48,7 +48,8 @@ export function parseIgnoreList(text: string | undefined): Set<string> {
   return out;
 }
 
-function listed(rule: RuleMeta, l: ReadonlySet<string>): boolean {
+/** True when an ignore list names the rule (id or slug) or everything ("all", "*"). */
+export function isIgnored(rule: Pick<RuleMeta, "id" | "slug">, l: ReadonlySet<string>): boolean {
   return l.has(rule.id) || l.has(rule.slug) || l.has("*") || l.has("all");
 }
 
@@ -58,8 +59,8 @@ function ignored(
   annotations: readonly ReadonlySet<string>[],
   flag: ReadonlySet<string>,
 ): Finding["suppressedBy"] {
-  if (annotations.some((l) => listed(rule, l))) return "annotation";
-  return listed(rule, flag) ? "flag" : undefined;
+  if (annotations.some((l) => isIgnored(rule, l))) return "annotation";
+  return isIgnored(rule, flag) ? "flag" : undefined;
 }
 
 function makeFinding(
@@ -101,6 +102,8 @@ export interface AuditOptions {
 export interface ObjectAudit {
   workload?: Workload;
   findings: Finding[];
+  /** Rules the object's and its pod template's ignore annotations name (for checks run elsewhere). */
+  annotationIgnore: ReadonlySet<string>;
 }
 
 /** Runs every workload rule over one object. A rule that throws is a bug; it is reported, never fatal. */
@@ -131,7 +134,15 @@ export function auditObject(
       }
     }
   }
-  return workload ? { workload, findings } : { findings };
+  // Usually both are empty: build a union only when both annotations name rules.
+  const tplIgnore = lists[1];
+  const annotationIgnore =
+    !tplIgnore || tplIgnore.size === 0
+      ? objIgnore
+      : objIgnore.size === 0
+        ? tplIgnore
+        : new Set([...objIgnore, ...tplIgnore]);
+  return workload ? { workload, findings, annotationIgnore } : { findings, annotationIgnore };
 }
 
 function safeRun(rule: RuleMeta, fn: () => readonly Hit[]): readonly Hit[] {

@@ -6,15 +6,9 @@
 import type { Readable } from "node:stream";
 import type { Coverage, CoverageIssue } from "../core/report.js";
 import { emptyCoverage } from "../core/report.js";
-import {
-  auditObject,
-  IGNORE_ANNOTATION,
-  parseIgnoreList,
-  type RuleContext,
-  type WorkloadRule,
-} from "../core/rule.js";
+import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
 import type { Target } from "../core/target.js";
-import type { Finding } from "../core/types.js";
+import type { DocPath, Finding } from "../core/types.js";
 import { expandList, isObject, toK8sObject } from "../core/workload.js";
 import { parseChunks } from "../manifests/parse.js";
 import { locatePaths, positionKey } from "../manifests/positions.js";
@@ -35,14 +29,17 @@ export interface FilesScanOptions {
   /** Called as soon as an input fails or is skipped, so the CLI can log it while the scan goes on. */
   onIssue?: (severity: "error" | "warning", issue: CoverageIssue) => void;
   onProgress?: (p: { files: number; documents: number }) => void;
-  /** Locate the `image:` field of each image's first use (for --check-images findings). */
-  locateImages?: boolean;
+  /**
+   * Collect the distinct image references with where they are used, the `image:` field of each one's
+   * first use located (for --check-images); off, `images` stays empty.
+   */
+  collectImages?: boolean;
 }
 
 export interface FilesScanResult {
   findings: Finding[];
   coverage: Coverage;
-  /** Distinct image references as written, with where they are used. */
+  /** Distinct image references as written, with where they are used (with `collectImages`). */
   images: Map<string, ImageUses>;
 }
 
@@ -98,6 +95,8 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
         continue;
       }
       const docFindings: Finding[] = [];
+      // Positions wanted in this document (findings, first image uses), resolved in one pass at the end.
+      const locate: { path: DocPath; set: (line: number, column: number) => void }[] = [];
       for (const item of expandList(parsed.value)) {
         const obj = toK8sObject(item.raw, { file: file.path, line: docLine, column: 1 }, item.path);
         if (!obj.kind) {
@@ -109,22 +108,18 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
         if (audit.workload) {
           coverage.workloads++;
           const wl = audit.workload;
-          // Rules the object or its pod template suppress apply to the image checks of its containers.
-          const suppressed = new Set([
-            ...parseIgnoreList(obj.annotations[IGNORE_ANNOTATION]),
-            ...parseIgnoreList(wl.template.annotations[IGNORE_ANNOTATION]),
-          ]);
           for (const c of wl.template.containers) {
             coverage.containers++;
-            if (!c.image) continue;
+            if (!c.image || !opts.collectImages) continue;
             let entry = images.get(c.image);
             const first = !entry;
             if (!entry) {
-              entry = { uses: [], total: 0, ignore: suppressed };
+              // Rules the object or its pod template suppress apply to the image checks of its containers.
+              entry = { uses: [], total: 0, ignore: audit.annotationIgnore };
               images.set(c.image, entry);
-            } else if (entry.ignore.size > 0) {
+            } else if (entry.ignore && entry.ignore.size > 0) {
               // An image finding is suppressed only where every workload using the image suppresses it.
-              entry.ignore = new Set([...entry.ignore].filter((r) => suppressed.has(r)));
+              entry.ignore = new Set([...entry.ignore].filter((r) => audit.annotationIgnore.has(r)));
             }
             entry.total++;
             if (entry.uses.length < MAX_USES_PER_IMAGE) {
@@ -136,35 +131,44 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
                 line: docLine,
               };
               if (obj.namespace) use.namespace = obj.namespace;
-              if (first && opts.locateImages) {
-                const path = [...obj.docPath, ...wl.templatePath, ...c.path, "image"];
-                const pos = locatePaths(chunk.text, chunk.startLine, [path]).get(positionKey(path));
-                if (pos) {
-                  use.line = pos.line;
-                  use.column = pos.column;
-                }
+              if (first) {
+                locate.push({
+                  path: [...obj.docPath, ...wl.templatePath, ...c.path, "image"],
+                  set: (line, column) => {
+                    use.line = line;
+                    use.column = column;
+                  },
+                });
               }
               entry.uses.push(use);
             }
           }
         }
-        for (const f of audit.findings) docFindings.push(f);
-      }
-      if (docFindings.length > 0) {
-        const withPath = docFindings.filter((f) => f.path && f.path.length > 0);
-        if (withPath.length > 0) {
-          const pos = locatePaths(
-            chunk.text,
-            chunk.startLine,
-            withPath.map((f) => f.path ?? []),
-          );
-          for (const f of withPath) {
-            const p = pos.get(positionKey(f.path ?? []));
-            if (p) f.origin = { ...f.origin, line: p.line, column: p.column };
+        for (const f of audit.findings) {
+          docFindings.push(f);
+          const path = f.path;
+          if (path && path.length > 0) {
+            locate.push({
+              path,
+              set: (line, column) => {
+                f.origin = { ...f.origin, line, column };
+              },
+            });
           }
         }
-        for (const f of docFindings) findings.push(f);
       }
+      if (locate.length > 0) {
+        const pos = locatePaths(
+          chunk.text,
+          chunk.startLine,
+          locate.map((l) => l.path),
+        );
+        for (const l of locate) {
+          const p = pos.get(positionKey(l.path));
+          if (p) l.set(p.line, p.column);
+        }
+      }
+      for (const f of docFindings) findings.push(f);
     }
     opts.onProgress?.({ files: coverage.files, documents: coverage.documents });
   }

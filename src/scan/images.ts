@@ -10,7 +10,7 @@ import type { Target } from "../core/target.js";
 import { formatPlatform } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import { type CredentialStore, RegistryClient, type RegistryOptions } from "../registry/index.js";
-import { imageRules, judgeImage } from "../rules/image/index.js";
+import { judgeImage } from "../rules/image/index.js";
 
 export type { ImageUse };
 
@@ -21,7 +21,7 @@ export interface ImageUses {
   /** How many containers use it. */
   total: number;
   /** Rules suppressed by every workload that uses the image (ignore annotations). */
-  ignore: ReadonlySet<string>;
+  ignore?: ReadonlySet<string>;
 }
 
 export interface ImageCheckOptions {
@@ -86,19 +86,17 @@ function node(m: ManifestFacts, facts: ImageFacts, isRoot: boolean): ManifestNod
   return n;
 }
 
-/** --ignore plus the workloads' annotations, with "all"/"*" spelled out as every image rule. */
+/** --ignore plus the rules every workload using the image suppresses by annotation. */
 function ignoreFor(
   cli: ReadonlySet<string>,
   annotated: ReadonlySet<string> | undefined,
 ): ReadonlySet<string> {
-  const all = new Set([...cli, ...(annotated ?? [])]);
-  if (all.has("all") || all.has("*")) for (const r of imageRules) all.add(r.id);
-  return all;
+  return annotated && annotated.size > 0 ? new Set([...cli, ...annotated]) : cli;
 }
 
 /** Inspects and judges each distinct image; `uses` maps a reference as written to where it is used. */
 export async function checkImages(
-  uses: ReadonlyMap<string, { uses: ImageUse[]; total: number; ignore?: ReadonlySet<string> }>,
+  uses: ReadonlyMap<string, ImageUses>,
   opts: ImageCheckOptions,
 ): Promise<ImageCheckResult> {
   const ropts: RegistryOptions = {};

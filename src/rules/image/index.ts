@@ -10,7 +10,7 @@ import type { ImageFacts } from "../../core/image.js";
 import { platformString } from "../../core/platform.js";
 import type { ImageReport, ImageVerdict, Verdict } from "../../core/report.js";
 import type { ImageHit, ImageRule } from "../../core/rule.js";
-import { docsUrl } from "../../core/rule.js";
+import { docsUrl, isIgnored } from "../../core/rule.js";
 import type { Platform, RuntimeTarget, Target } from "../../core/target.js";
 import type { Finding } from "../../core/types.js";
 import {
@@ -115,7 +115,7 @@ export function judgeCell(
     }
     for (const hit of hits) {
       const f = makeFinding(rule, hit, facts, rt, p);
-      if (opts.ignore && (opts.ignore.has(rule.id) || opts.ignore.has(rule.slug))) {
+      if (opts.ignore && isIgnored(rule, opts.ignore)) {
         f.suppressed = true;
       } else {
         verdicts.push(hit.verdict);
