@@ -4,6 +4,7 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { InvalidReferenceError, parseReference } from "../core/reference.js";
 import {
   buildReport,
   type Coverage,
@@ -21,19 +22,24 @@ import { OUTPUT_FORMATS, type OutputFormat, reporters } from "../reporters/index
 import { checkRuntimeSupported } from "../rules/image/index.js";
 import { allRuleMeta } from "../scan/catalogue.js";
 import { scanFiles } from "../scan/files.js";
-import { checkImages, type ImageCheckResult, type ImageUse } from "../scan/images.js";
+import { checkImages, type ImageCheckResult, type ImageUses } from "../scan/images.js";
 
 export class UsageError extends Error {}
 
+let cachedVersion: string | undefined;
+
 function version(): string {
-  try {
-    const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
-      version?: string;
-    };
-    return pkg.version ?? "0.0.0";
-  } catch {
-    return "0.0.0";
+  if (cachedVersion === undefined) {
+    try {
+      const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
+        version?: string;
+      };
+      cachedVersion = pkg.version ?? "0.0.0";
+    } catch {
+      cachedVersion = "0.0.0";
+    }
   }
+  return cachedVersion;
 }
 
 interface CommonOptions {
@@ -275,7 +281,7 @@ export function buildProgram(state: ProgramState): Command {
     const p = prepare(opts);
     const registry = await registrySettings(opts);
     const progress = progressWriter(opts);
-    const uses = new Map<string, { uses: ImageUse[]; total: number }>();
+    const uses = new Map<string, ImageUses>();
     for (const r of refs) uses.set(r, { uses: [], total: 0 });
     const images = await checkImages(uses, {
       target: p.target,
@@ -288,7 +294,6 @@ export function buildProgram(state: ProgramState): Command {
     const coverage = emptyCoverage();
     coverage.images = { checked: images.checked, unknown: images.unknown };
     // A reference the user typed that does not parse is an input error (exit 2), besides its I003 verdict.
-    const { InvalidReferenceError, parseReference } = await import("../core/reference.js");
     for (const r of refs) {
       try {
         parseReference(r);
