@@ -366,10 +366,27 @@ export class RegistryClient {
   }
 
   /**
-   * GET with registry auth. The first request to a registry goes alone; requests started meanwhile wait
-   * for its answer, so a registry that wants a token answers one 401, not one per image, and the
-   * others go out with the token up front (bench/images --auth measures this).
+   * The first request to a registry goes alone; requests started meanwhile wait for its answer, so a
+   * registry that wants a token answers one 401, not one per image, and the others go out with the
+   * token up front (bench/images --auth measures this). Returns the function that ends the turn.
    */
+  async #enter(ep: Endpoint): Promise<() => void> {
+    const gate = this.#firstContact.get(ep.name);
+    if (gate) {
+      await gate;
+      return () => {};
+    }
+    let open: () => void = () => {};
+    this.#firstContact.set(
+      ep.name,
+      new Promise<void>((resolve) => {
+        open = resolve;
+      }),
+    );
+    return open;
+  }
+
+  /** GET (or HEAD) with registry auth: anonymous first, then whatever the 401 challenge asks for (once). */
   async #get(
     ep: Endpoint,
     repository: string,
@@ -380,58 +397,33 @@ export class RegistryClient {
     what: string,
     method: "GET" | "HEAD" = "GET",
   ): Promise<SendResult> {
-    const gate = this.#firstContact.get(ep.name);
-    if (gate) {
-      await gate;
-      return this.#getAuthorized(ep, repository, path, accept, kind, maxBytes, what, method);
-    }
-    let open: () => void = () => {};
-    this.#firstContact.set(
-      ep.name,
-      new Promise<void>((resolve) => {
-        open = resolve;
-      }),
-    );
+    const release = await this.#enter(ep);
     try {
-      return await this.#getAuthorized(ep, repository, path, accept, kind, maxBytes, what, method);
+      const url = new URL(path, ep.base);
+      const send = (authorization: string | undefined) =>
+        this.#transport.send({
+          method,
+          url,
+          headers: { accept },
+          ...(authorization ? { authorization } : {}),
+          // Over plain HTTP (insecure registries only) the only header we ever hold is an anonymous token.
+          authorizationPlainOk: ep.insecure,
+          kind,
+          maxBytes,
+          what,
+        });
+      let authorization = await this.#auth.authorization(ep, repository);
+      let res = await send(authorization);
+      if (res.status === 401) {
+        authorization = await this.#auth.onUnauthorized(ep, repository, res.headers, authorization);
+        res = await send(authorization);
+        if (res.status === 401) throw this.#auth.denied(ep, repository, 401, authorization);
+      }
+      if (res.status === 403) throw this.#auth.denied(ep, repository, 403, authorization);
+      return res;
     } finally {
-      open();
+      release();
     }
-  }
-
-  /** GET (or HEAD) with registry auth: anonymous first, then whatever the 401 challenge asks for (once). */
-  async #getAuthorized(
-    ep: Endpoint,
-    repository: string,
-    path: string,
-    accept: string,
-    kind: string,
-    maxBytes: number,
-    what: string,
-    method: "GET" | "HEAD",
-  ): Promise<SendResult> {
-    const url = new URL(path, ep.base);
-    const send = (authorization: string | undefined) =>
-      this.#transport.send({
-        method,
-        url,
-        headers: { accept },
-        ...(authorization ? { authorization } : {}),
-        // Over plain HTTP (insecure registries only) the only header we ever hold is an anonymous token.
-        authorizationPlainOk: ep.insecure,
-        kind,
-        maxBytes,
-        what,
-      });
-    let authorization = await this.#auth.authorization(ep, repository);
-    let res = await send(authorization);
-    if (res.status === 401) {
-      authorization = await this.#auth.onUnauthorized(ep, repository, res.headers, authorization);
-      res = await send(authorization);
-      if (res.status === 401) throw this.#auth.denied(ep, repository, 401, authorization);
-    }
-    if (res.status === 403) throw this.#auth.denied(ep, repository, 403, authorization);
-    return res;
   }
 }
 
