@@ -29,20 +29,25 @@ export interface ParseError {
 
 export type ParseResult = { ok: true; value: unknown } | { ok: false; error: ParseError };
 
+/** Larger files are parsed document by document, so their documents are never all in memory at once. */
+const WHOLE_FILE_MAX = 8 * 1024 * 1024;
+
+/** js-yaml options for a text: the merge-key schema only when it can matter. */
+function loadOptions(text: string) {
+  return { schema: text.includes("<<") ? MERGE_SCHEMA : CORE_SCHEMA, maxDepth: 200 };
+}
+
 /**
  * Parses every chunk of a file. Fast path: one js-yaml `loadAll` over the whole file (one parser set-up
  * instead of one per document; bench/files measured ~20%), mapped back to the chunks. When the file has
  * an error, or its documents do not line up with the chunks, each chunk is parsed on its own so one bad
  * document never hides the others and errors keep their own line.
  */
-/** Larger files are parsed document by document, so their documents are never all in memory at once. */
-const WHOLE_FILE_MAX = 8 * 1024 * 1024;
-
 export function parseChunks(text: string, chunks: readonly DocumentChunk[], json: boolean): ParseResult[] {
   if (!json && chunks.length > 1 && text.length <= WHOLE_FILE_MAX) {
     let docs: unknown[] | undefined;
     try {
-      docs = loadAll(text, { schema: text.includes("<<") ? MERGE_SCHEMA : CORE_SCHEMA, maxDepth: 200 });
+      docs = loadAll(text, loadOptions(text));
     } catch {
       docs = undefined;
     }
@@ -77,9 +82,7 @@ function bomb(chunk: DocumentChunk): ParseResult {
 export function parseChunk(chunk: DocumentChunk, json: boolean): ParseResult {
   let value: unknown;
   try {
-    value = json
-      ? JSON.parse(chunk.text)
-      : load(chunk.text, { schema: chunk.text.includes("<<") ? MERGE_SCHEMA : CORE_SCHEMA, maxDepth: 200 });
+    value = json ? JSON.parse(chunk.text) : load(chunk.text, loadOptions(chunk.text));
   } catch (err) {
     return { ok: false, error: describe(err, chunk, json) };
   }
