@@ -9,9 +9,10 @@
  * a message naming what was wrong, so the caller can turn it into a coverage entry.
  */
 import type { RuleContext } from "./rule.js";
+import { TargetError } from "./target.js";
 import type { Hit, RuleMeta } from "./types.js";
-import { compareVersions, formatVersion, parseVersion, type Version } from "./version.js";
-import { isObject, type JsonObject, type K8sObject, str } from "./workload.js";
+import { compareVersions, parseVersion, type Version } from "./version.js";
+import { isObject, type JsonObject, type K8sObject, str, toK8sObject } from "./workload.js";
 
 /**
  * How the node runs containers. `docker://` means Docker Engine behind the kubelet's built-in dockershim
@@ -82,8 +83,8 @@ export function parseContainerRuntimeVersion(text: string): NodeRuntime {
   const versionText = (m[2] ?? "").trim();
   const name = RUNTIME_ALIASES[scheme] ?? scheme;
   const out: NodeRuntime = { name, versionText, raw };
-  // parseVersion reads any leading digits; require a dot so "unknown" or "7abc" give no version.
-  const version = /^v?\d+\.\d+/.test(versionText) ? parseVersion(versionText) : undefined;
+  // parseVersion reads any leading digits; require MAJOR.MINOR so "unknown" or "7abc" give no version.
+  const version = leadingVersion(versionText);
   if (version) out.version = version;
   return out;
 }
@@ -110,11 +111,9 @@ function isK8sObject(v: K8sObject | JsonObject): v is K8sObject {
   return isObject(v.raw) && typeof v.kind === "string" && Array.isArray(v.docPath);
 }
 
-function strRecord(v: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isObject(v)) return out;
-  for (const [k, val] of Object.entries(v)) if (typeof val === "string") out[k] = val;
-  return out;
+/** The leading version of a reported version string, when it starts with `[v]MAJOR.MINOR`. */
+function leadingVersion(text: string): Version | undefined {
+  return /^v?\d+\.\d+/.test(text) ? parseVersion(text) : undefined;
 }
 
 function lowerOrUndefined(v: string | undefined): string | undefined {
@@ -129,16 +128,14 @@ function lowerOrUndefined(v: string | undefined): string | undefined {
  */
 export function toNodeFacts(input: K8sObject | JsonObject | unknown): NodeFacts | undefined {
   if (!isObject(input)) return undefined;
-  const raw = isK8sObject(input) ? input.raw : input;
-  const kind = str(raw.kind);
-  if (kind !== undefined && kind !== "Node") return undefined;
-  const md = isObject(raw.metadata) ? raw.metadata : {};
-  const name = str(md.name);
+  const obj = isK8sObject(input) ? input : toK8sObject(input, {});
+  // List items from the API carry no kind; anything that names another kind is not a Node.
+  if (obj.kind !== "" && obj.kind !== "Node") return undefined;
+  const name = isObject(obj.raw.metadata) ? str(obj.raw.metadata.name) : undefined;
   if (!name) return undefined;
-  const status = isObject(raw.status) ? raw.status : {};
+  const status = isObject(obj.raw.status) ? obj.raw.status : {};
   const info = isObject(status.nodeInfo) ? status.nodeInfo : {};
-  const labels = strRecord(md.labels);
-  const annotations = strRecord(md.annotations);
+  const { labels, annotations } = obj;
 
   const kubeletVersionText = str(info.kubeletVersion)?.trim() ?? "";
   const kubeletVersion = /^v?\d+\.\d+/.test(kubeletVersionText)
@@ -154,8 +151,7 @@ export function toNodeFacts(input: K8sObject | JsonObject | unknown): NodeFacts 
     annotations,
   };
   if (kubeletVersion) facts.kubeletVersion = kubeletVersion;
-  const uid = str(md.uid);
-  if (uid) facts.uid = uid;
+  if (obj.uid) facts.uid = obj.uid;
   // The beta labels are what kubelets before 1.14 set; some old nodes still carry only those.
   const os =
     lowerOrUndefined(str(info.operatingSystem)) ??
@@ -330,6 +326,19 @@ export function parseKubeletMetrics(text: string): KubeletMetrics {
 // Pure helpers for the scan and the reporters.
 
 /**
+ * Parses `--as-of YYYY-MM-DD` into the report day (midnight UTC). Only real calendar dates: "2026-02-30"
+ * is refused rather than rolled over into March.
+ */
+export function parseAsOf(text: string): Date {
+  const t = text.trim();
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(t) ? new Date(`${t}T00:00:00Z`) : undefined;
+  if (!d || Number.isNaN(d.getTime()) || d.toISOString().slice(0, 10) !== t) {
+    throw new TargetError(`invalid --as-of date "${text}": expected YYYY-MM-DD such as 2026-12-03`);
+  }
+  return d;
+}
+
+/**
  * The default `--target-k8s`: the minor after the newest kubelet among the nodes (an upgrade is one minor at
  * a time). Undefined when no node reports a kubelet version; the caller then uses its own default.
  */
@@ -451,9 +460,4 @@ export function describeRuntime(r: NodeRuntime): string {
     default:
       return r.raw ? `an unrecognised runtime (${r.raw})` : "an unreported runtime";
   }
-}
-
-/** "1.35" */
-export function minorText(v: Version): string {
-  return formatVersion({ major: v.major, minor: v.minor });
 }

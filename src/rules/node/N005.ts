@@ -73,7 +73,7 @@ function crio(node: NodeFacts, ctx: NodeRuleContext): Hit[] {
       severity: "medium",
       message:
         `CRI-O ${node.runtime.versionText} pairs only with Kubernetes ${minor(v)}; a ${minor(t)} kubelet needs ` +
-        `CRI-O ${minor(t)}, so upgrade CRI-O together with the kubelet.`,
+        `CRI-O ${minor(t)}, so move CRI-O to ${minor(t)} together with the kubelet.`,
       evidence: nodeEvidence(node),
     },
   ];

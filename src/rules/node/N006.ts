@@ -93,13 +93,13 @@ export const N006: NodeRule = {
   check(node, ctx): readonly Hit[] {
     const v = node.runtime.version;
     if (!v) return [];
-    switch (node.runtimeClass) {
+    // By runtime name, not class: a Docker Engine version is dated even when the kubelet version is missing.
+    switch (node.runtime.name) {
       case "containerd": {
         const row = lifecycleRow(CONTAINERD_LIFECYCLE, v);
         return row ? fromRow(node, ctx, row) : [];
       }
-      case "dockershim":
-      case "cri-dockerd": {
+      case "docker": {
         const row = lifecycleRow(DOCKER_ENGINE_LIFECYCLE, v);
         return row ? fromRow(node, ctx, row) : [];
       }

@@ -7,11 +7,13 @@ import {
   NodeDataError,
   type NodeFacts,
   nodeEntry,
+  parseAsOf,
   parseContainerRuntimeVersion,
   parseKubeletConfigz,
   parseKubeletMetrics,
   toNodeFacts,
 } from "../../../src/core/node.js";
+import { TargetError } from "../../../src/core/target.js";
 import { toK8sObject } from "../../../src/core/workload.js";
 import { rawNode } from "../rules/node/helpers.js";
 
@@ -332,4 +334,18 @@ describe("groupNodes", () => {
   it("is empty for no nodes", () => {
     expect(groupNodes([])).toEqual([]);
   });
+});
+
+describe("parseAsOf", () => {
+  it("reads a calendar day as midnight UTC", () => {
+    expect(parseAsOf("2026-12-03").toISOString()).toBe("2026-12-03T00:00:00.000Z");
+    expect(parseAsOf(" 2028-02-29 ").toISOString()).toBe("2028-02-29T00:00:00.000Z");
+  });
+  it.each(["2026-02-30", "2026-13-01", "03.12.2026", "2026-12-3", "", "2026-12-03T10:00:00Z"])(
+    "refuses %j with a message naming the flag",
+    (text) => {
+      expect(() => parseAsOf(text)).toThrow(TargetError);
+      expect(() => parseAsOf(text)).toThrow(/--as-of/);
+    },
+  );
 });

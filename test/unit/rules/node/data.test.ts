@@ -3,6 +3,7 @@
  * real calendar date, version ranges are well-formed and do not overlap, and lookups agree with the rows.
  */
 import { describe, expect, it } from "vitest";
+import { parseAsOf } from "../../../../src/core/node.js";
 import { compareVersions, parseVersion, type Version } from "../../../../src/core/version.js";
 import {
   CONTAINERD_CRI_V1_MINIMUMS,
@@ -26,11 +27,14 @@ import {
 const URL_RE = /^https:\/\/[a-z0-9.-]+\.[a-z]{2,}\//;
 const STRICT_VERSION = /^\d+\.\d+(\.\d+)?$/;
 
+/** A real calendar day in YYYY-MM-DD (the same check as --as-of). */
 function isRealDate(text: string): boolean {
-  if (!/^\d{4}-\d{2}-\d{2}$/.test(text)) return false;
-  const d = new Date(`${text}T00:00:00Z`);
-  // Date.parse rolls 2026-02-30 over to March; a real date survives the round trip.
-  return !Number.isNaN(d.getTime()) && d.toISOString().slice(0, 10) === text;
+  try {
+    parseAsOf(text);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 function v(text: string): Version {
