@@ -89,6 +89,12 @@ export function parseContainerRuntimeVersion(text: string): NodeRuntime {
   return out;
 }
 
+/**
+ * The first Kubernetes minor without dockershim (KEP-2221, https://kubernetes.io/dockershim). The class needs
+ * it here in core; the rules read the same fact from KUBELET_CHANGES in src/rules/data/.
+ */
+export const DOCKERSHIM_REMOVED: Version = { major: 1, minor: 24 };
+
 /** The class from the runtime name and the kubelet version (docker:// needs the kubelet to decide). */
 export function runtimeClassOf(runtime: NodeRuntime, kubelet: Version | undefined): RuntimeClass {
   switch (runtime.name) {
@@ -103,9 +109,6 @@ export function runtimeClassOf(runtime: NodeRuntime, kubelet: Version | undefine
       return "unknown";
   }
 }
-
-/** The first Kubernetes minor without dockershim (KEP-2221, https://kubernetes.io/dockershim). */
-export const DOCKERSHIM_REMOVED: Version = { major: 1, minor: 24 };
 
 function isK8sObject(v: K8sObject | JsonObject): v is K8sObject {
   return isObject(v.raw) && typeof v.kind === "string" && Array.isArray(v.docPath);
@@ -138,9 +141,7 @@ export function toNodeFacts(input: K8sObject | JsonObject | unknown): NodeFacts 
   const { labels, annotations } = obj;
 
   const kubeletVersionText = str(info.kubeletVersion)?.trim() ?? "";
-  const kubeletVersion = /^v?\d+\.\d+/.test(kubeletVersionText)
-    ? parseVersion(kubeletVersionText)
-    : undefined;
+  const kubeletVersion = leadingVersion(kubeletVersionText);
   const runtime = parseContainerRuntimeVersion(str(info.containerRuntimeVersion) ?? "");
   const facts: NodeFacts = {
     name,

@@ -3,7 +3,7 @@
  * real calendar date, version ranges are well-formed and do not overlap, and lookups agree with the rows.
  */
 import { describe, expect, it } from "vitest";
-import { parseAsOf } from "../../../../src/core/node.js";
+import { DOCKERSHIM_REMOVED, parseAsOf } from "../../../../src/core/node.js";
 import { compareVersions, parseVersion, type Version } from "../../../../src/core/version.js";
 import {
   CONTAINERD_CRI_V1_MINIMUMS,
@@ -141,6 +141,9 @@ describe("kubelet changes and runtime support", () => {
       expect(c.source, key).toMatch(URL_RE);
       expect(v(c.k8s).major, key).toBe(1);
     }
+  });
+  it("agrees with core on the release that removed dockershim", () => {
+    expect(v(KUBELET_CHANGES.dockershimRemoved.k8s)).toEqual(DOCKERSHIM_REMOVED);
   });
   it("names versions and a source for RuntimeConfig support", () => {
     for (const r of RUNTIME_CONFIG_SUPPORT) {
