@@ -158,7 +158,7 @@ export const RUNTIME_CONFIG_SUPPORT: readonly RuntimeConfigSupport[] = [
   {
     // cri-dockerd's version is not on the Node object (it reports Docker Engine's): N002 only reminds.
     runtime: "cri-dockerd",
-    since: ["0.4.0", "0.3.17"],
+    since: ["0.3.17", "0.4.0"],
     source: "https://github.com/Mirantis/cri-dockerd/pull/425",
   },
 ];

@@ -28,13 +28,15 @@ export const N002: NodeRule = {
     const what = `The node runs ${describeRuntime(node.runtime)} through the cri-dockerd adapter (kubelet ${node.kubeletVersionText}).`;
     const evidence = nodeEvidence(node);
     if (targetHas(ctx, KUBELET_CHANGES.runtimeConfigFallbackRemoved)) {
-      const since = runtimeConfigSupport("cri-dockerd").since.join(" or ");
+      const since = runtimeConfigSupport("cri-dockerd")
+        .since.map((v) => `${v}+`)
+        .join(" or ");
       return [
         {
           severity: "medium",
           message:
             `${what} Kubernetes ${minor(ctx.target.kubernetes)} needs a runtime that answers the RuntimeConfig ` +
-            `call: cri-dockerd ${since} or later. The Node object shows Docker Engine's version, not the adapter's, ` +
+            `call: cri-dockerd ${since}. The Node object shows Docker Engine's version, not the adapter's, ` +
             `so check cri-dockerd on the node.`,
           evidence,
         },

@@ -89,7 +89,7 @@ const CASES: Record<string, Case[]> = {
       k8s: "1.38",
       runtimes: "cri-dockerd",
       severity: "medium",
-      says: ["0.4.0 or 0.3.17", "RuntimeConfig"],
+      says: ["cri-dockerd 0.3.17+ or 0.4.0+", "RuntimeConfig"],
     },
     { name: "dockershim is N001's", node: DOCKERSHIM, k8s: "1.31", severity: undefined },
     { name: "containerd", node: CTD17, k8s: "1.31", severity: undefined },
