@@ -1,0 +1,134 @@
+/**
+ * What the controller needs from the cluster, as interfaces. The controller never talks to the API
+ * server itself: src/kube (the home of @kubernetes/client-node) implements these ports, and the unit
+ * tests implement them in memory. Every shape below follows the Kubernetes wire format, so an
+ * adapter is a thin mapping, not a translation.
+ */
+import type { JsonObject } from "../core/workload.js";
+
+export type { JsonObject };
+
+/** One API resource the controller lists and watches. */
+export interface ResourceSpec {
+  /** "" for the core group. */
+  group: string;
+  version: string;
+  /** Plural resource name as in the URL: "pods", "deployments". */
+  resource: string;
+  kind: string;
+  namespaced: boolean;
+  /** Server-side filters, passed through as the `fieldSelector` / `labelSelector` query parameters. */
+  fieldSelector?: string;
+  labelSelector?: string;
+}
+
+/** `group/version`, or `version` for the core group (the `apiVersion` of the resource's objects). */
+export function apiVersionOf(r: Pick<ResourceSpec, "group" | "version">): string {
+  return r.group === "" ? r.version : `${r.group}/${r.version}`;
+}
+
+/** One page of a list (https://kubernetes.io/docs/reference/using-api/api-concepts/#retrieving-large-results-sets-in-chunks). */
+export interface ListPage {
+  items: JsonObject[];
+  /** `metadata.resourceVersion` of the list: every page of one paged list carries the snapshot's version. */
+  resourceVersion: string;
+}
+
+/**
+ * A watch event as the API server streams it
+ * (https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes).
+ * ERROR carries a `Status` object; `code: 410` means the resourceVersion is too old: relist.
+ */
+export type WatchEvent =
+  | { type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK"; object: JsonObject }
+  | { type: "ERROR"; object: JsonObject };
+
+export interface ObjectSource {
+  /**
+   * A full list, paged by the source (`limit` + `continue`); pages are yielded as they arrive so the
+   * caller can project each and let the raw page go. A `continue` token that expired (410) restarts
+   * the list inside the source or is thrown as an error with `status: 410`.
+   */
+  list(resource: ResourceSpec, opts: { signal: AbortSignal }): AsyncIterable<ListPage>;
+  /**
+   * A watch from `resourceVersion` with `allowWatchBookmarks=true`. The iterable ends when the server
+   * closes the stream (its timeout); errors at connect time are thrown with `status` (410, 429, 5xx).
+   */
+  watch(
+    resource: ResourceSpec,
+    opts: { resourceVersion: string; signal: AbortSignal },
+  ): AsyncIterable<WatchEvent>;
+}
+
+/** Identifies one object of any kind. */
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  namespace?: string;
+  name: string;
+}
+
+/**
+ * CRUD on report objects (PolicyReport, ClusterPolicyReport, openreports Report/ClusterReport,
+ * ConfigMap). `update` sends `metadata.resourceVersion`: a stale one fails with `status: 409`.
+ */
+export interface ReportStore {
+  /** Every object of the kind in every namespace (or cluster-scoped), filtered by label selector. */
+  list(apiVersion: string, kind: string, opts?: { labelSelector?: string }): Promise<JsonObject[]>;
+  /** undefined when it does not exist (404). */
+  get(ref: ObjectRef): Promise<JsonObject | undefined>;
+  create(obj: JsonObject): Promise<JsonObject>;
+  update(obj: JsonObject): Promise<JsonObject>;
+  /** A 404 is success (already gone). */
+  delete(ref: ObjectRef): Promise<void>;
+}
+
+/** Core v1 Events (https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/event-v1/). */
+export interface EventSink {
+  /** Creates a v1 Event; an existing name fails with `status: 409`. */
+  create(event: JsonObject): Promise<JsonObject>;
+  /** A JSON merge patch of `count`, `lastTimestamp`, `message` on an existing Event; 404 when it expired. */
+  patch(namespace: string, name: string, patch: JsonObject): Promise<JsonObject>;
+}
+
+/**
+ * A coordination.k8s.io/v1 Lease
+ * (https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/lease-v1/).
+ * `create` of an existing name and `update` with a stale `metadata.resourceVersion` fail with 409.
+ */
+export interface LeaseStore {
+  get(namespace: string, name: string): Promise<JsonObject | undefined>;
+  create(lease: JsonObject): Promise<JsonObject>;
+  update(lease: JsonObject): Promise<JsonObject>;
+}
+
+/** An error carrying the HTTP status of a failed API call. Adapters may throw their own errors:
+ * the controller reads `status`, `statusCode` or `code` (the first that is a number). */
+export class ApiStatusError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    /** Seconds from a `Retry-After` header (429, 503). */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(message);
+    this.name = "ApiStatusError";
+  }
+}
+
+export function statusOf(err: unknown): number | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const e = err as { status?: unknown; statusCode?: unknown; code?: unknown };
+  for (const v of [e.status, e.statusCode, e.code]) if (typeof v === "number") return v;
+  return undefined;
+}
+
+export function retryAfterOf(err: unknown): number | undefined {
+  if (typeof err !== "object" || err === null) return undefined;
+  const v = (err as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+  return typeof v === "number" && v >= 0 ? v : undefined;
+}
+
+export function errorText(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
