@@ -4,9 +4,13 @@
  * tests implement them in memory. Every shape below follows the Kubernetes wire format, so an
  * adapter is a thin mapping, not a translation.
  */
+import type { ImageReport } from "../core/report.js";
+import type { Finding } from "../core/types.js";
 import type { JsonObject } from "../core/workload.js";
+import type { SubjectRef } from "./subjects.js";
+import type { TtlCache } from "./ttl-cache.js";
 
-export type { JsonObject };
+export type { JsonObject, SubjectRef };
 
 /** One API resource the controller lists and watches. */
 export interface ResourceSpec {
@@ -87,6 +91,8 @@ export interface ReportStore {
 export interface EventSink {
   /** Creates a v1 Event; an existing name fails with `status: 409`. */
   create(event: JsonObject): Promise<JsonObject>;
+  /** undefined when it does not exist (404). */
+  get(namespace: string, name: string): Promise<JsonObject | undefined>;
   /** A JSON merge patch of `count`, `lastTimestamp`, `message` on an existing Event; 404 when it expired. */
   patch(namespace: string, name: string, patch: JsonObject): Promise<JsonObject>;
 }
@@ -131,4 +137,69 @@ export function retryAfterOf(err: unknown): number | undefined {
 
 export function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
+}
+
+// ---- Injection points for the audit engine and the report format -------------------------------
+
+/** One write the planner asks for. An update carries the existing object's `metadata.resourceVersion`. */
+export type WriteOp =
+  | { action: "create"; object: JsonObject }
+  | { action: "update"; object: JsonObject }
+  | { action: "delete"; ref: ObjectRef };
+
+/**
+ * Turns findings into report objects (PolicyReport, ClusterPolicyReport, openreports, ConfigMap)
+ * and plans the writes from what exists to what should: the report format lives in
+ * src/reporters; the controller only reads, applies and remembers.
+ */
+export interface ReportPlanner {
+  /** The kinds whose existing objects are read (adopted) when this replica starts leading. */
+  managedKinds(): readonly { apiVersion: string; kind: string; labelSelector?: string }[];
+  /** The report objects that should exist for these findings. */
+  desired(findings: readonly Finding[], now: Date): JsonObject[];
+  /** The writes from `existing` to `desired`: none for objects whose content did not change. */
+  plan(existing: readonly JsonObject[], desired: readonly JsonObject[]): WriteOp[];
+}
+
+/** Read access to the controller's cache, by kind ("Pod", "Deployment", "Node"...). */
+export interface ClusterView {
+  get(kind: string, namespace: string | undefined, name: string): JsonObject | undefined;
+  list(kind: string): Iterable<JsonObject>;
+  /** The kinds the cache holds. */
+  kinds(): readonly string[];
+}
+
+export interface AuditRequest {
+  /** The subjects to audit; `full` is true when these are all the subjects in the cache. */
+  subjects: readonly SubjectRef[];
+  full: boolean;
+  view: ClusterView;
+  /** Image verdicts by digest, kept across audits (entries expire after the configured TTL). */
+  images: TtlCache<ImageReport>;
+  signal: AbortSignal;
+}
+
+export interface AuditResult {
+  /**
+   * Every finding about the requested subjects (their previous findings are replaced, so a subject
+   * with none left is clean). A finding's subject maps to a requested subject by kind, namespace and
+   * name; findings about other subjects are ignored unless the audit was full.
+   */
+  findings: readonly Finding[];
+}
+
+/** The cluster scan's engine, run on the cached objects. */
+export type AuditFn = (request: AuditRequest) => Promise<AuditResult>;
+
+/** Hooks for metrics (src/controller/metrics.ts) and logs; every member is optional. */
+export interface ControllerObserver {
+  watchRestart?(resource: string, reason: string): void;
+  audited?(info: {
+    subjects: number;
+    full: boolean;
+    durationSeconds: number;
+    findings: readonly Finding[];
+  }): void;
+  published?(info: { writes: number; errors: number }): void;
+  leader?(isLeader: boolean): void;
 }

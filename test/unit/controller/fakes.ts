@@ -344,6 +344,10 @@ export class MemoryEventSink implements EventSink {
     this.events.set(k, structuredClone(event));
     return event;
   }
+  async get(namespace: string, name: string): Promise<JsonObject | undefined> {
+    const e = this.events.get(`${namespace}/${name}`);
+    return e ? structuredClone(e) : undefined;
+  }
   async patch(namespace: string, name: string, patch: JsonObject): Promise<JsonObject> {
     const k = `${namespace}/${name}`;
     this.calls.push(`patch ${k}`);
