@@ -36,7 +36,8 @@ export interface Change {
   old?: JsonObject;
 }
 
-export type RestartReason = "relist" | "reconnect" | "error";
+/** "expired": 410, relisted; "dropped": the stream ended and was resumed; "error": retried with backoff. */
+export type RestartReason = "dropped" | "expired" | "error";
 
 export interface InformerOptions {
   resource: ResourceSpec;
@@ -137,7 +138,7 @@ export class Informer {
         const quick = this.#opts.clock.now() - started < (this.#opts.minWatchMs ?? 1000);
         if (events === 0 && quick) throw new Error("watch closed immediately");
         // The server's watch timeout: resume from where we are.
-        this.#opts.onRestart?.("reconnect");
+        this.#opts.onRestart?.("dropped");
         this.#backoff.reset();
       } catch (err) {
         if (signal.aborted) break;
@@ -145,7 +146,7 @@ export class Informer {
           // Expired version: relist at once, as client-go does; but a server that answers 410 to
           // every fresh list's version would make that a hot loop, so repeats back off.
           needList = true;
-          this.#opts.onRestart?.("relist", errorText(err));
+          this.#opts.onRestart?.("expired", errorText(err));
           if (this.#relistsInARow++ === 0) continue;
           await sleep(this.#opts.clock, this.#backoff.next(), signal);
           continue;

@@ -141,11 +141,11 @@ export function errorText(err: unknown): string {
 
 // ---- Injection points for the audit engine and the report format -------------------------------
 
-/** One write the planner asks for. An update carries the existing object's `metadata.resourceVersion`. */
-export type WriteOp =
-  | { action: "create"; object: JsonObject }
-  | { action: "update"; object: JsonObject }
-  | { action: "delete"; ref: ObjectRef };
+/**
+ * One step of a write plan (the shape of src/reporters' planWrites): an update carries the existing
+ * object's `metadata.resourceVersion`; a delete names the existing object; "none" writes nothing.
+ */
+export type WriteOp = { op: "create" | "update" | "delete" | "none"; object: JsonObject };
 
 /**
  * Turns findings into report objects (PolicyReport, ClusterPolicyReport, openreports, ConfigMap)
@@ -193,7 +193,7 @@ export type AuditFn = (request: AuditRequest) => Promise<AuditResult>;
 
 /** Hooks for metrics (src/controller/metrics.ts) and logs; every member is optional. */
 export interface ControllerObserver {
-  watchRestart?(resource: string, reason: string): void;
+  watchRestart?(resource: string, reason: "dropped" | "expired" | "error"): void;
   audited?(info: {
     subjects: number;
     full: boolean;

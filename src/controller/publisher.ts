@@ -84,12 +84,13 @@ export class Publisher {
     const ops = this.planner.plan(this.existing(), desired);
     const result: PublishResult = { writes: 0, errors: [] };
     for (const op of ops) {
+      if (op.op === "none") continue;
       try {
         await this.#apply(op);
         result.writes++;
       } catch (err) {
-        const ref = op.action === "delete" ? op.ref : refOf(op.object);
-        result.errors.push(`${op.action} ${refText(ref)}: ${errorText(err)}`);
+        const ref = refOf(op.object);
+        result.errors.push(`${op.op} ${refText(ref)}: ${errorText(err)}`);
         // Our view of that object is stale (409, or it was created/deleted behind our back):
         // read it again so the retry plans against the truth.
         const status = statusOf(err);
@@ -111,13 +112,13 @@ export class Publisher {
   }
 
   async #apply(op: WriteOp): Promise<void> {
-    if (op.action === "delete") {
-      await this.store.delete(op.ref);
-      this.#existing.delete(refKey(op.ref));
+    const key = refKey(refOf(op.object));
+    if (op.op === "delete") {
+      await this.store.delete(refOf(op.object));
+      this.#existing.delete(key);
       return;
     }
-    const key = refKey(refOf(op.object));
-    if (op.action === "create") {
+    if (op.op === "create") {
       const created = await this.store.create(op.object);
       this.#existing.set(key, created);
       return;

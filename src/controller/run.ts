@@ -276,7 +276,7 @@ export async function runController(
       onChange,
       onRestart: (reason, error) => {
         deps.observer?.watchRestart?.(res.spec.resource, reason);
-        if (reason !== "reconnect")
+        if (reason !== "dropped")
           log.warn(`watch ${res.spec.resource}: ${reason}${error ? `: ${error}` : ""}`);
       },
     });

@@ -91,7 +91,7 @@ describe("Informer", () => {
     await clock.advance(5000);
     api.dropWatches();
     await settle();
-    expect(restarts).toEqual(["reconnect"]);
+    expect(restarts).toEqual(["dropped"]);
     expect(api.watches.at(-1)).toBe("/pods@112");
     expect(api.lists).toBe(1);
   });
@@ -113,7 +113,7 @@ describe("Informer", () => {
     api.compact();
     api.expireWatches();
     await settle();
-    expect(restarts).toEqual(["relist"]);
+    expect(restarts).toEqual(["expired"]);
     expect(api.lists).toBe(2);
     expect(changes.sort()).toEqual(["add default/c", "delete default/a", "update default/b"]);
     expect([...inf.values()].map((o) => (o.metadata as JsonObject).name).sort()).toEqual(["b", "c"]);
@@ -127,7 +127,7 @@ describe("Informer", () => {
     inf.start();
     await inf.waitForSync();
     await settle();
-    expect(restarts).toEqual(["relist"]);
+    expect(restarts).toEqual(["expired"]);
     expect(api.lists).toBe(2);
   });
 

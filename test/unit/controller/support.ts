@@ -111,27 +111,17 @@ export const testPlanner: ReportPlanner = {
     for (const d of desired) {
       const e = have.get(key(d));
       have.delete(key(d));
-      if (!e) ops.push({ action: "create", object: d });
-      else if (strip(e) !== strip(d)) {
+      if (!e) ops.push({ op: "create", object: d });
+      else if (strip(e) === strip(d)) ops.push({ op: "none", object: e });
+      else {
         const md = {
           ...(d.metadata as JsonObject),
           resourceVersion: (e.metadata as JsonObject).resourceVersion ?? "",
         };
-        ops.push({ action: "update", object: { ...d, metadata: md } });
+        ops.push({ op: "update", object: { ...d, metadata: md } });
       }
     }
-    for (const e of have.values()) {
-      const md = e.metadata as JsonObject;
-      ops.push({
-        action: "delete",
-        ref: {
-          apiVersion: e.apiVersion as string,
-          kind: e.kind as string,
-          name: md.name as string,
-          ...(md.namespace ? { namespace: md.namespace as string } : {}),
-        },
-      });
-    }
+    for (const e of have.values()) ops.push({ op: "delete", object: e });
     return ops;
   },
 };
