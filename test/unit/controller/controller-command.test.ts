@@ -95,6 +95,7 @@ describe("controller command", () => {
         "--no-images",
         "--fail-on",
         "medium",
+        "-q",
       ),
     );
     for (let i = 0; i < 100 && !handle; i++) await new Promise((r) => setTimeout(r, 5));

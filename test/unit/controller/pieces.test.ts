@@ -61,6 +61,41 @@ describe("projections", () => {
     expect(crd.spec).toEqual(base.spec);
   });
 
+  it("keeps a template-owned pod of a realistic size in a few hundred bytes (the 50,000-pod budget)", () => {
+    const container = (i: number) => ({
+      name: `c${i}`,
+      image: `registry.example.com/team/app-${i}:1.2.3`,
+      env: Array.from({ length: 20 }, (_, j) => ({ name: `VAR_${j}`, value: "x".repeat(40) })),
+      resources: { requests: { cpu: "100m", memory: "128Mi" }, limits: { memory: "256Mi" } },
+      volumeMounts: [{ name: "data", mountPath: "/data" }],
+    });
+    const raw = {
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: "web-5d4f7c9b8-x2x9k",
+        namespace: "shop",
+        uid: "6f1c2d8e-1111-2222-3333-444455556666",
+        resourceVersion: "123456789",
+        labels: { app: "web", "pod-template-hash": "5d4f7c9b8" },
+        annotations: { "kubectl.kubernetes.io/last-applied-configuration": "{".padEnd(3000, "x") },
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d4f7c9b8", uid: "u", controller: true },
+        ],
+        managedFields: Array.from({ length: 4 }, () => ({
+          manager: "kube-controller-manager",
+          fieldsV1: {},
+        })),
+      },
+      spec: { nodeName: "node-17", containers: [container(1), container(2)], volumes: [{ name: "data" }] },
+      status: { phase: "Running", conditions: Array(5).fill({ type: "Ready", status: "True" }) },
+    };
+    const before = JSON.stringify(raw).length;
+    const after = JSON.stringify(projectPod(raw)).length;
+    expect(before).toBeGreaterThan(5000);
+    expect(after).toBeLessThan(600);
+  });
+
   it("drops a node's image list and compares projections without resourceVersion", () => {
     const n = (rv: string, images: number) =>
       projectNode({

@@ -399,4 +399,38 @@ describe("runController", () => {
     expect((e.leases.spec("audit", "kube-runtime-audit") as JsonObject).holderIdentity).toBe("");
     expect(h.isLeader()).toBe(false);
   });
+
+  it("reports audits, writes, leadership and watch restarts to the observer (the metrics hooks)", async () => {
+    const e = env();
+    const seen: string[] = [];
+    const h = await runController(
+      { identity: "pod-a" },
+      {
+        source: e.api,
+        reports: e.reports,
+        audit: fakeAudit(e.calls),
+        planner: testPlanner,
+        clock: e.clock,
+        log: silentLog,
+        observer: {
+          watchRestart: (res, reason) => seen.push(`restart ${res} ${reason}`),
+          audited: (i) => seen.push(`audited ${i.subjects} full=${i.full} findings=${i.findings.length}`),
+          published: (i) => seen.push(`published ${i.writes} errors=${i.errors}`),
+          leader: (l) => seen.push(`leader ${l}`),
+        },
+      },
+    );
+    handles.push(h);
+    await h.ready;
+    await h.flush();
+    e.api.expireWatches();
+    await settle();
+    expect(seen.filter((s) => s.startsWith("restart")).length).toBe(DEFAULT_RESOURCES.length);
+    expect(seen).toContain("restart pods expired");
+    expect(seen.filter((s) => !s.startsWith("restart"))).toEqual([
+      "leader true",
+      "audited 4 full=true findings=2",
+      "published 2 errors=0",
+    ]);
+  });
 });
