@@ -1,4 +1,11 @@
 /** The in-cluster controller: what src/cli's `controller` command and the integration use. */
+export {
+  type MetricsSink,
+  metricsObserver,
+  type ReportPlannerParts,
+  reportOf,
+  reportPlanner,
+} from "./adapters.js";
 export { Backoff, type Clock, systemClock } from "./clock.js";
 export { EventRecorder, eventName, findingKey } from "./events.js";
 export { type HttpEndpoint, parseBindAddress, serveRoutes } from "./health.js";
