@@ -74,6 +74,7 @@ export class Informer {
   readonly #backoff: Backoff;
   #rv = "";
   #synced = false;
+  #unavailable: string | undefined;
   /** Relists since the last watch event: more than one in a row backs off. */
   #relistsInARow = 0;
   #running: Promise<void> | undefined;
@@ -88,6 +89,11 @@ export class Informer {
   /** True once the first full list is in the cache. */
   get synced(): boolean {
     return this.#synced;
+  }
+
+  /** Why the resource could not be listed (403, 404), until a list succeeds. */
+  get unavailable(): string | undefined {
+    return this.#unavailable;
   }
 
   /** The last resourceVersion seen (list, event or bookmark). */
@@ -152,6 +158,13 @@ export class Informer {
           continue;
         }
         this.#opts.onRestart?.("error", errorText(err));
+        const status = statusOf(err);
+        if (!this.#synced && (status === 403 || status === 404)) {
+          // Forbidden or not served: an empty cache now (the audit runs on what it can read and
+          // says what it could not), the real contents once a retry succeeds.
+          this.#unavailable = errorText(err);
+          this.#markSynced();
+        }
         const retryAfter = retryAfterOf(err);
         const delay = Math.max(this.#backoff.next(), retryAfter !== undefined ? retryAfter * 1000 : 0);
         await sleep(this.#opts.clock, delay, signal);
@@ -186,10 +199,14 @@ export class Informer {
       if (report) this.#emit({ type: "delete", resource: this.resource, key, object: old });
     }
     this.#rv = rv;
-    if (!this.#synced) {
-      this.#synced = true;
-      for (const w of this.#syncWaiters.splice(0)) w();
-    }
+    this.#unavailable = undefined;
+    this.#markSynced();
+  }
+
+  #markSynced(): void {
+    if (this.#synced) return;
+    this.#synced = true;
+    for (const w of this.#syncWaiters.splice(0)) w();
   }
 
   /** Consumes one watch stream; returns the number of events seen. */

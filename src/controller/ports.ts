@@ -167,6 +167,8 @@ export interface ClusterView {
   list(kind: string): Iterable<JsonObject>;
   /** The kinds the cache holds. */
   kinds(): readonly string[];
+  /** Resources that could not be listed (403 Forbidden, 404 not served): coverage entries for the report. */
+  unavailable(): readonly { resource: string; reason: string }[];
 }
 
 export interface AuditRequest {

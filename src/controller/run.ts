@@ -201,6 +201,10 @@ export async function runController(
       return informers.get(kind)?.values() ?? [];
     },
     kinds: () => [...informers.keys()],
+    unavailable: () =>
+      [...informers.values()].flatMap((i) =>
+        i.unavailable ? [{ resource: i.resource.resource, reason: i.unavailable }] : [],
+      ),
   };
   const lookup = (kind: string, ns: string | undefined, name: string) => view.get(kind, ns, name);
 

@@ -177,4 +177,19 @@ describe("Informer", () => {
     await inf.stop();
     expect(api.watchers.size).toBe(0);
   });
+
+  it("counts a forbidden resource as synced and empty, says why, and fills in once a retry is allowed", async () => {
+    const api = new FakeApi();
+    api.apply(PODS, pod("a"));
+    api.failList.push(new ApiStatusError(403, 'pods is forbidden: cannot list resource "pods"'));
+    const { inf, clock, changes } = setup(api);
+    inf.start();
+    await inf.waitForSync();
+    expect(inf.size).toBe(0);
+    expect(inf.unavailable).toContain("forbidden");
+    await clock.advance(2000);
+    expect(inf.size).toBe(1);
+    expect(inf.unavailable).toBeUndefined();
+    expect(changes).toEqual(["add default/a"]);
+  });
 });

@@ -433,4 +433,19 @@ describe("runController", () => {
       "published 2 errors=0",
     ]);
   });
+
+  it("does not wait forever for a resource it may not list: audits the rest and names it", async () => {
+    const e = env();
+    const realList = e.api.list.bind(e.api);
+    let denied = 0;
+    e.api.list = (r, o) => {
+      if (r.resource === "events" && denied++ < 3) throw new ApiStatusError(403, "events is forbidden");
+      return realList(r, o);
+    };
+    const h = await start(e);
+    await h.ready;
+    await h.flush();
+    expect(e.calls[0]?.view.unavailable()).toEqual([{ resource: "events", reason: "events is forbidden" }]);
+    expect(h.findings()).toHaveLength(2);
+  });
 });
