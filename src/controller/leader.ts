@@ -156,11 +156,16 @@ export class LeaderElector {
   /** One tryAcquireOrRenew bounded by `timeoutMs`; errors are a failed attempt. */
   async #attempt(timeoutMs: number): Promise<boolean> {
     let timer: unknown;
+    // A request that answers after its attempt timed out must not change what we believe.
+    const attempt = { abandoned: false };
     const timeout = new Promise<never>((_, reject) => {
-      timer = this.#o.clock.setTimeout(() => reject(new Timeout("lease request timed out")), timeoutMs);
+      timer = this.#o.clock.setTimeout(() => {
+        attempt.abandoned = true;
+        reject(new Timeout("lease request timed out"));
+      }, timeoutMs);
     });
     try {
-      return await Promise.race([this.#tryAcquireOrRenew(), timeout]);
+      return await Promise.race([this.#tryAcquireOrRenew(attempt), timeout]);
     } catch (err) {
       this.#o.onError?.(`lease ${this.#o.namespace}/${this.#o.name}: ${errorText(err)}`);
       return false;
@@ -209,7 +214,10 @@ export class LeaderElector {
     };
   }
 
-  async #tryAcquireOrRenew(): Promise<boolean> {
+  async #tryAcquireOrRenew(attempt: { abandoned: boolean }): Promise<boolean> {
+    const observe = (r: Record, lease: JsonObject) => {
+      if (!attempt.abandoned) this.#setObserved(r, lease);
+    };
     const now = this.#o.clock.now();
     const want = this.#desired(now);
     const { store } = this.#o;
@@ -220,7 +228,7 @@ export class LeaderElector {
       want.leaseTransitions = this.#observed.leaseTransitions;
       try {
         const written = await store.update(this.#leaseObject(want, this.#lease));
-        this.#setObserved(want, written);
+        observe(want, written);
         return true;
       } catch (err) {
         this.#o.onError?.(`lease renewal conflicted, rereading: ${errorText(err)}`);
@@ -231,7 +239,7 @@ export class LeaderElector {
     if (!current) {
       try {
         const created = await store.create(this.#leaseObject(want, undefined));
-        this.#setObserved(want, created);
+        observe(want, created);
         return true;
       } catch (err) {
         // 409: another candidate created it first; we will read it next time.
@@ -241,6 +249,7 @@ export class LeaderElector {
     }
 
     const old = recordOf(current);
+    if (attempt.abandoned) return false;
     if (JSON.stringify(old) !== this.#observedRaw) this.#setObserved(old, current);
     else this.#lease = current;
     if (old.holderIdentity !== "" && this.#leaseValid(now) && !this.#holdsObserved()) return false;
@@ -253,7 +262,7 @@ export class LeaderElector {
     }
     try {
       const written = await store.update(this.#leaseObject(want, current));
-      this.#setObserved(want, written);
+      observe(want, written);
       return true;
     } catch (err) {
       if (statusOf(err) === 409) return false;

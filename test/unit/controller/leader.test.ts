@@ -163,6 +163,28 @@ describe("LeaderElector", () => {
     expect(store.updates).toBeGreaterThan(50);
   });
 
+  it("stops leading when renewals hang past the renew deadline", async () => {
+    const clock = new FakeClock();
+    const store = new MemoryLeaseStore();
+    const log: string[] = [];
+    const a = elector(store, clock, "pod-a", log);
+    a.run();
+    await clock.advance(100);
+    expect(a.isLeader).toBe(true);
+    const realUpdate = store.update.bind(store);
+    const hung: (() => void)[] = [];
+    store.update = (lease) =>
+      new Promise((resolve, reject) => hung.push(() => realUpdate(lease).then(resolve, reject)));
+    await clock.advance(2000 + 10_000);
+    expect(a.isLeader).toBe(false);
+    expect(log).toEqual(["pod-a started", "pod-a stopped"]);
+    // The API server answers again: with nobody else holding the Lease, pod-a leads again.
+    store.update = realUpdate;
+    for (const h of hung.splice(0)) h();
+    await clock.advance(12_000);
+    expect(a.isLeader).toBe(true);
+  });
+
   it("refuses timings that allow two leaders", () => {
     expect(
       () =>
