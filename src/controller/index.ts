@@ -20,6 +20,7 @@ export {
   projectPod,
   projectWorkload,
   TEMPLATE_OWNER_KINDS,
+  TEMPLATE_PARENT_KINDS,
 } from "./projection.js";
 export { Publisher } from "./publisher.js";
 export {

@@ -107,10 +107,25 @@ export function projectPod(obj: JsonObject): JsonObject {
   return out;
 }
 
+/**
+ * Watched kinds that carry the template of the workloads they control: a ReplicaSet of a Deployment
+ * (ten old ones per Deployment by default, revisionHistoryLimit) or a Job of a CronJob is audited
+ * through that owner's template, so its own template copy is not kept.
+ */
+export const TEMPLATE_PARENT_KINDS: ReadonlySet<string> = new Set(["Deployment", "CronJob"]);
+
 /** Workload controllers: metadata + spec (the pod template and replicas); status is dropped. */
 export function projectWorkload(obj: JsonObject): JsonObject {
   const out = head(obj, { apiVersion: "", kind: "" });
-  if (isObject(obj.spec)) out.spec = obj.spec;
+  if (!isObject(obj.spec)) return out;
+  const owner = controllerOwner(obj);
+  const ownerKind = owner ? str(owner.kind) : undefined;
+  if (ownerKind && TEMPLATE_PARENT_KINDS.has(ownerKind)) {
+    const { template: _template, ...rest } = obj.spec;
+    out.spec = rest;
+  } else {
+    out.spec = obj.spec;
+  }
   return out;
 }
 

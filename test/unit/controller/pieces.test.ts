@@ -2,7 +2,12 @@ import { describe, expect, it } from "vitest";
 import { eventName, findingKey, reasonOf } from "../../../src/controller/events.js";
 import { parseBindAddress } from "../../../src/controller/health.js";
 import type { JsonObject } from "../../../src/controller/ports.js";
-import { projectNode, projectPod, sameProjection } from "../../../src/controller/projection.js";
+import {
+  projectNode,
+  projectPod,
+  projectWorkload,
+  sameProjection,
+} from "../../../src/controller/projection.js";
 import { parseSubjectKey, subjectKey, topOwner } from "../../../src/controller/subjects.js";
 import type { Finding } from "../../../src/core/types.js";
 
@@ -94,6 +99,27 @@ describe("projections", () => {
     const after = JSON.stringify(projectPod(raw)).length;
     expect(before).toBeGreaterThan(5000);
     expect(after).toBeLessThan(600);
+  });
+
+  it("drops the template copy of a Deployment's ReplicaSet or a CronJob's Job, not of a top-level one", () => {
+    const template = { spec: { containers: [{ name: "c", image: "x" }] } };
+    const rs = (owner?: JsonObject): JsonObject => ({
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: { name: "rs", ...(owner ? { ownerReferences: [owner] } : {}) },
+      spec: { replicas: 0, template },
+      status: { replicas: 0 },
+    });
+    expect(projectWorkload(rs({ kind: "Deployment", name: "d", controller: true })).spec).toEqual({
+      replicas: 0,
+    });
+    expect(projectWorkload(rs()).spec).toEqual({ replicas: 0, template });
+    // An Argo Rollout's ReplicaSet: the Rollout is not watched, the ReplicaSet's template is the one to audit.
+    expect(projectWorkload(rs({ kind: "Rollout", name: "r", controller: true })).spec).toEqual({
+      replicas: 0,
+      template,
+    });
+    expect(projectWorkload(rs()).status).toBeUndefined();
   });
 
   it("drops a node's image list and compares projections without resourceVersion", () => {
