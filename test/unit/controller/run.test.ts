@@ -448,4 +448,19 @@ describe("runController", () => {
     expect(e.calls[0]?.view.unavailable()).toEqual([{ resource: "events", reason: "events is forbidden" }]);
     expect(h.findings()).toHaveLength(2);
   });
+
+  it("a namespace change re-audits the subjects of that namespace only", async () => {
+    const e = env();
+    e.api.apply(DEPLOY, deployment("other", "docker:1", "ops"));
+    const h = await start(e);
+    await h.ready;
+    await h.flush();
+    e.api.apply(NS, {
+      apiVersion: "v1",
+      kind: "Namespace",
+      metadata: { name: "shop", labels: { team: "a" } },
+    });
+    await e.clock.advance(600);
+    expect(subjectsOf(e.calls[1])).toEqual(["Deployment/shop/api", "Deployment/shop/web"]);
+  });
 });
