@@ -23,6 +23,7 @@ import { checkRuntimeSupported } from "../rules/image/index.js";
 import { allRuleMeta } from "../scan/catalogue.js";
 import { scanFiles } from "../scan/files.js";
 import { checkImages, type ImageCheckResult, type ImageUses } from "../scan/images.js";
+import { addControllerCommand } from "./controller-command.js";
 
 export class UsageError extends Error {}
 
@@ -320,6 +321,7 @@ export function buildProgram(state: ProgramState): Command {
     });
   });
 
+  addControllerCommand(program, state);
   return program;
 }
 
