@@ -143,6 +143,14 @@ describe("release archive and krew manifest", () => {
     expect(p.sha256).toMatch(/^[0-9a-f]{64}$/);
   });
 
+  it("the README names the artifacts the build writes and the URI the manifest expects", () => {
+    const readme = readFileSync(join(ROOT, "README.md"), "utf8");
+    for (const name of [ARCHIVE, `${ARCHIVE}.sha256`, "runtime-audit.yaml", "kubectl runtime-audit"])
+      expect(readme).toContain(`\`${name}`);
+    const uri = committed.spec.platforms[0]?.uri ?? "";
+    expect(readme).toContain(uri.replace(`v${pkg.version}`, "v<version>"));
+  });
+
   it("the build writes the release manifest: the committed one with this archive's sha256", () => {
     const built = parse(readFileSync(join(out, "runtime-audit.yaml"), "utf8")) as Manifest;
     const sha = readFileSync(join(out, `${ARCHIVE}.sha256`), "utf8").split(" ")[0];
