@@ -405,3 +405,88 @@ export function renderPolicyReport(report: AuditReport, opts: { failOn?: Severit
     .map((o) => stringifyYaml(o))
     .join("---\n");
 }
+
+/** Where to publish: issue #7 item 3's order for `auto`; an explicit API that is not served is an error. */
+export function chooseReportApi(
+  requested: ReportApi | "auto",
+  served: { wgpolicyk8s: boolean; openreports: boolean },
+): { target: ReportApi | "configmap" } | { error: string } {
+  if (requested === "auto")
+    return { target: served.openreports ? "openreports" : served.wgpolicyk8s ? "wgpolicyk8s" : "configmap" };
+  if (served[requested]) return { target: requested };
+  const crd = requested === "openreports" ? "reports.openreports.io" : "policyreports.wgpolicyk8s.io";
+  return {
+    error: `--report-api ${requested}: the cluster does not serve ${crd} (install its CRD, or use --report-api auto)`,
+  };
+}
+
+export interface SummaryConfigMap {
+  apiVersion: "v1";
+  kind: "ConfigMap";
+  metadata: { name: string; namespace: string; labels: Record<string, string>; resourceVersion?: string };
+  data: { "summary.json": string };
+}
+
+/**
+ * The fallback when no report API is served: a ConfigMap `kube-runtime-audit` in the auditor's own
+ * namespace with the counts a person needs (per result, per severity, per namespace, per rule) and the
+ * coverage errors. Counts only, so it stays far below the 1 MiB object limit at any cluster size, and
+ * no time: an unchanged audit gives an identical ConfigMap (`planSummaryWrite` then writes nothing).
+ */
+export function buildSummaryConfigMap(
+  report: AuditReport,
+  opts: { failOn: Severity | "none"; namespace: string },
+): SummaryConfigMap {
+  const objs = buildPolicyReports(report, { api: "wgpolicyk8s", failOn: opts.failOn });
+  const total: ReportSummary = { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 };
+  const namespaces: Record<string, ReportSummary> = {};
+  const rules: Record<string, number> = {};
+  const severities: Record<string, number> = {};
+  for (const o of objs) {
+    for (const k of Object.keys(total) as (keyof ReportSummary)[]) total[k] += o.summary[k];
+    if (o.metadata.namespace) namespaces[o.metadata.namespace] = o.summary;
+    for (const r of o.results) {
+      if (r.result !== "fail" && r.result !== "warn") continue;
+      rules[r.rule] = (rules[r.rule] ?? 0) + 1;
+      if (r.severity) severities[r.severity] = (severities[r.severity] ?? 0) + 1;
+    }
+  }
+  const sortKeys = <T>(o: Record<string, T>) =>
+    Object.fromEntries(Object.entries(o).sort(([a], [b]) => cmp(a, b)));
+  const summary = {
+    tool: report.metadata.tool,
+    version: report.metadata.version,
+    target: report.target,
+    failOn: opts.failOn,
+    results: total,
+    bySeverity: sortKeys(severities),
+    byRule: sortKeys(rules),
+    byNamespace: sortKeys(namespaces),
+    coverageErrors: report.coverage.errors.map((e) => `${e.source}: ${e.reason}`),
+  };
+  return {
+    apiVersion: "v1",
+    kind: "ConfigMap",
+    metadata: {
+      name: REPORT_NAME,
+      namespace: opts.namespace,
+      labels: { [MANAGED_BY.key]: MANAGED_BY.value },
+    },
+    data: { "summary.json": `${JSON.stringify(summary, null, 2)}\n` },
+  };
+}
+
+/** create / update (with the stored resourceVersion) / none, comparing the data only. */
+export function planSummaryWrite(
+  existing: SummaryConfigMap | undefined,
+  desired: SummaryConfigMap,
+): { op: "create" | "update" | "none"; object: SummaryConfigMap } {
+  if (!existing) return { op: "create", object: desired };
+  if (existing.data?.["summary.json"] === desired.data["summary.json"])
+    return { op: "none", object: existing };
+  const rv = existing.metadata.resourceVersion;
+  return {
+    op: "update",
+    object: { ...desired, metadata: { ...desired.metadata, ...(rv ? { resourceVersion: rv } : {}) } },
+  };
+}

@@ -7,7 +7,10 @@ import { makeTarget } from "../../../src/core/target.js";
 import type { Finding, Severity, Subject } from "../../../src/core/types.js";
 import {
   buildPolicyReports,
+  buildSummaryConfigMap,
+  chooseReportApi,
   type PolicyReportObject,
+  planSummaryWrite,
   planWrites,
   renderPolicyReport,
   toTimestamp,
@@ -473,5 +476,64 @@ describe("planWrites", () => {
       "ClusterReport",
     ]);
     expect(plan.filter((p) => p.op === "delete")).toHaveLength(4);
+  });
+});
+
+describe("chooseReportApi", () => {
+  it("auto prefers openreports.io, then wgpolicyk8s.io, then the ConfigMap", () => {
+    expect(chooseReportApi("auto", { wgpolicyk8s: true, openreports: true })).toEqual({
+      target: "openreports",
+    });
+    expect(chooseReportApi("auto", { wgpolicyk8s: true, openreports: false })).toEqual({
+      target: "wgpolicyk8s",
+    });
+    expect(chooseReportApi("auto", { wgpolicyk8s: false, openreports: false })).toEqual({
+      target: "configmap",
+    });
+  });
+  it("an explicit API must be served", () => {
+    expect(chooseReportApi("wgpolicyk8s", { wgpolicyk8s: true, openreports: true })).toEqual({
+      target: "wgpolicyk8s",
+    });
+    expect(chooseReportApi("openreports", { wgpolicyk8s: true, openreports: false })).toEqual({
+      error: expect.stringContaining("does not serve reports.openreports.io"),
+    });
+  });
+});
+
+describe("summary ConfigMap (no report API served)", () => {
+  it("counts results by severity, rule and namespace, in the auditor's namespace", () => {
+    const cm = buildSummaryConfigMap(audit(findings(), AT, [{ source: "s", reason: "403" }]), {
+      failOn: "high",
+      namespace: "kra",
+    });
+    expect(cm.metadata).toEqual({
+      name: "kube-runtime-audit",
+      namespace: "kra",
+      labels: { "app.kubernetes.io/managed-by": "kube-runtime-audit" },
+    });
+    const s = JSON.parse(cm.data["summary.json"]);
+    expect(s.results).toEqual({ pass: 0, fail: 6, warn: 1, error: 1, skip: 1 });
+    expect(s.byNamespace.shop).toEqual({ pass: 0, fail: 2, warn: 1, error: 0, skip: 0 });
+    expect(s.byRule["docker-socket-mount"]).toBe(1);
+    expect(s.coverageErrors).toEqual(["s: 403"]);
+    expect(cm.data["summary.json"]).not.toContain("2026-");
+  });
+  it("is rewritten only when the counts change", () => {
+    const a = buildSummaryConfigMap(audit(), { failOn: "high", namespace: "kra" });
+    const stored = { ...a, metadata: { ...a.metadata, resourceVersion: "7" } };
+    expect(planSummaryWrite(undefined, a).op).toBe("create");
+    expect(
+      planSummaryWrite(
+        stored,
+        buildSummaryConfigMap(audit(findings(), LATER), { failOn: "high", namespace: "kra" }),
+      ).op,
+    ).toBe("none");
+    const changed = planSummaryWrite(
+      stored,
+      buildSummaryConfigMap(audit(findings().slice(1)), { failOn: "high", namespace: "kra" }),
+    );
+    expect(changed.op).toBe("update");
+    expect(changed.object.metadata.resourceVersion).toBe("7");
   });
 });
