@@ -19,6 +19,13 @@ export const REPORT_NAME = "kube-runtime-audit";
 /** `policy` and `source` of every result, and the Events' reporting component. */
 export const POLICY = "kube-runtime-audit";
 export const SOURCE = "kube-runtime-audit";
+/**
+ * Results kept per report. A report is one object: etcd refuses objects over 1.5 MiB by default, and a
+ * result is about 0.5 kB. Past the cap the most severe results are kept, `summary` still counts all
+ * of them, and this annotation says how many were left out (the JSON report has them all).
+ */
+export const MAX_RESULTS_PER_REPORT = 1000;
+export const OMITTED_ANNOTATION = "runtime-audit.io/omitted-results";
 /** Marks our reports; `planWrites` never touches a report without it. */
 export const MANAGED_BY = { key: "app.kubernetes.io/managed-by", value: "kube-runtime-audit" } as const;
 
@@ -64,6 +71,8 @@ export interface PolicyReportObject {
     name: string;
     namespace?: string;
     labels: Record<string, string>;
+    /** Only {@link OMITTED_ANNOTATION}, when results were left out. */
+    annotations?: Record<string, string>;
     /** Set on objects read back from the API server; `planWrites` sends it with updates. */
     resourceVersion?: string;
   };
@@ -77,6 +86,8 @@ export interface PolicyReportOptions {
   api: ReportApi;
   /** Findings at or above it are `fail`, below it `warn` ("none": everything is `warn`). */
   failOn: Severity | "none";
+  /** Default {@link MAX_RESULTS_PER_REPORT}. */
+  maxResults?: number;
 }
 
 const API: Record<
@@ -246,6 +257,18 @@ function sortResults(results: PolicyReportResult[]): PolicyReportResult[] {
   return keyed.map((x) => x.r);
 }
 
+const STATUS_RANK: Record<ResultStatus, number> = { error: 4, fail: 3, warn: 2, skip: 1, pass: 0 };
+
+/** The `max` results that matter most (errors, then fail, then by severity), in their sorted order. */
+function keepMostSevere(sorted: PolicyReportResult[], max: number): PolicyReportResult[] {
+  const rank = (r: PolicyReportResult) =>
+    STATUS_RANK[r.result] * 10 + (r.severity ? severityRank(r.severity) : 0);
+  const idx = sorted.map((r, i) => ({ i, k: rank(r) }));
+  idx.sort((a, b) => b.k - a.k || a.i - b.i);
+  const keep = new Set(idx.slice(0, max).map((x) => x.i));
+  return sorted.filter((_, i) => keep.has(i));
+}
+
 /**
  * The reports an audit should leave in the cluster: namespaced reports sorted by namespace, then the
  * cluster report (always present: its summary says the audit ran, and it carries coverage errors).
@@ -307,8 +330,11 @@ export function buildPolicyReports(report: AuditReport, opts: PolicyReportOption
     }
   }
 
+  const max = opts.maxResults ?? MAX_RESULTS_PER_REPORT;
   const make = (kind: ReportKind, results: PolicyReportResult[], namespace?: string): PolicyReportObject => {
     const sorted = sortResults(results);
+    const kept = sorted.length > max ? keepMostSevere(sorted, max) : sorted;
+    const omitted = sorted.length - kept.length;
     return {
       apiVersion: api.apiVersion,
       kind,
@@ -316,10 +342,11 @@ export function buildPolicyReports(report: AuditReport, opts: PolicyReportOption
         name: REPORT_NAME,
         ...(namespace ? { namespace } : {}),
         labels: { [MANAGED_BY.key]: MANAGED_BY.value },
+        ...(omitted > 0 ? { annotations: { [OMITTED_ANNOTATION]: String(omitted) } } : {}),
       },
       ...(opts.api === "openreports" ? { source: SOURCE } : {}),
       summary: summarize(sorted),
-      results: sorted,
+      results: kept,
     };
   };
   const out = [...byNs.keys()].sort(cmp).map((ns) => make(api.ns, byNs.get(ns) ?? [], ns));
@@ -346,6 +373,7 @@ function canonical(o: PolicyReportObject): string {
   const results = (o.results ?? []).map((r) => ({ k: resultKey(r), r })).sort((a, b) => cmp(a.k, b.k));
   return stableStringify({
     label: o.metadata.labels?.[MANAGED_BY.key],
+    omitted: o.metadata.annotations?.[OMITTED_ANNOTATION],
     source: o.source,
     summary: o.summary,
     results: results.map(({ r }) => ({ ...r, timestamp: r.timestamp ?? null })),

@@ -142,6 +142,12 @@ describe("values.schema.json refuses bad values", () => {
       expect(r.stderr).toMatch(msg);
     });
   }
+  it("refuses a Kubernetes older than 1.25 (CronJob batch/v1, seccompProfile, restricted Pod Security)", () => {
+    const r = runHelm(["template", "kra", CHART, "--kube-version", "1.24.17"]);
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toMatch(/kubeVersion|incompatible/i);
+    expect(runHelm(["template", "kra", CHART, "--kube-version", "1.25.0"]).status).toBe(0);
+  });
   it("refuses several controller replicas without leader election", () => {
     const r = runHelm([
       "template",

@@ -537,3 +537,45 @@ describe("summary ConfigMap (no report API served)", () => {
     expect(changed.object.metadata.resourceVersion).toBe("7");
   });
 });
+
+describe("reports stay below the API server's object size", () => {
+  const many = () =>
+    Array.from({ length: 30 }, (_, i) =>
+      f(
+        i % 3 === 0 ? "W001" : "W009",
+        i % 3 === 0 ? "critical" : "low",
+        { kind: "Deployment", namespace: "big", name: `app-${String(i).padStart(2, "0")}` },
+        `u-${i}`,
+      ),
+    );
+  it("keeps the most severe results, counts all of them, and says how many were left out", () => {
+    const [big] = buildPolicyReports(audit(many()), { api: "wgpolicyk8s", failOn: "high", maxResults: 12 });
+    expect(big?.results).toHaveLength(12);
+    expect(big?.results.filter((r) => r.result === "fail")).toHaveLength(10);
+    expect(big?.summary).toEqual({ pass: 0, fail: 10, warn: 20, error: 0, skip: 0 });
+    expect(big?.metadata.annotations).toEqual({ "runtime-audit.io/omitted-results": "18" });
+    // Still in the one deterministic order.
+    expect(big?.results.map((r) => r.rule)).toEqual([...(big?.results.map((r) => r.rule) ?? [])].sort());
+  });
+  it("a full-size report of 1,000 results fits in 1.5 MiB", () => {
+    const list = Array.from({ length: 1500 }, (_, i) =>
+      f(
+        "W001",
+        "critical",
+        {
+          kind: "Deployment",
+          namespace: "huge",
+          name: `a-rather-long-deployment-name-${i}`,
+          container: "agent-container",
+        },
+        `0b8f6c3e-1111-4a4a-9c9c-${String(i).padStart(12, "0")}`,
+        {
+          message: `container "agent-container" mounts the Docker Engine socket /var/run/docker.sock from the node (spec.template.spec.volumes[${i % 7}].hostPath.path); containerd and CRI-O nodes have no Docker Engine.`,
+        },
+      ),
+    );
+    const [huge] = buildPolicyReports(audit(list), { api: "wgpolicyk8s", failOn: "high" });
+    expect(huge?.results).toHaveLength(1000);
+    expect(Buffer.byteLength(JSON.stringify(huge))).toBeLessThan(1.5 * 1024 * 1024);
+  });
+});
