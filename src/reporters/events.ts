@@ -11,7 +11,7 @@
 import { createHash } from "node:crypto";
 import type { AuditReport } from "../core/report.js";
 import { type Finding, type Severity, severityRank } from "../core/types.js";
-import { REPORT_NAME } from "./policyreport.js";
+import { KIND_API_VERSION, REPORT_NAME } from "./policyreport.js";
 
 export const REPORTING_CONTROLLER = "kube-runtime-audit";
 export const EVENT_REASON = "RuntimeMigrationRisk";
@@ -43,18 +43,6 @@ export interface EventOptions {
   /** Now, as an ISO time: when a new Event is first seen. */
   now: string;
 }
-
-const KIND_API_VERSION: Record<string, string> = {
-  Pod: "v1",
-  Node: "v1",
-  ReplicationController: "v1",
-  Deployment: "apps/v1",
-  ReplicaSet: "apps/v1",
-  StatefulSet: "apps/v1",
-  DaemonSet: "apps/v1",
-  Job: "batch/v1",
-  CronJob: "batch/v1",
-};
 
 /** RFC 3339 with exactly six fractional digits, as metav1.MicroTime serialises. */
 export function microTime(iso: string): string {

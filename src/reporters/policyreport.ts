@@ -103,7 +103,7 @@ const API: Record<
  * Ambiguous kinds (Knative `Service` vs core `Service`) are left out unless the subject names its
  * apiVersion.
  */
-const KIND_API_VERSION: Record<string, string> = {
+export const KIND_API_VERSION: Readonly<Record<string, string>> = {
   Pod: "v1",
   PodTemplate: "v1",
   ReplicationController: "v1",

@@ -1,6 +1,6 @@
 // The single-file executable (scripts/build-sea.sh) runs with no node on PATH and gives exactly what the
 // npm-installed CLI gives; the release archive and the krew manifest name each other correctly.
-import { execFileSync, spawn, spawnSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { accessSync, constants, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -8,7 +8,7 @@ import { delimiter, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import { helm } from "../unit/chart/helm.js";
-import { ROOT, type RunResult, run } from "./run.js";
+import { ROOT, type RunResult, run, spawnCollect } from "./run.js";
 
 const out = mkdtempSync(join(tmpdir(), "kra-sea-"));
 const exe = join(out, "kubectl-runtime_audit");
@@ -32,23 +32,10 @@ function pathWithoutNode(): string {
 const PATH = pathWithoutNode();
 
 function runExe(args: string[], path = PATH): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    // A clean environment: nothing from this test's node (NODE_OPTIONS, npm_*) leaks in.
-    const child = spawn(exe, args, {
-      cwd: ROOT,
-      env: { PATH: path, HOME: out, NO_COLOR: "", SOURCE_DATE_EPOCH: "1767225600" },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d;
-    });
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d;
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  // A clean environment: nothing from this test's node (NODE_OPTIONS, npm_*) leaks in.
+  return spawnCollect(exe, args, {
+    cwd: ROOT,
+    env: { PATH: path, HOME: out, NO_COLOR: "", SOURCE_DATE_EPOCH: "1767225600" },
   });
 }
 
