@@ -11,8 +11,8 @@
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 import type { AuditReport, Verdict } from "../core/report.js";
 
-/** The node facts the cluster audit adds to the report (`nodes[]` of the JSON contract). */
-export interface NodeFacts {
+/** One entry of the cluster report's `nodes[]` (README "JSON contract"), as far as the metrics need it. */
+export interface ReportNode {
   name: string;
   runtimeClass: string;
   runtime?: { name?: string; version?: string };
@@ -20,7 +20,7 @@ export interface NodeFacts {
 }
 
 /** An AuditReport, possibly from cluster mode (which adds `nodes[]`). */
-export type ReportWithNodes = AuditReport & { nodes?: readonly NodeFacts[] };
+export type ReportWithNodes = AuditReport & { nodes?: readonly ReportNode[] };
 
 export interface MetricsOptions {
   /** Also export the process_* and nodejs_* metrics (RSS, CPU, event loop) of prom-client. */

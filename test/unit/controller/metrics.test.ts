@@ -1,7 +1,7 @@
 // /metrics fed from reports, read back as Prometheus scrapes it (the text exposition format,
 // https://prometheus.io/docs/instrumenting/exposition_formats/).
 import { describe, expect, it } from "vitest";
-import { AuditMetrics, type NodeFacts, type ReportWithNodes } from "../../../src/controller/metrics.js";
+import { AuditMetrics, type ReportNode, type ReportWithNodes } from "../../../src/controller/metrics.js";
 import { buildReport, type ImageReport } from "../../../src/core/report.js";
 import { makeTarget } from "../../../src/core/target.js";
 import type { Finding, Severity, Subject } from "../../../src/core/types.js";
@@ -46,7 +46,7 @@ function f(
   return { ruleId, slug, severity, subject, origin: {}, message: "m", remediation: "r", docs: "d", ...extra };
 }
 
-const NODES: NodeFacts[] = [
+const NODES: ReportNode[] = [
   {
     name: "w1",
     runtimeClass: "dockershim",
@@ -68,7 +68,7 @@ const verdict = (runtime: string, platform: string, v: ImageReport["verdicts"][n
   findings: [],
 });
 
-function report(findings: Finding[], nodes: NodeFacts[] = NODES, images?: ImageReport[]): ReportWithNodes {
+function report(findings: Finding[], nodes: ReportNode[] = NODES, images?: ImageReport[]): ReportWithNodes {
   const r = buildReport({
     target: makeTarget({ k8s: "1.37", runtimes: "containerd@2.3,cri-o@1.37" }),
     generatedAt: "2026-12-01T10:00:00.000Z",
