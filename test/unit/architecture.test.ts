@@ -48,6 +48,7 @@ const HOMES: Record<string, string> = {
   "@kubernetes/client-node": "kube",
   commander: "cli",
   pino: "log",
+  "prom-client": "controller",
 };
 
 const all = files(SRC);
