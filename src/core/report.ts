@@ -82,8 +82,10 @@ export interface Coverage {
   images?: { checked: number; unknown: number };
   /** Inputs we read but deliberately did not audit (unknown kinds are counted, not listed). */
   skipped: CoverageIssue[];
-  /** Inputs we could not read or parse: the report is incomplete. */
+  /** Inputs we could not read or parse, and rules that failed: the report is incomplete (exit 2). */
   errors: CoverageIssue[];
+  /** What the user should fix but that did not stop the audit: ignore annotations that name an unknown rule or suppress nothing. */
+  warnings?: CoverageIssue[];
 }
 
 export interface Summary {

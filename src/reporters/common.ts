@@ -56,6 +56,18 @@ export function openFindings(report: AuditReport): Finding[] {
   return report.findings.filter((f) => !f.suppressed);
 }
 
+/**
+ * Who suppressed a finding, for the human formats: "suppressed by annotation", "suppressed by --ignore",
+ * "suppressed by config: <the exemption's reason>".
+ */
+export function suppressionText(f: Finding): string {
+  if (f.suppressedBy === "config")
+    return f.suppressionReason ? `suppressed by config: ${f.suppressionReason}` : "suppressed by config";
+  if (f.suppressedBy === "flag") return "suppressed by --ignore";
+  if (f.suppressedBy === "annotation") return "suppressed by annotation";
+  return "suppressed";
+}
+
 export function suppressedFindings(report: AuditReport): Finding[] {
   return report.findings.filter((f) => f.suppressed);
 }

@@ -15,6 +15,7 @@ import {
   oneLine,
   scannedText,
   severityCounts,
+  suppressionText,
   TOOL_NAME,
 } from "./common.js";
 import type { RenderOptions } from "./index.js";
@@ -80,7 +81,7 @@ function findingCase(f: Finding, failOn: Severity | "none"): Case {
       classname,
       name,
       outcome: "skipped",
-      body: `<skipped${attrs({ message: `suppressed (${f.severity}): ${oneLine(f.message)}` })}/>`,
+      body: `<skipped${attrs({ message: `${suppressionText(f)} (${f.severity}): ${oneLine(f.message)}` })}/>`,
     };
   }
   if (failOn !== "none" && severityRank(f.severity) >= severityRank(failOn)) {

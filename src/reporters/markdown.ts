@@ -15,6 +15,7 @@ import {
   SEVERITIES_DESC,
   scannedText,
   subjectExtras,
+  suppressionText,
   TOOL_NAME,
   verdictMatrix,
 } from "./common.js";
@@ -68,7 +69,8 @@ function findingsTable(findings: readonly Finding[]): string[] {
       .filter((p): p is string => !!p)
       .map((p, i) => (i === 0 && f.origin.file ? mdCode(p, true) : mdText(p)))
       .join("<br>");
-    const message = `${mdText(f.message)}<br>**Fix:** ${mdText(f.remediation)}`;
+    const why = f.suppressed ? `<br>*${mdText(suppressionText(f))}*` : "";
+    const message = `${mdText(f.message)}<br>**Fix:** ${mdText(f.remediation)}${why}`;
     out.push(`| ${sev} | ${rule} | ${subject} | ${where || "-"} | ${message} |`);
   }
   return out;
@@ -142,6 +144,7 @@ export function renderMarkdown(report: AuditReport, _opts: RenderOptions): strin
     }
   };
   issues(`**Skipped (${c.skipped.length})**`, c.skipped);
+  issues(`**Warnings (${c.warnings?.length ?? 0})**`, c.warnings ?? []);
   issues(
     `**Errors (${c.errors.length})**: these inputs were not audited; the report is incomplete.`,
     c.errors,

@@ -18,6 +18,7 @@ import {
   scannedText,
   severityCounts,
   subjectExtras,
+  suppressionText,
   TOOL_NAME,
   verdictMatrix,
   wrap,
@@ -98,6 +99,7 @@ function findingBlock(f: Finding, width: number, paint: Paint, withMessage: bool
     if (text) lines.push(...wrap(text, width, indent).map((l) => paint("dim", l)));
   }
   if (withMessage) lines.push(...wrap(f.message, width, indent));
+  else if (f.suppressed) lines.push(...wrap(suppressionText(f), width, indent));
   return lines;
 }
 
@@ -219,6 +221,7 @@ export function coverageLines(report: AuditReport, width: number, paint: Paint):
     }
   };
   issues(`Skipped (${c.skipped.length}):`, c.skipped, "yellow");
+  issues(`Warnings (${c.warnings?.length ?? 0}):`, c.warnings ?? [], "yellow");
   issues(
     `Errors (${c.errors.length}): these inputs were not audited, the report is incomplete`,
     c.errors,

@@ -1,4 +1,4 @@
-// DESIGN.md §2: imports point inward, and each npm library has one home.
+// docs/ARCHITECTURE.md: imports point inward, and each npm library has one home.
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -35,8 +35,9 @@ const ALLOWED: Record<string, readonly string[]> = {
   rules: ["core"],
   reporters: ["core", "manifests"],
   scan: ["core", "manifests", "registry", "kube", "rules", "reporters", "log"],
-  cli: ["core", "scan", "reporters", "log", "rules", "registry"],
-  controller: ["core", "scan", "kube", "reporters", "log", "registry", "rules"],
+  config: ["core", "manifests"],
+  cli: ["core", "scan", "reporters", "log", "rules", "registry", "config"],
+  controller: ["core", "scan", "kube", "reporters", "log", "registry", "rules", "config"],
 };
 
 /** Where each chosen library may be imported. */
@@ -47,6 +48,7 @@ const HOMES: Record<string, string> = {
   "@kubernetes/client-node": "kube",
   commander: "cli",
   pino: "log",
+  ajv: "config",
 };
 
 const all = files(SRC);
