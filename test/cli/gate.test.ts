@@ -219,3 +219,37 @@ exemptions:
     expect(r.stderr).toMatch(/\.runtime-audit\.yaml.*targetK8s/);
   });
 });
+
+describe("files --check-images: images that could not be verified", () => {
+  it("each is a warning line on stderr and a row in the report; --fail-on-unknown fails on it", async () => {
+    // A port nothing listens on: the registry is unreachable, so the image cannot be verified.
+    const { createServer } = await import("node:net");
+    const port = await new Promise<number>((resolve) => {
+      const s = createServer().listen(0, "127.0.0.1", () => {
+        const a = s.address();
+        s.close(() => resolve(typeof a === "object" && a ? a.port : 0));
+      });
+    });
+    const host = `127.0.0.1:${port}`;
+    const f = write(
+      "unverified/pod.yaml",
+      `apiVersion: v1\nkind: Pod\nmetadata: {name: p, namespace: x}\nspec:\n  containers: [{name: a, image: ${host}/team/app:1}]\n`,
+    );
+    const args = ["files", f, "--check-images", "--insecure-registry", host, "--registry-timeout", "5"];
+    const r = await run([...args, "-o", "json"]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(new RegExp(`${host}/team/app:1 \\(.*\\): could not verify: `));
+    const rep = JSON.parse(r.stdout) as {
+      images: { reference: string; verdicts: { verdict: string }[] }[];
+      coverage: { images: { unknown: number } };
+    };
+    expect(rep.images.map((i) => [i.reference, i.verdicts.every((v) => v.verdict === "unknown")])).toEqual([
+      [`${host}/team/app:1`, true],
+    ]);
+    expect(rep.coverage.images.unknown).toBe(1);
+    const table = await run(args);
+    expect(table.stdout).toMatch(new RegExp(`${host}/team/app:1\\s+unknown`));
+    const gated = await run([...args, "--fail-on-unknown", "-o", "json"]);
+    expect(gated.code).toBe(1);
+  });
+});
