@@ -25,7 +25,7 @@ export function parseIgnoreList(text: string | undefined): Set<string> {
 }
 
 /** The entry of an ignore list that names the rule (its id, its slug, "*" or "all"), if any. */
-export function matchIgnore(rule: Pick<RuleMeta, "id" | "slug">, l: ReadonlySet<string>): string | undefined {
+function matchIgnore(rule: Pick<RuleMeta, "id" | "slug">, l: ReadonlySet<string>): string | undefined {
   if (l.size === 0) return undefined;
   if (l.has(rule.id)) return rule.id;
   if (l.has(rule.slug)) return rule.slug;

@@ -27,7 +27,7 @@ export class InvalidReferenceError extends Error {
 }
 
 /** The Docker Hub name containerd and CRI-O use in references (the API host is registry-1.docker.io). */
-export const DOCKER_HUB = "docker.io";
+const DOCKER_HUB = "docker.io";
 const LEGACY_DOCKER_HUB = "index.docker.io";
 const OFFICIAL_REPO_PREFIX = "library/";
 /** distribution/reference NameTotalLengthMax. */
@@ -58,7 +58,7 @@ const HEX64_RE = /^[a-f0-9]{64}$/;
 const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 
 /** Checks "algo:hex" the way go-digest's Digest.Validate does; returns the reason or undefined. */
-export function digestProblem(digest: string): string | undefined {
+function digestProblem(digest: string): string | undefined {
   if (!DIGEST_RE.test(digest)) return `"${digest}" is not a digest (expected algorithm:hex)`;
   const [algorithm = "", hex = ""] = digest.split(":", 2);
   const len = DIGEST_HEX_LENGTH[algorithm];

@@ -19,7 +19,7 @@ import type { K8sObject, Workload } from "./workload.js";
 import { toWorkload } from "./workload.js";
 
 /** Where each rule's page is published; docs/rules/<ID>.md in the repository. */
-export const DOCS_BASE = "https://github.com/kube-runtime-audit/kube-runtime-audit/blob/main/docs/rules";
+const DOCS_BASE = "https://github.com/kube-runtime-audit/kube-runtime-audit/blob/main/docs/rules";
 
 export function docsUrl(ruleId: string): string {
   return `${DOCS_BASE}/${ruleId}.md`;

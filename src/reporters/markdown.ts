@@ -12,9 +12,11 @@ import {
   formatScope,
   formatSubject,
   oneLine,
+  openFindings,
   SEVERITIES_DESC,
   scannedText,
   subjectExtras,
+  suppressedFindings,
   suppressionText,
   TOOL_NAME,
   verdictMatrix,
@@ -93,8 +95,8 @@ export function renderMarkdown(report: AuditReport, _opts: RenderOptions): strin
     `| ${SEVERITIES_DESC.map((sev) => s.bySeverity[sev]).join(" | ")} | ${s.suppressed} |`,
   );
 
-  const open = report.findings.filter((f) => !f.suppressed);
-  const suppressed = report.findings.filter((f) => f.suppressed);
+  const open = openFindings(report);
+  const suppressed = suppressedFindings(report);
   if (open.length) {
     // Most severe first; within a severity the report's own (file, line) order.
     const ordered = SEVERITIES_DESC.flatMap((sev) => open.filter((f) => f.severity === sev));

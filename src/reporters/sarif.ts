@@ -155,7 +155,7 @@ function notifications(report: AuditReport): Sarif.Notification[] {
   return out;
 }
 
-export function buildSarif(report: AuditReport, opts: RenderOptions): Sarif.Log {
+function buildSarif(report: AuditReport, opts: RenderOptions): Sarif.Log {
   const rules: Sarif.ReportingDescriptor[] = opts.rules.map(descriptor);
   const index = new Map(rules.map((r, i) => [r.id, i]));
   for (const f of report.findings) {

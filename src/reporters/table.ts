@@ -11,6 +11,7 @@ import {
   formatLocation,
   formatScope,
   formatSubject,
+  openFindings,
   type Paint,
   padEnd,
   painter,
@@ -18,6 +19,7 @@ import {
   scannedText,
   severityCounts,
   subjectExtras,
+  suppressedFindings,
   suppressionText,
   TOOL_NAME,
   verdictMatrix,
@@ -52,8 +54,8 @@ export function headerLines(report: AuditReport, width: number, paint: Paint): s
 }
 
 function findingLines(report: AuditReport, width: number, paint: Paint): string[] {
-  const open = report.findings.filter((f) => !f.suppressed);
-  const suppressed = report.findings.filter((f) => f.suppressed);
+  const open = openFindings(report);
+  const suppressed = suppressedFindings(report);
   const out: string[] = [paint("bold", `FINDINGS (${open.length})`)];
   if (open.length === 0) {
     out.push(
