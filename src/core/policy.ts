@@ -15,9 +15,12 @@ export function normalizeRuleRef(text: string): string {
   return /^[a-z]\d{3}$/i.test(t) ? t.toUpperCase() : t.toLowerCase();
 }
 
-export function parseIgnoreList(text: string | undefined): Set<string> {
+const NONE: ReadonlySet<string> = new Set();
+
+/** The rules an ignore annotation names (most objects have none: one shared empty set for them). */
+export function parseIgnoreList(text: string | undefined): ReadonlySet<string> {
+  if (!text) return NONE;
   const out = new Set<string>();
-  if (!text) return out;
   for (const part of text.split(/[,\s]+/)) {
     if (part.trim()) out.add(normalizeRuleRef(part));
   }

@@ -76,9 +76,11 @@ export class ScanChecks {
   }
 
   /** After the rules ran on one object. */
-  object(obj: K8sObject, audit: ObjectAudit, imageRefs: readonly string[]): void {
+  object(obj: K8sObject, audit: ObjectAudit): void {
     this.#objects[this.#input] = (this.#objects[this.#input] ?? 0) + 1;
     for (const f of audit.failures) this.issue("error", failureIssue(f));
+    if (audit.annotations.length === 0) return;
+    const imageRefs = audit.workload?.template.containers.flatMap((c) => (c.image ? [c.image] : [])) ?? [];
     for (const a of audit.annotations) this.#annotation(obj, audit, a.text, a.refs, imageRefs);
   }
 

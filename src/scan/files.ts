@@ -125,7 +125,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
           ignore: opts.ignore,
           ...(opts.policy ? { policy: opts.policy } : {}),
         });
-        checks.object(obj, audit, audit.workload?.template.containers.flatMap((c) => c.image ?? []) ?? []);
+        checks.object(obj, audit);
         const exempt = audit.workload && opts.collectImages ? checks.imageExemptions(obj) : undefined;
         if (audit.workload) {
           coverage.workloads++;
