@@ -174,9 +174,13 @@ function readConfig(opts: CommonOptions): LoadedConfig {
 function prepare(opts: CommonOptions): Prepared {
   const config = readConfig(opts);
   const d = config.defaults;
-  // A flag wins over the config file; a bad value from the file names the file.
-  const from = (flag: string | undefined, name: string) =>
-    flag !== undefined ? "" : ` (from ${config.file ?? DEFAULT_CONFIG_FILE}, field ${name})`;
+  // A flag wins over the file; a bad value that came from the file names the file and its fields.
+  const fromFile = (...fields: [flag: string | undefined, value: string | undefined, name: string][]) => {
+    const names = fields
+      .filter(([flag, value]) => flag === undefined && value !== undefined)
+      .map((f) => f[2]);
+    return names.length ? ` (set by ${config.file ?? DEFAULT_CONFIG_FILE}: ${names.join(", ")})` : "";
+  };
   let target: Target;
   const t: { k8s?: string; runtimes?: string; platforms?: string } = {};
   const k8s = opts.targetK8s ?? d.targetK8s;
@@ -189,12 +193,12 @@ function prepare(opts: CommonOptions): Prepared {
     target = makeTarget(t);
   } catch (err) {
     if (err instanceof TargetError) {
-      const origin = [
-        from(opts.targetK8s, "targetK8s"),
-        from(opts.targetRuntime, "targetRuntimes"),
-        from(opts.platform, "platforms"),
-      ].find((o, i) => o && [d.targetK8s, d.targetRuntimes, d.platforms][i] !== undefined);
-      throw new UsageError(`${err.message}${origin ?? ""}`);
+      const origin = fromFile(
+        [opts.targetK8s, d.targetK8s, "targetK8s"],
+        [opts.targetRuntime, d.targetRuntimes, "targetRuntimes"],
+        [opts.platform, d.platforms, "platforms"],
+      );
+      throw new UsageError(`${err.message}${origin}`);
     }
     throw err;
   }
@@ -207,7 +211,9 @@ function prepare(opts: CommonOptions): Prepared {
   for (const rt of target.runtimes) {
     const problem = checkRuntimeSupported(rt);
     if (problem)
-      throw new UsageError(`--target-runtime: ${problem}${from(opts.targetRuntime, "targetRuntimes")}`);
+      throw new UsageError(
+        `--target-runtime: ${problem}${fromFile([opts.targetRuntime, d.targetRuntimes, "targetRuntimes"])}`,
+      );
   }
   const failOnText = opts.failOn ?? d.failOn ?? "high";
   const failOn = failOnText.toLowerCase();

@@ -115,7 +115,8 @@ function suite(name: string, cases: Case[], extra: Record<string, string> = {}):
 
 function coverageText(report: AuditReport): string {
   const c = report.coverage;
-  return `scanned ${scannedText(c)}; skipped: ${c.skipped.length}, errors: ${c.errors.length}`;
+  const warnings = c.warnings?.length ? `, warnings: ${c.warnings.length}` : "";
+  return `scanned ${scannedText(c)}; skipped: ${c.skipped.length}, errors: ${c.errors.length}${warnings}`;
 }
 
 export function renderJunit(report: AuditReport, opts: RenderOptions): string {
