@@ -148,6 +148,9 @@ export function runRules<R extends RuleMeta, H extends Hit>(
   }
 }
 
+const AS_IS: Decision = Object.freeze({ off: false as const });
+const runAsIs: Decider = () => AS_IS;
+
 /** "Deployment/ns/name" for messages about an object (the reporters have their own richer form). */
 export function subjectLabel(s: Pick<Subject, "kind" | "namespace" | "name">): string {
   return s.namespace ? `${s.kind}/${s.namespace}/${s.name}` : `${s.kind}/${s.name}`;
@@ -203,7 +206,14 @@ export function auditObject(
   const subject: Subject = { kind: obj.kind, name: obj.name };
   if (obj.namespace) subject.namespace = obj.namespace;
   const policy = opts.policy ?? EMPTY_POLICY;
-  const decider: Decider = (rule) => decide(rule, subject, lists, opts.ignore, policy);
+  // Most objects in most runs: no annotation, no --ignore, no config. Nothing to decide then.
+  const plain =
+    objIgnore.size === 0 &&
+    (tplIgnore === undefined || tplIgnore.size === 0) &&
+    opts.ignore.size === 0 &&
+    policy.severity.size === 0 &&
+    policy.exemptions.length === 0;
+  const decider: Decider = plain ? runAsIs : (rule) => decide(rule, subject, lists, opts.ignore, policy);
   const usedRefs = new Set<string>();
   const sink: RunSink<Hit> = { findings: [], failures: [], usedRefs };
   if (workload) {
