@@ -46,6 +46,7 @@ COPY package.json ./
 COPY --from=deps /app/node_modules ./node_modules
 COPY bin ./bin/
 COPY docs/rules ./docs/rules/
+COPY schema ./schema/
 COPY --from=build /src/dist ./dist/
 # 65532 is distroless "nonroot"; the chart's securityContext runs as the same uid.
 USER 65532:65532

@@ -12,6 +12,8 @@ set +e
 npx kube-runtime-audit files examples/ "$@"
 status=$?
 set -e
+# In a new shell the system node may be older than 22.12: bin/ then runs with .tools/node24.
+echo "demo: from any shell in this checkout: npx kube-runtime-audit files <paths> (see README)" >&2
 case $status in
   0) echo "demo: exit 0, nothing at or above --fail-on" >&2 ;;
   1) echo "demo: exit 1, findings at or above --fail-on (high): this is what a CI gate would stop on" >&2 ;;

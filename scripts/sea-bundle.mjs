@@ -15,24 +15,43 @@ if (!out) {
 }
 const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
-// The CLI reads its version from package.json next to dist/ (import.meta.url); an executable has no
-// package.json beside it and CommonJS has no import.meta, so that one read becomes the literal JSON.
-const PACKAGE_JSON_READ =
-  /readFileSync\(new URL\("\.\.\/\.\.\/package\.json", import\.meta\.url\), "utf8"\)/g;
-const inlinePackageVersion = {
-  name: "inline-package-version",
+// The CLI reads files that ship beside dist/ through import.meta.url: its version from package.json
+// (src/cli/program.ts) and the config schema (src/config/config.ts). An executable has no files
+// beside it and CommonJS has no import.meta, so each such read becomes the file's text, inlined.
+const schemaText = () => readFileSync(join(root, "schema/runtime-audit-config.schema.json"), "utf8");
+const INLINED = [
+  {
+    module: /[\\/]dist[\\/]cli[\\/]program\.js$/,
+    edits: [
+      [
+        /readFileSync\(new URL\("\.\.\/\.\.\/package\.json", import\.meta\.url\), "utf8"\)/g,
+        () => JSON.stringify(JSON.stringify({ version: pkg.version })),
+      ],
+    ],
+  },
+  {
+    module: /[\\/]dist[\\/]config[\\/]config\.js$/,
+    edits: [
+      [/new URL\("\.\.\/\.\.\/schema\/runtime-audit-config\.schema\.json", import\.meta\.url\)/g, () => "null"],
+      [/readFileSync\(SCHEMA_URL, "utf8"\)/g, () => JSON.stringify(schemaText())],
+    ],
+  },
+];
+const inlineShippedFiles = {
+  name: "inline-shipped-files",
   setup(b) {
-    b.onLoad({ filter: /[\\/]dist[\\/]cli[\\/]program\.js$/ }, (args) => {
-      const text = readFileSync(args.path, "utf8");
-      const replaced = text.replace(PACKAGE_JSON_READ, () =>
-        JSON.stringify(JSON.stringify({ version: pkg.version })),
-      );
-      if (replaced === text)
-        return {
-          errors: [{ text: `${args.path}: the package.json read changed; update scripts/sea-bundle.mjs` }],
-        };
-      return { contents: replaced, loader: "js" };
-    });
+    for (const f of INLINED) {
+      b.onLoad({ filter: f.module }, (args) => {
+        let text = readFileSync(args.path, "utf8");
+        for (const [read, value] of f.edits) {
+          const replaced = text.replace(read, value);
+          if (replaced === text)
+            return { errors: [{ text: `${args.path}: a shipped-file read changed; update scripts/sea-bundle.mjs` }] };
+          text = replaced;
+        }
+        return { contents: text, loader: "js" };
+      });
+    }
   },
 };
 
@@ -52,7 +71,7 @@ const result = await build({
   outfile: out,
   legalComments: "inline",
   logLevel: "silent",
-  plugins: [inlinePackageVersion],
+  plugins: [inlineShippedFiles],
 });
 // import.meta anywhere else would be undefined at run time: refuse rather than ship a broken binary.
 const fatal = result.warnings.filter((w) =>

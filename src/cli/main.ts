@@ -1,5 +1,5 @@
 /**
- * The only place that decides the exit code (DESIGN.md §4):
+ * The only place that decides the exit code (docs/ARCHITECTURE.md "The gate"):
  *   0  nothing at or above --fail-on
  *   1  the gate failed
  *   2  the audit could not run, or a named input could not be read or parsed (partial results are

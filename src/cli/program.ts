@@ -4,6 +4,8 @@
  */
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
+import { ConfigError, DEFAULT_CONFIG_FILE, type LoadedConfig, loadConfig } from "../config/config.js";
+import { normalizeRuleRef, type Policy } from "../core/policy.js";
 import { InvalidReferenceError, parseReference } from "../core/reference.js";
 import {
   buildReport,
@@ -13,7 +15,6 @@ import {
   gate,
   type ImageReport,
 } from "../core/report.js";
-import { normalizeRuleRef } from "../core/rule.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import { type Finding, isSeverity } from "../core/types.js";
 import { createLogger, type LogFormat, type Logger } from "../log/logger.js";
@@ -21,6 +22,7 @@ import { CredentialError, type CredentialStore, loadDockerConfig } from "../regi
 import { OUTPUT_FORMATS, type OutputFormat, reporters } from "../reporters/index.js";
 import { checkRuntimeSupported } from "../rules/image/index.js";
 import { allRuleMeta } from "../scan/catalogue.js";
+import { failureIssue } from "../scan/checks.js";
 import { scanFiles } from "../scan/files.js";
 import { checkImages, type ImageCheckResult, type ImageUses } from "../scan/images.js";
 import { addControllerCommand } from "./controller-command.js";
@@ -48,8 +50,9 @@ interface CommonOptions {
   targetK8s?: string;
   targetRuntime?: string;
   platform?: string;
-  failOn: string;
+  failOn?: string;
   failOnUnknown?: boolean;
+  config?: string;
   ignore: string[];
   color: boolean;
   quiet?: boolean;
@@ -77,11 +80,14 @@ function addCommonOptions(cmd: Command): Command {
     .option("--platform <list>", "platforms images must run on (default: linux/amd64,linux/arm64)")
     .option(
       "--fail-on <severity>",
-      "exit 1 when a finding is at or above: critical|high|medium|low|info|none",
-      "high",
+      "exit 1 when a finding is at or above: critical|high|medium|low|info|none (default: high)",
     )
     .option("--fail-on-unknown", "exit 1 when an image could not be verified")
     .option("--ignore <rules>", "rule ids or slugs to suppress (repeatable, comma-separated)", collect, [])
+    .option(
+      "--config <file>",
+      `rule severities, exemptions and default targets (default: ${DEFAULT_CONFIG_FILE} in the working directory, when present)`,
+    )
     .option("--no-color", "never colour the table (NO_COLOR is honoured too)")
     .option("-q, --quiet", "no warnings or progress on stderr (errors are still printed)")
     .addOption(
@@ -154,18 +160,47 @@ interface Prepared {
   format: OutputFormat;
   log: Logger;
   ignore: Set<string>;
+  policy: Policy;
+}
+
+function readConfig(opts: CommonOptions): LoadedConfig {
+  try {
+    return loadConfig(opts.config, process.cwd(), allRuleMeta());
+  } catch (err) {
+    if (err instanceof ConfigError) throw new UsageError(err.message);
+    throw err;
+  }
 }
 
 function prepare(opts: CommonOptions): Prepared {
+  const config = readConfig(opts);
+  const d = config.defaults;
+  // A flag wins over the file; a bad value that came from the file names the file and its fields.
+  const fromFile = (...fields: [flag: string | undefined, value: string | undefined, name: string][]) => {
+    const names = fields
+      .filter(([flag, value]) => flag === undefined && value !== undefined)
+      .map((f) => f[2]);
+    return names.length ? ` (set by ${config.file ?? DEFAULT_CONFIG_FILE}: ${names.join(", ")})` : "";
+  };
   let target: Target;
+  const t: { k8s?: string; runtimes?: string; platforms?: string } = {};
+  const k8s = opts.targetK8s ?? d.targetK8s;
+  const runtimes = opts.targetRuntime ?? d.targetRuntimes;
+  const platforms = opts.platform ?? d.platforms;
+  if (k8s !== undefined) t.k8s = k8s;
+  if (runtimes !== undefined) t.runtimes = runtimes;
+  if (platforms !== undefined) t.platforms = platforms;
   try {
-    const t: { k8s?: string; runtimes?: string; platforms?: string } = {};
-    if (opts.targetK8s !== undefined) t.k8s = opts.targetK8s;
-    if (opts.targetRuntime !== undefined) t.runtimes = opts.targetRuntime;
-    if (opts.platform !== undefined) t.platforms = opts.platform;
     target = makeTarget(t);
   } catch (err) {
-    if (err instanceof TargetError) throw new UsageError(err.message);
+    if (err instanceof TargetError) {
+      const origin = fromFile(
+        [opts.targetK8s, d.targetK8s, "targetK8s"],
+        [opts.targetRuntime, d.targetRuntimes, "targetRuntimes"],
+        [opts.platform, d.platforms, "platforms"],
+      );
+      throw new UsageError(`${err.message}${origin}`);
+    }
     throw err;
   }
   const known = new Set(allRuleMeta().flatMap((r) => [r.id, r.slug]));
@@ -176,12 +211,16 @@ function prepare(opts: CommonOptions): Prepared {
   }
   for (const rt of target.runtimes) {
     const problem = checkRuntimeSupported(rt);
-    if (problem) throw new UsageError(`--target-runtime: ${problem}`);
+    if (problem)
+      throw new UsageError(
+        `--target-runtime: ${problem}${fromFile([opts.targetRuntime, d.targetRuntimes, "targetRuntimes"])}`,
+      );
   }
-  const failOn = opts.failOn.toLowerCase();
+  const failOnText = opts.failOn ?? d.failOn ?? "high";
+  const failOn = failOnText.toLowerCase();
   if (failOn !== "none" && !isSeverity(failOn)) {
     throw new UsageError(
-      `--fail-on must be one of critical, high, medium, low, info, none (got "${opts.failOn}")`,
+      `--fail-on must be one of critical, high, medium, low, info, none (got "${failOnText}")`,
     );
   }
   const gateOpts: GateOptions = {
@@ -193,7 +232,8 @@ function prepare(opts: CommonOptions): Prepared {
     level: opts.quiet ? "error" : "info",
     name: "kube-runtime-audit",
   });
-  return { target, gateOpts, format: opts.output as OutputFormat, log, ignore };
+  if (config.file) log.debug(`config: ${config.file}`);
+  return { target, gateOpts, format: opts.output as OutputFormat, log, ignore, policy: config.policy };
 }
 
 function useColor(opts: CommonOptions): boolean {
@@ -228,44 +268,59 @@ export function buildProgram(state: ProgramState): Command {
         .command("files")
         .description("audit manifest files, directories (recursive) or - for stdin; the CI gate")
         .argument("<paths...>", "files, directories, or - for stdin"),
-    ).option("--check-images", "also check every image the workloads use against the target runtimes"),
+    )
+      .option("--check-images", "also check every image the workloads use against the target runtimes")
+      .option("--allow-empty", "accept a named input with no Kubernetes objects (otherwise exit 2)"),
   );
   files
     .exitOverride()
-    .action(async (paths: string[], opts: CommonOptions & RegistryCliOptions & { checkImages?: boolean }) => {
-      const p = prepare(opts);
-      const registry = opts.checkImages ? await registrySettings(opts) : undefined;
-      const progress = progressWriter(opts);
-      const result = await scanFiles(paths, {
-        target: p.target,
-        ignore: p.ignore,
-        stdin: process.stdin,
-        collectImages: opts.checkImages === true,
-        onIssue: (sev, i) => {
-          const where = `${i.source}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ""}` : ""}`;
-          if (sev === "error") p.log.error(`${where}: ${i.reason}`);
-          else p.log.warn(`${where}: ${i.reason}`);
-        },
-        ...(progress ? { onProgress: (pr) => progress(`${pr.files} files, ${pr.documents} documents`) } : {}),
-      });
-      let images: ImageCheckResult | undefined;
-      if (registry) {
-        images = await checkImages(result.images, {
+    .action(
+      async (
+        paths: string[],
+        opts: CommonOptions & RegistryCliOptions & { checkImages?: boolean; allowEmpty?: boolean },
+      ) => {
+        const p = prepare(opts);
+        const registry = opts.checkImages ? await registrySettings(opts) : undefined;
+        const progress = progressWriter(opts);
+        const result = await scanFiles(paths, {
           target: p.target,
           ignore: p.ignore,
-          ...registry,
-          ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
+          policy: p.policy,
+          allowEmpty: opts.allowEmpty === true,
+          stdin: process.stdin,
+          collectImages: opts.checkImages === true,
+          onIssue: (sev, i) => {
+            const where = `${i.source}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ""}` : ""}`;
+            if (sev === "error") p.log.error(`${where}: ${i.reason}`);
+            else p.log.warn(`${where}: ${i.reason}`);
+          },
+          ...(progress
+            ? { onProgress: (pr) => progress(`${pr.files} files, ${pr.documents} documents`) }
+            : {}),
         });
-        result.coverage.images = { checked: images.checked, unknown: images.unknown };
-      }
-      progress?.("");
-      emit(state, p, opts, {
-        findings: images ? [...result.findings, ...images.findings] : result.findings,
-        coverage: result.coverage,
-        ...(images ? { images: images.images } : {}),
-        inputErrors: result.coverage.errors.length > 0,
-      });
-    });
+        let images: ImageCheckResult | undefined;
+        if (registry) {
+          images = await checkImages(result.images, {
+            target: p.target,
+            ignore: p.ignore,
+            policy: p.policy,
+            ...registry,
+            ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
+          });
+          result.coverage.images = { checked: images.checked, unknown: images.unknown };
+          ruleFailures(p, images, result.coverage);
+          warnUnverified(p, images.images);
+          result.settleImageIgnores(images.images);
+        }
+        progress?.("");
+        emit(state, p, opts, {
+          findings: images ? [...result.findings, ...images.findings] : result.findings,
+          coverage: result.coverage,
+          ...(images ? { images: images.images } : {}),
+          inputErrors: result.coverage.errors.length > 0,
+        });
+      },
+    );
 
   const image = addRegistryOptions(
     addCommonOptions(
@@ -287,6 +342,7 @@ export function buildProgram(state: ProgramState): Command {
     const images = await checkImages(uses, {
       target: p.target,
       ignore: p.ignore,
+      policy: p.policy,
       withTree: true,
       ...registry,
       ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
@@ -305,14 +361,8 @@ export function buildProgram(state: ProgramState): Command {
         });
       }
     }
-    for (const img of images.images) {
-      for (const v of img.verdicts) {
-        if (v.verdict === "unknown" && v.reason) {
-          p.log.warn(`${img.reference} (${v.runtime}, ${v.platform}): could not verify: ${v.reason}`);
-          break;
-        }
-      }
-    }
+    ruleFailures(p, images, coverage);
+    warnUnverified(p, images.images);
     emit(state, p, opts, {
       findings: images.findings,
       coverage,
@@ -323,6 +373,23 @@ export function buildProgram(state: ProgramState): Command {
 
   addControllerCommand(program, state);
   return program;
+}
+
+/** Image rules that threw are coverage errors (exit 2), printed like input errors. */
+function ruleFailures(p: Prepared, images: ImageCheckResult, coverage: Coverage): void {
+  for (const f of images.failures) {
+    const issue = failureIssue(f);
+    coverage.errors.push(issue);
+    p.log.error(`${issue.source}: ${issue.reason}`);
+  }
+}
+
+/** One stderr warning per image that could not be verified (its row in the report says the same). */
+function warnUnverified(p: Prepared, images: readonly ImageReport[]): void {
+  for (const img of images) {
+    const v = img.verdicts.find((x) => x.verdict === "unknown" && x.reason);
+    if (v) p.log.warn(`${img.reference} (${v.runtime}, ${v.platform}): could not verify: ${v.reason}`);
+  }
 }
 
 /** A one-line progress indicator on stderr, only when stderr is a terminal. */

@@ -1,6 +1,6 @@
 /**
  * Image facts: what the registry client learned about one image reference, handed to the image rules
- * (DESIGN.md §3, §5). Gathered first by src/registry, judged later by src/rules/image; rules never see
+ * (docs/ARCHITECTURE.md). Gathered first by src/registry, judged later by src/rules/image; rules never see
  * sockets. Only as deep as a decision needs: child manifests for the asked platforms, the config blob
  * only when a single manifest's platform (or artifact-ness) matters.
  */

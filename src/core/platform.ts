@@ -1,9 +1,9 @@
 /**
- * Platform matching as each runtime does it, as pure functions (DESIGN.md §5). Which child of an
+ * Platform matching as each runtime does it, as pure functions. Which child of an
  * index a runtime picks for a node decides everything else the image rules judge, and the registry
  * client uses `candidateChildren` to fetch only the children some runtime could pick.
  *
- * Sources (read by tag, see shared research image-compat.md §4):
+ * Sources (read by tag):
  * - containerd: platforms/database.go `normalizeArch`, platforms/compare.go `platformVector` / `Only`
  *   (https://github.com/containerd/containerd/blob/v1.6.39/platforms/compare.go, and
  *   https://github.com/containerd/platforms/blob/main/compare.go for 2.x), core/images/handlers.go
@@ -167,7 +167,7 @@ export function crioWantedPlatforms(wanted: Platform): Platform[] {
 }
 
 /** BuildKit attestation manifests (`unknown/unknown`, `vnd.docker.reference.type: attestation-manifest`). */
-export function isAttestationEntry(d: Descriptor): boolean {
+function isAttestationEntry(d: Descriptor): boolean {
   if (d.annotations?.["vnd.docker.reference.type"] === "attestation-manifest") return true;
   return d.platform?.os === "unknown" && d.platform?.architecture === "unknown";
 }
@@ -213,7 +213,7 @@ export function selectManifest(
   return selectWithStyle(index, wanted, style);
 }
 
-export function selectWithStyle(
+function selectWithStyle(
   index: ManifestFacts,
   wanted: Platform,
   style: PlatformMatchStyle,

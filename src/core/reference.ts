@@ -27,7 +27,7 @@ export class InvalidReferenceError extends Error {
 }
 
 /** The Docker Hub name containerd and CRI-O use in references (the API host is registry-1.docker.io). */
-export const DOCKER_HUB = "docker.io";
+const DOCKER_HUB = "docker.io";
 const LEGACY_DOCKER_HUB = "index.docker.io";
 const OFFICIAL_REPO_PREFIX = "library/";
 /** distribution/reference NameTotalLengthMax. */
@@ -58,7 +58,7 @@ const HEX64_RE = /^[a-f0-9]{64}$/;
 const DIGEST_HEX_LENGTH: Record<string, number> = { sha256: 64, sha384: 96, sha512: 128 };
 
 /** Checks "algo:hex" the way go-digest's Digest.Validate does; returns the reason or undefined. */
-export function digestProblem(digest: string): string | undefined {
+function digestProblem(digest: string): string | undefined {
   if (!DIGEST_RE.test(digest)) return `"${digest}" is not a digest (expected algorithm:hex)`;
   const [algorithm = "", hex = ""] = digest.split(":", 2);
   const len = DIGEST_HEX_LENGTH[algorithm];
@@ -72,17 +72,49 @@ export function isValidDigest(digest: string): boolean {
   return digestProblem(digest) === undefined;
 }
 
+/** A reference cut into its parts as written, nothing validated or normalised. */
+export interface ReferenceParts {
+  /** The name before any tag or digest, e.g. "registry.example.com/team/app". */
+  name: string;
+  /** The registry host when the reference names one (see `splitReference`). */
+  domain?: string;
+  /** The repository path without the host, as written ("nginx", "team/app"). */
+  remainder: string;
+  tag?: string;
+  digest?: string;
+}
+
 /**
- * splitDockerDomain (normalize.go): the first path element is a registry host when it contains "." or
- * ":", is "localhost", or has uppercase letters (repository paths are lowercase only).
+ * The one place a reference is cut into parts, shared by the strict parser below and by rules that
+ * must read references that are not valid (templated tags, upper-case names). The digest is
+ * everything after the first "@"; the tag follows the last ":" after the last "/" (an earlier ":" is
+ * a registry port). splitDockerDomain (normalize.go): the first path element is a registry host when
+ * it contains "." or ":", is "localhost", or has uppercase letters (repository paths are lowercase).
  */
-function splitDomain(name: string): { domain: string; remainder: string; written: boolean } {
+export function splitReference(text: string): ReferenceParts {
+  let name = text;
+  let digest: string | undefined;
+  const at = name.indexOf("@");
+  if (at !== -1) {
+    digest = name.slice(at + 1);
+    name = name.slice(0, at);
+  }
+  let tag: string | undefined;
+  const lastColon = name.lastIndexOf(":");
+  if (lastColon > name.lastIndexOf("/")) {
+    tag = name.slice(lastColon + 1);
+    name = name.slice(0, lastColon);
+  }
+  const parts: ReferenceParts = { name, remainder: name };
   const i = name.indexOf("/");
   const first = i === -1 ? "" : name.slice(0, i);
-  if (i === -1 || (!/[.:]/.test(first) && first !== "localhost" && first.toLowerCase() === first)) {
-    return { domain: DOCKER_HUB, remainder: name, written: false };
+  if (i !== -1 && (/[.:]/.test(first) || first === "localhost" || first.toLowerCase() !== first)) {
+    parts.domain = first;
+    parts.remainder = name.slice(i + 1);
   }
-  return { domain: first, remainder: name.slice(i + 1), written: true };
+  if (tag !== undefined) parts.tag = tag;
+  if (digest !== undefined) parts.digest = digest;
+  return parts;
 }
 
 export function parseReference(text: string): ImageReference {
@@ -93,32 +125,22 @@ export function parseReference(text: string): ImageReference {
   if (text.length === 0) fail("empty reference");
   if (text !== text.trim() || /\s/.test(text)) fail("contains whitespace");
 
-  // Digest first: everything after the first "@".
-  let rest = text;
-  let digest: string | undefined;
-  const at = rest.indexOf("@");
-  if (at !== -1) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
+  const parts = splitReference(text);
+  const { digest, name } = parts;
+  let tag = parts.tag;
+  if (digest !== undefined) {
     const problem = digestProblem(digest);
     if (problem) fail(problem);
   }
-
-  // Tag: after the last ":" that comes after the last "/" (a ":" before it is a registry port).
-  let tag: string | undefined;
-  const lastColon = rest.lastIndexOf(":");
-  if (lastColon > rest.lastIndexOf("/")) {
-    tag = rest.slice(lastColon + 1);
-    rest = rest.slice(0, lastColon);
-    if (!TAG_RE.test(tag)) fail(`invalid tag "${tag}"`);
-  }
-  if (rest.length === 0) fail("missing repository name");
+  if (tag !== undefined && !TAG_RE.test(tag)) fail(`invalid tag "${tag}"`);
+  if (name.length === 0) fail("missing repository name");
 
   // A bare 64-hex name would be mistaken for an image ID (normalize.go ParseNormalizedNamed).
-  if (HEX64_RE.test(rest)) fail("a 64-character hexadecimal string is an image ID, not a repository name");
+  if (HEX64_RE.test(name)) fail("a 64-character hexadecimal string is an image ID, not a repository name");
 
-  const split = splitDomain(rest);
-  let { domain, remainder } = split;
+  const written = parts.domain !== undefined;
+  let domain = parts.domain ?? DOCKER_HUB;
+  let remainder = parts.remainder;
   if (!DOMAIN_RE.test(domain)) fail(`invalid registry host "${domain}"`);
   if (domain === LEGACY_DOCKER_HUB) domain = DOCKER_HUB;
   if (domain === DOCKER_HUB && !remainder.includes("/")) remainder = OFFICIAL_REPO_PREFIX + remainder;
@@ -146,7 +168,7 @@ export function parseReference(text: string): ImageReference {
     registry: domain,
     repository: remainder,
     normalized,
-    shortName: !split.written,
+    shortName: !written,
   };
   if (tag !== undefined) ref.tag = tag;
   if (digest !== undefined) ref.digest = digest;

@@ -1,6 +1,6 @@
 /**
- * The versioned report (DESIGN.md §3, README "JSON contract") and the gate that turns it into an
- * exit decision (DESIGN.md §4). `apiVersion` changes only with a breaking change to this shape.
+ * The versioned report (README "JSON contract") and the gate that turns it into an
+ * exit decision (docs/ARCHITECTURE.md "The gate"). `apiVersion` changes only with a breaking change to this shape.
  */
 import type { Target } from "./target.js";
 import { formatPlatform } from "./target.js";
@@ -82,8 +82,10 @@ export interface Coverage {
   images?: { checked: number; unknown: number };
   /** Inputs we read but deliberately did not audit (unknown kinds are counted, not listed). */
   skipped: CoverageIssue[];
-  /** Inputs we could not read or parse: the report is incomplete. */
+  /** Inputs we could not read or parse, and rules that failed: the report is incomplete (exit 2). */
   errors: CoverageIssue[];
+  /** What the user should fix but that did not stop the audit: ignore annotations that name an unknown rule or suppress nothing. */
+  warnings?: CoverageIssue[];
 }
 
 export interface Summary {
@@ -107,7 +109,7 @@ export function emptyCoverage(): Coverage {
   return { files: 0, documents: 0, objects: 0, workloads: 0, containers: 0, skipped: [], errors: [] };
 }
 
-export function summarize(findings: readonly Finding[]): Summary {
+function summarize(findings: readonly Finding[]): Summary {
   const bySeverity = Object.fromEntries(SEVERITIES.map((s) => [s, 0])) as Record<Severity, number>;
   let suppressed = 0;
   for (const f of findings) {
@@ -123,7 +125,7 @@ function cmp(a: string, b: string): number {
 }
 
 /** Stable order: file, line, rule, subject; so reports diff cleanly between runs. */
-export function sortFindings(findings: Finding[]): Finding[] {
+function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
       cmp(a.origin.file ?? "", b.origin.file ?? "") ||

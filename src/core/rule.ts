@@ -1,15 +1,25 @@
 /**
- * Rule contracts and the engine that runs workload rules over objects (DESIGN.md §2).
- * Rules are pure functions of their subject and the target; they never throw for bad data.
+ * Rule contracts and the one engine that runs every kind of rule (docs/ARCHITECTURE.md): `runRules`
+ * runs rules over a subject, asks the policy about each rule, builds findings with `makeFinding`, and
+ * turns a rule that throws into a RuleFailure. Rules are pure functions of their subject and the
+ * target; they never throw for bad data.
  */
 import type { ImageFacts } from "./image.js";
+import {
+  type Decision,
+  decide,
+  EMPTY_POLICY,
+  IGNORE_ANNOTATION,
+  type Policy,
+  parseIgnoreList,
+} from "./policy.js";
 import type { Platform, RuntimeTarget, Target } from "./target.js";
-import type { DocPath, Finding, Hit, RuleMeta } from "./types.js";
+import type { DocPath, Finding, Hit, Origin, RuleMeta, Subject } from "./types.js";
 import type { K8sObject, Workload } from "./workload.js";
 import { toWorkload } from "./workload.js";
 
 /** Where each rule's page is published; docs/rules/<ID>.md in the repository. */
-export const DOCS_BASE = "https://github.com/kube-runtime-audit/kube-runtime-audit/blob/main/docs/rules";
+const DOCS_BASE = "https://github.com/kube-runtime-audit/kube-runtime-audit/blob/main/docs/rules";
 
 export function docsUrl(ruleId: string): string {
   return `${DOCS_BASE}/${ruleId}.md`;
@@ -19,7 +29,16 @@ export interface RuleContext {
   target: Target;
 }
 
-export interface WorkloadRule extends RuleMeta {
+/**
+ * A rule over one kind of subject (a workload's pod template, a node...). Every such rule runs through
+ * `runRules`; a new kind of subject needs a rule interface like this one and a scanner that calls
+ * `runRules` with a FindingSite for each subject (docs/ARCHITECTURE.md "Adding a rule").
+ */
+export interface SubjectRule<S, C = RuleContext> extends RuleMeta {
+  check(subject: S, ctx: C): readonly Hit[];
+}
+
+export interface WorkloadRule extends SubjectRule<Workload> {
   category: "workload";
   /** Checks a pod template and its owner. Hit paths are relative to the pod template root. */
   check(workload: Workload, ctx: RuleContext): readonly Hit[];
@@ -30,132 +49,196 @@ export interface WorkloadRule extends RuleMeta {
   checkObject?(object: K8sObject, ctx: RuleContext): readonly Hit[];
 }
 
-/** The annotation users put on an object or a pod template to suppress rules (ids or slugs, comma-separated). */
-export const IGNORE_ANNOTATION = "runtime-audit.io/ignore";
-
-/** One spelling per rule: ids upper-case ("w001" -> "W001"), slugs lower-case, "all" and "*" as is. */
-export function normalizeRuleRef(text: string): string {
-  const t = text.trim();
-  return /^[a-z]\d{3}$/i.test(t) ? t.toUpperCase() : t.toLowerCase();
+/** A rule failure: a bug in the rule, reported as a coverage error (exit 2), never as a finding. */
+export interface RuleFailure {
+  ruleId: string;
+  subject: Subject;
+  origin: Origin;
+  message: string;
 }
 
-export function parseIgnoreList(text: string | undefined): Set<string> {
-  const out = new Set<string>();
-  if (!text) return out;
-  for (const part of text.split(/[,\s]+/)) {
-    if (part.trim()) out.add(normalizeRuleRef(part));
-  }
-  return out;
+/** Where a set of rules ran: what every finding of the run shares. */
+export interface FindingSite {
+  /** Kind, namespace and name of the object (node, image); the hit adds container and image. */
+  subject: Subject;
+  origin: Origin;
+  /** Prefix of every hit path (the object's place in its document, then the pod template's). */
+  basePath?: DocPath;
 }
 
-/** True when an ignore list names the rule (id or slug) or everything ("all", "*"). */
-export function isIgnored(rule: Pick<RuleMeta, "id" | "slug">, l: ReadonlySet<string>): boolean {
-  return l.has(rule.id) || l.has(rule.slug) || l.has("*") || l.has("all");
-}
-
-/** Who suppressed the rule here, if anyone: an annotation in the manifest wins over --ignore. */
-function ignored(
-  rule: RuleMeta,
-  annotations: readonly ReadonlySet<string>[],
-  flag: ReadonlySet<string>,
-): Finding["suppressedBy"] {
-  if (annotations.some((l) => isIgnored(rule, l))) return "annotation";
-  return isIgnored(rule, flag) ? "flag" : undefined;
-}
-
-function makeFinding(
+/** The one place a finding is built, for every kind of rule. */
+export function makeFinding(
   rule: RuleMeta,
   hit: Hit,
-  obj: K8sObject,
-  basePath: DocPath,
-  suppressedBy: Finding["suppressedBy"],
+  site: FindingSite,
+  decision: Decision & { off: false },
 ): Finding {
   const f: Finding = {
     ruleId: rule.id,
     slug: rule.slug,
-    severity: hit.severity,
-    subject: { kind: obj.kind, name: obj.name },
-    origin: { ...obj.origin },
+    severity: decision.severity ?? hit.severity,
+    subject: { ...site.subject },
+    origin: { ...site.origin },
     message: hit.message,
     remediation: hit.remediation ?? rule.remediation,
     docs: docsUrl(rule.id),
   };
-  if (obj.namespace) f.subject.namespace = obj.namespace;
   if (hit.container) f.subject.container = hit.container;
   if (hit.image) f.subject.image = hit.image;
   if (hit.runtime) f.runtime = hit.runtime;
   if (hit.platform) f.platform = hit.platform;
   if (hit.evidence) f.evidence = hit.evidence;
-  if (suppressedBy) {
+  const s = decision.suppression;
+  if (s) {
     f.suppressed = true;
-    f.suppressedBy = suppressedBy;
+    f.suppressedBy = s.by;
+    if (s.reason) f.suppressionReason = s.reason;
   }
-  f.path = [...basePath, ...(hit.path ?? [])];
+  if (site.basePath || hit.path) f.path = [...(site.basePath ?? []), ...(hit.path ?? [])];
   return f;
+}
+
+/** How the engine decides about each rule on the subject of a run (see core/policy.ts `decide`). */
+export type Decider = (rule: RuleMeta) => Decision;
+
+/** Where one run puts its results; `onHit` sees each finding with the hit it came from. */
+export interface RunSink<H extends Hit> {
+  findings: Finding[];
+  failures: RuleFailure[];
+  onHit?: (finding: Finding, hit: H) => void;
+  /** Each annotation entry that suppressed a finding ("W001", "all"...), for the unused-annotation check. */
+  usedRefs?: Set<string>;
+}
+
+/**
+ * The one rule runner, for every kind of subject (workload, object, image cell, node): `invoke` calls
+ * the rule on the subject in whatever shape that kind of rule takes. An `off` rule is not invoked. A
+ * rule that throws is a bug: it becomes a RuleFailure naming the rule and the subject, and the run
+ * goes on with the other rules.
+ */
+export function runRules<R extends RuleMeta, H extends Hit>(
+  rules: readonly R[],
+  invoke: (rule: R) => readonly H[] | undefined,
+  site: FindingSite,
+  decider: Decider,
+  sink: RunSink<H>,
+): void {
+  for (const rule of rules) {
+    const decision = decider(rule);
+    if (decision.off) continue;
+    let hits: readonly H[] | undefined;
+    try {
+      hits = invoke(rule);
+    } catch (err) {
+      sink.failures.push({
+        ruleId: rule.id,
+        subject: { ...site.subject },
+        origin: { ...site.origin },
+        message: err instanceof Error ? err.message : String(err),
+      });
+      continue;
+    }
+    if (!hits) continue;
+    for (const hit of hits) {
+      const f = makeFinding(rule, hit, site, decision);
+      sink.findings.push(f);
+      if (decision.suppression?.ref) sink.usedRefs?.add(decision.suppression.ref);
+      sink.onHit?.(f, hit);
+    }
+  }
+}
+
+const AS_IS: Decision = Object.freeze({ off: false as const });
+const runAsIs: Decider = () => AS_IS;
+
+/** "Deployment/ns/name" for messages about an object (the reporters have their own richer form). */
+export function subjectLabel(s: Pick<Subject, "kind" | "namespace" | "name">): string {
+  return s.namespace ? `${s.kind}/${s.namespace}/${s.name}` : `${s.kind}/${s.name}`;
 }
 
 export interface AuditOptions {
   /** Rule ids or slugs from --ignore. */
   ignore: ReadonlySet<string>;
+  /** Severities, `off` rules and exemptions from the config file. */
+  policy?: Policy;
+}
+
+/** An ignore annotation as written on an object or its pod template. */
+export interface IgnoreAnnotation {
+  /** "metadata.annotations" or "spec.template.metadata.annotations" (relative to the object). */
+  where: "object" | "template";
+  text: string;
+  refs: ReadonlySet<string>;
 }
 
 export interface ObjectAudit {
   workload?: Workload;
   findings: Finding[];
+  failures: RuleFailure[];
   /** Rules the object's and its pod template's ignore annotations name (for checks run elsewhere). */
   annotationIgnore: ReadonlySet<string>;
+  /** The object's ignore annotations (empty when it has none). */
+  annotations: IgnoreAnnotation[];
+  /** The annotation entries that suppressed at least one of this object's findings. */
+  usedRefs: ReadonlySet<string>;
 }
 
-/** Runs every workload rule over one object. A rule that throws is a bug; it is reported, never fatal. */
+/** Runs every workload rule over one object: `check` on a pod template, `checkObject` otherwise. */
 export function auditObject(
   obj: K8sObject,
   rules: readonly WorkloadRule[],
   ctx: RuleContext,
   opts: AuditOptions,
 ): ObjectAudit {
-  const findings: Finding[] = [];
   const workload = toWorkload(obj);
-  const objIgnore = parseIgnoreList(obj.annotations[IGNORE_ANNOTATION]);
+  const annotations: IgnoreAnnotation[] = [];
+  const objText = obj.annotations[IGNORE_ANNOTATION];
+  const objIgnore = parseIgnoreList(objText);
+  if (objText !== undefined) annotations.push({ where: "object", text: objText, refs: objIgnore });
   const lists: ReadonlySet<string>[] = [objIgnore];
+  let tplIgnore: ReadonlySet<string> | undefined;
   if (workload) {
-    lists.push(parseIgnoreList(workload.template.annotations[IGNORE_ANNOTATION]));
-    const base = [...obj.docPath, ...workload.templatePath];
-    for (const rule of rules) {
-      for (const hit of safeRun(rule, () => rule.check(workload, ctx))) {
-        findings.push(makeFinding(rule, hit, obj, base, ignored(rule, lists, opts.ignore)));
-      }
-    }
+    const tplText = workload.template.annotations[IGNORE_ANNOTATION];
+    tplIgnore = parseIgnoreList(tplText);
+    if (tplText !== undefined) annotations.push({ where: "template", text: tplText, refs: tplIgnore });
+    lists.push(tplIgnore);
+  }
+  const subject: Subject = { kind: obj.kind, name: obj.name };
+  if (obj.namespace) subject.namespace = obj.namespace;
+  const policy = opts.policy ?? EMPTY_POLICY;
+  // Most objects in most runs: no annotation, no --ignore, no config. Nothing to decide then.
+  const plain =
+    objIgnore.size === 0 &&
+    (tplIgnore === undefined || tplIgnore.size === 0) &&
+    opts.ignore.size === 0 &&
+    policy.severity.size === 0 &&
+    policy.exemptions.length === 0;
+  const decider: Decider = plain ? runAsIs : (rule) => decide(rule, subject, lists, opts.ignore, policy);
+  const usedRefs = new Set<string>();
+  const sink: RunSink<Hit> = { findings: [], failures: [], usedRefs };
+  if (workload) {
+    const site = { subject, origin: obj.origin, basePath: [...obj.docPath, ...workload.templatePath] };
+    runRules(rules, (rule) => rule.check(workload, ctx), site, decider, sink);
   } else {
-    for (const rule of rules) {
-      if (!rule.checkObject) continue;
-      const check = rule.checkObject.bind(rule);
-      for (const hit of safeRun(rule, () => check(obj, ctx))) {
-        findings.push(makeFinding(rule, hit, obj, obj.docPath, ignored(rule, lists, opts.ignore)));
-      }
-    }
+    const site = { subject, origin: obj.origin, basePath: obj.docPath };
+    runRules(rules, (rule) => rule.checkObject?.(obj, ctx), site, decider, sink);
   }
   // Usually both are empty: build a union only when both annotations name rules.
-  const tplIgnore = lists[1];
   const annotationIgnore =
     !tplIgnore || tplIgnore.size === 0
       ? objIgnore
       : objIgnore.size === 0
         ? tplIgnore
         : new Set([...objIgnore, ...tplIgnore]);
-  return workload ? { workload, findings, annotationIgnore } : { findings, annotationIgnore };
-}
-
-function safeRun(rule: RuleMeta, fn: () => readonly Hit[]): readonly Hit[] {
-  try {
-    return fn();
-  } catch (err) {
-    return [
-      {
-        severity: "info",
-        message: `internal error in rule ${rule.id}: ${err instanceof Error ? err.message : String(err)}`,
-      },
-    ];
-  }
+  const out: ObjectAudit = {
+    findings: sink.findings,
+    failures: sink.failures,
+    annotationIgnore,
+    annotations,
+    usedRefs,
+  };
+  if (workload) out.workload = workload;
+  return out;
 }
 
 /**
@@ -169,7 +252,7 @@ export interface ImageHit extends Hit {
 }
 
 /**
- * An I-rule (DESIGN.md §5): a pure judgement of registry facts for one target runtime and platform.
+ * An I-rule (docs/ARCHITECTURE.md): a pure judgement of registry facts for one target runtime and platform.
  * `C` is the runtime's capability row (src/rules/data/runtime-capabilities.ts); core does not know its shape.
  */
 export interface ImageRule<C = unknown> extends RuleMeta {

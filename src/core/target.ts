@@ -1,6 +1,6 @@
 /**
  * The migration target: the Kubernetes version to upgrade to and the runtimes to judge against
- * (DESIGN.md §3). Parsing of the CLI strings lives here so every front door agrees.
+ * (docs/ARCHITECTURE.md). Parsing of the CLI strings lives here so every front door agrees.
  */
 import { formatVersion, parseVersion, type Version } from "./version.js";
 
@@ -32,9 +32,9 @@ export interface Target {
  * (https://github.com/containerd/containerd/blob/main/RELEASES.md); CRI-O follows the Kubernetes minor
  * (https://github.com/cri-o/cri-o#compatibility-matrix-cri-o--kubernetes).
  */
-export const DEFAULT_TARGET_K8S = "1.37";
-export const DEFAULT_TARGET_RUNTIMES = "containerd@2.3,cri-o@1.37";
-export const DEFAULT_PLATFORMS = "linux/amd64,linux/arm64";
+const DEFAULT_TARGET_K8S = "1.37";
+const DEFAULT_TARGET_RUNTIMES = "containerd@2.3,cri-o@1.37";
+const DEFAULT_PLATFORMS = "linux/amd64,linux/arm64";
 
 const RUNTIME_ALIASES: Record<string, RuntimeName> = {
   containerd: "containerd",
@@ -46,7 +46,7 @@ const RUNTIME_ALIASES: Record<string, RuntimeName> = {
 
 export class TargetError extends Error {}
 
-export function parseK8sVersion(text: string): Version {
+function parseK8sVersion(text: string): Version {
   const v = parseVersion(text);
   if (v?.major !== 1 || !/^v?\d+\.\d+(\.\d+)?$/.test(text.trim())) {
     throw new TargetError(`invalid Kubernetes version "${text}": expected MAJOR.MINOR such as 1.35`);

@@ -1,5 +1,5 @@
 /**
- * The domain model shared by every layer (DESIGN.md §3). Pure types: no I/O, no npm imports.
+ * The domain model shared by every layer (docs/ARCHITECTURE.md). Pure types: no I/O, no npm imports.
  * Everything in the versioned JSON report (`AuditReport`) is built from these shapes.
  */
 
@@ -56,10 +56,15 @@ export interface Finding {
   docs: string;
   /** Small key/value facts that back the message (the matched path, the env value...). */
   evidence?: Record<string, string>;
-  /** True when an ignore annotation or --ignore matched: still reported, never gates. */
+  /** True when an ignore annotation, a config exemption or --ignore matched: still reported, never gates. */
   suppressed?: boolean;
-  /** With `suppressed`: "annotation" (runtime-audit.io/ignore in the manifest) or "flag" (--ignore). */
-  suppressedBy?: "annotation" | "flag";
+  /**
+   * With `suppressed`: "annotation" (runtime-audit.io/ignore in the manifest), "config" (an exemption
+   * in the config file) or "flag" (--ignore).
+   */
+  suppressedBy?: "annotation" | "flag" | "config";
+  /** With `suppressedBy: "config"`: the exemption's reason. */
+  suppressionReason?: string;
   /** Path inside the source document; used to compute line/column, not serialised. */
   path?: DocPath;
 }

@@ -1,5 +1,5 @@
 /**
- * The one logging module (DESIGN.md §2: libraries are silent; the CLI and the controller decide).
+ * The one logging module (docs/ARCHITECTURE.md: libraries are silent; the CLI and the controller decide).
  * Logs go to stderr, never stdout, which carries results. `text` is for people at a terminal and CI
  * logs; `json` (pino) is for log pipelines and the in-cluster modes.
  */

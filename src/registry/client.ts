@@ -2,7 +2,7 @@
  * RegistryClient: reference -> ImageFacts (src/core/image.ts) over the OCI distribution / Docker
  * registry v2 API (https://github.com/opencontainers/distribution-spec/blob/v1.1.1/spec.md).
  *
- * What it fetches, and why only that (DESIGN.md §5):
+ * What it fetches, and why only that:
  * - the top-level manifest with the full Accept list (manifest.ts MANIFEST_ACCEPT);
  * - for an index, the children any runtime might pick for the asked platforms
  *   (core/platform.ts candidateChildren: containerd's ladders and CRI-O's exact match together);

@@ -1,5 +1,5 @@
 /**
- * Public API of the registry client (DESIGN.md §5). Everything network-facing in the project that talks
+ * Public API of the registry client (docs/ARCHITECTURE.md). Everything network-facing in the project that talks
  * to a container registry goes through here; undici is imported only under src/registry.
  */
 export { type Challenge, parseWwwAuthenticate } from "./challenge.js";

@@ -15,7 +15,8 @@ import { RegistryError } from "./errors.js";
 /**
  * The Accept list for every manifest GET, as ONE comma-joined header value.
  *
- * Why all six types: distribution 2.8 negotiates on Accept (research infra.md §2): without the OCI types
+ * Why all six types: distribution 2.8 negotiates on Accept
+ * (https://github.com/distribution/distribution/blob/v2.8.3/registry/handlers/manifests.go): without the OCI types
  * it answers 404 MANIFEST_UNKNOWN for OCI manifests and indexes, even by digest; without the Docker v2 /
  * list types it rewrites Docker content to schema 1 on the fly (a different digest) or returns the
  * linux/amd64 child instead of the list. We want to see exactly what is stored, so we ask for everything
@@ -41,7 +42,6 @@ export const MANIFEST_ACCEPT = [
  * to containerd's cap are parsed so the rules can tell the two runtimes apart by `size`; larger ones are
  * a `too-large` error. We read at most READ_LIMIT bytes to report a real size.
  */
-export const CRIO_MAX_MANIFEST = 4 * 1024 * 1024;
 export const CONTAINERD_MAX_MANIFEST = 4 * 1048 * 1048;
 export const MANIFEST_PARSE_LIMIT = CONTAINERD_MAX_MANIFEST;
 export const READ_LIMIT = 8 * 1024 * 1024;
@@ -115,7 +115,7 @@ function platformOf(v: unknown): PlatformSpec | undefined {
 }
 
 /** A descriptor as written; malformed fields become "" / -1 so rules can flag them. */
-export function descriptorOf(v: unknown): Descriptor {
+function descriptorOf(v: unknown): Descriptor {
   const r = isRecord(v) ? v : {};
   const d: Descriptor = {
     digest: typeof r.digest === "string" ? r.digest : "",
@@ -133,10 +133,6 @@ export function descriptorOf(v: unknown): Descriptor {
 
 const INDEX_TYPES = new Set<string>([MediaTypes.ociIndex, MediaTypes.dockerList]);
 const MANIFEST_TYPES = new Set<string>([MediaTypes.ociManifest, MediaTypes.dockerManifest]);
-
-export function isIndexMediaType(t: string | undefined): boolean {
-  return t !== undefined && INDEX_TYPES.has(t);
-}
 
 function kindOf(body: Record<string, unknown>): ManifestKind {
   if (body.schemaVersion === 1 || Array.isArray(body.fsLayers)) return "schema1";

@@ -56,6 +56,18 @@ export function openFindings(report: AuditReport): Finding[] {
   return report.findings.filter((f) => !f.suppressed);
 }
 
+/**
+ * Who suppressed a finding, for the human formats: "suppressed by annotation", "suppressed by --ignore",
+ * "suppressed by config: <the exemption's reason>".
+ */
+export function suppressionText(f: Finding): string {
+  if (f.suppressedBy === "config")
+    return f.suppressionReason ? `suppressed by config: ${f.suppressionReason}` : "suppressed by config";
+  if (f.suppressedBy === "flag") return "suppressed by --ignore";
+  if (f.suppressedBy === "annotation") return "suppressed by annotation";
+  return "suppressed";
+}
+
 export function suppressedFindings(report: AuditReport): Finding[] {
   return report.findings.filter((f) => f.suppressed);
 }
@@ -87,13 +99,13 @@ export function scannedText(c: AuditReport["coverage"]): string {
 /** Worst first. `unknown` ranks above `warning`: an unverified image is a bigger risk than a known caveat. */
 const VERDICT_ORDER: readonly Verdict[] = ["incompatible", "unknown", "warning", "compatible"];
 
-export function worstVerdict(verdicts: readonly Verdict[]): Verdict | undefined {
+function worstVerdict(verdicts: readonly Verdict[]): Verdict | undefined {
   for (const v of VERDICT_ORDER) if (verdicts.includes(v)) return v;
   return undefined;
 }
 
 /** The runtimes to show as columns: the target's, then any extra a verdict names (stable order). */
-export function imageRuntimes(report: AuditReport): string[] {
+function imageRuntimes(report: AuditReport): string[] {
   const out = [...report.target.runtimes];
   for (const img of report.images ?? []) {
     for (const v of img.verdicts) if (!out.includes(v.runtime)) out.push(v.runtime);

@@ -1,5 +1,5 @@
 /**
- * Reporters: AuditReport → string, one file per `-o` format (DESIGN.md §4). Pure and deterministic: the
+ * Reporters: AuditReport → string, one file per `-o` format (docs/ARCHITECTURE.md). Pure and deterministic: the
  * only time in any output is `report.metadata.generatedAt`. The CLI picks the reporter, decides colour
  * (TTY, NO_COLOR) and width, and writes the result to stdout.
  */
@@ -13,7 +13,7 @@ import { renderTable } from "./table.js";
 import { renderWide } from "./wide.js";
 import { renderYaml } from "./yaml.js";
 
-// `policyreport` (wgpolicyk8s.io PolicyReport objects, DESIGN.md §6) comes with the publishing issue:
+// `policyreport` (wgpolicyk8s.io PolicyReport objects, https://github.com/kubernetes-sigs/wg-policy-prototypes/tree/master/policy-report) comes with the publishing issue:
 // add it to this union and OUTPUT_FORMATS, write src/reporters/policyreport.ts, and register it below.
 export type OutputFormat = "table" | "wide" | "json" | "yaml" | "markdown" | "sarif" | "junit";
 
@@ -53,7 +53,3 @@ export const reporters: Record<OutputFormat, Reporter> = {
   sarif: renderSarif,
   junit: renderJunit,
 };
-
-export function isOutputFormat(s: string): s is OutputFormat {
-  return (OUTPUT_FORMATS as readonly string[]).includes(s);
-}

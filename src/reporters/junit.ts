@@ -15,6 +15,7 @@ import {
   oneLine,
   scannedText,
   severityCounts,
+  suppressionText,
   TOOL_NAME,
 } from "./common.js";
 import type { RenderOptions } from "./index.js";
@@ -80,7 +81,7 @@ function findingCase(f: Finding, failOn: Severity | "none"): Case {
       classname,
       name,
       outcome: "skipped",
-      body: `<skipped${attrs({ message: `suppressed (${f.severity}): ${oneLine(f.message)}` })}/>`,
+      body: `<skipped${attrs({ message: `${suppressionText(f)} (${f.severity}): ${oneLine(f.message)}` })}/>`,
     };
   }
   if (failOn !== "none" && severityRank(f.severity) >= severityRank(failOn)) {
@@ -114,7 +115,8 @@ function suite(name: string, cases: Case[], extra: Record<string, string> = {}):
 
 function coverageText(report: AuditReport): string {
   const c = report.coverage;
-  return `scanned ${scannedText(c)}; skipped: ${c.skipped.length}, errors: ${c.errors.length}`;
+  const warnings = c.warnings?.length ? `, warnings: ${c.warnings.length}` : "";
+  return `scanned ${scannedText(c)}; skipped: ${c.skipped.length}, errors: ${c.errors.length}${warnings}`;
 }
 
 export function renderJunit(report: AuditReport, opts: RenderOptions): string {

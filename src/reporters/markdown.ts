@@ -12,9 +12,12 @@ import {
   formatScope,
   formatSubject,
   oneLine,
+  openFindings,
   SEVERITIES_DESC,
   scannedText,
   subjectExtras,
+  suppressedFindings,
+  suppressionText,
   TOOL_NAME,
   verdictMatrix,
 } from "./common.js";
@@ -68,7 +71,8 @@ function findingsTable(findings: readonly Finding[]): string[] {
       .filter((p): p is string => !!p)
       .map((p, i) => (i === 0 && f.origin.file ? mdCode(p, true) : mdText(p)))
       .join("<br>");
-    const message = `${mdText(f.message)}<br>**Fix:** ${mdText(f.remediation)}`;
+    const why = f.suppressed ? `<br>*${mdText(suppressionText(f))}*` : "";
+    const message = `${mdText(f.message)}<br>**Fix:** ${mdText(f.remediation)}${why}`;
     out.push(`| ${sev} | ${rule} | ${subject} | ${where || "-"} | ${message} |`);
   }
   return out;
@@ -91,8 +95,8 @@ export function renderMarkdown(report: AuditReport, _opts: RenderOptions): strin
     `| ${SEVERITIES_DESC.map((sev) => s.bySeverity[sev]).join(" | ")} | ${s.suppressed} |`,
   );
 
-  const open = report.findings.filter((f) => !f.suppressed);
-  const suppressed = report.findings.filter((f) => f.suppressed);
+  const open = openFindings(report);
+  const suppressed = suppressedFindings(report);
   if (open.length) {
     // Most severe first; within a severity the report's own (file, line) order.
     const ordered = SEVERITIES_DESC.flatMap((sev) => open.filter((f) => f.severity === sev));
@@ -142,6 +146,7 @@ export function renderMarkdown(report: AuditReport, _opts: RenderOptions): strin
     }
   };
   issues(`**Skipped (${c.skipped.length})**`, c.skipped);
+  issues(`**Warnings (${c.warnings?.length ?? 0})**`, c.warnings ?? []);
   issues(
     `**Errors (${c.errors.length})**: these inputs were not audited; the report is incomplete.`,
     c.errors,

@@ -117,7 +117,12 @@ function result(f: Finding, ruleIndex: number): Sarif.Result {
   r.properties = props;
   // An ignore annotation lives in the manifest ("inSource"); --ignore and anything we cannot attribute
   // is "external" (https://docs.oasis-open.org/sarif/sarif/v2.1.0/os/sarif-v2.1.0-os.html#_Toc34317710).
-  if (f.suppressed) r.suppressions = [{ kind: f.suppressedBy === "annotation" ? "inSource" : "external" }];
+  // A config exemption's reason is the suppression's justification (§3.35.5).
+  if (f.suppressed) {
+    const s: Sarif.Suppression = { kind: f.suppressedBy === "annotation" ? "inSource" : "external" };
+    if (f.suppressionReason) s.justification = f.suppressionReason;
+    r.suppressions = [s];
+  }
   return r;
 }
 
@@ -135,6 +140,7 @@ function notifications(report: AuditReport): Sarif.Notification[] {
   };
   for (const i of report.coverage.errors) issue("error", "not audited", i);
   for (const i of report.coverage.skipped) issue("note", "skipped", i);
+  for (const i of report.coverage.warnings ?? []) issue("warning", "warning", i);
   for (const img of report.images ?? []) {
     for (const v of img.verdicts) {
       if (v.verdict !== "unknown") continue;
@@ -149,7 +155,7 @@ function notifications(report: AuditReport): Sarif.Notification[] {
   return out;
 }
 
-export function buildSarif(report: AuditReport, opts: RenderOptions): Sarif.Log {
+function buildSarif(report: AuditReport, opts: RenderOptions): Sarif.Log {
   const rules: Sarif.ReportingDescriptor[] = opts.rules.map(descriptor);
   const index = new Map(rules.map((r, i) => [r.id, i]));
   for (const f of report.findings) {
@@ -179,8 +185,10 @@ export function buildSarif(report: AuditReport, opts: RenderOptions): Sarif.Log 
 }
 
 function countsOnly(report: AuditReport): Record<string, unknown> {
-  const { skipped, errors, ...counts } = report.coverage;
-  return { ...counts, skipped: skipped.length, errors: errors.length };
+  const { skipped, errors, warnings, ...counts } = report.coverage;
+  const out: Record<string, unknown> = { ...counts, skipped: skipped.length, errors: errors.length };
+  if (warnings) out.warnings = warnings.length;
+  return out;
 }
 
 export function renderSarif(report: AuditReport, opts: RenderOptions): string {

@@ -11,6 +11,7 @@ import {
   formatLocation,
   formatScope,
   formatSubject,
+  openFindings,
   type Paint,
   padEnd,
   painter,
@@ -18,6 +19,8 @@ import {
   scannedText,
   severityCounts,
   subjectExtras,
+  suppressedFindings,
+  suppressionText,
   TOOL_NAME,
   verdictMatrix,
   wrap,
@@ -51,8 +54,8 @@ export function headerLines(report: AuditReport, width: number, paint: Paint): s
 }
 
 function findingLines(report: AuditReport, width: number, paint: Paint): string[] {
-  const open = report.findings.filter((f) => !f.suppressed);
-  const suppressed = report.findings.filter((f) => f.suppressed);
+  const open = openFindings(report);
+  const suppressed = suppressedFindings(report);
   const out: string[] = [paint("bold", `FINDINGS (${open.length})`)];
   if (open.length === 0) {
     out.push(
@@ -98,6 +101,7 @@ function findingBlock(f: Finding, width: number, paint: Paint, withMessage: bool
     if (text) lines.push(...wrap(text, width, indent).map((l) => paint("dim", l)));
   }
   if (withMessage) lines.push(...wrap(f.message, width, indent));
+  else if (f.suppressed) lines.push(...wrap(suppressionText(f), width, indent));
   return lines;
 }
 
@@ -219,6 +223,7 @@ export function coverageLines(report: AuditReport, width: number, paint: Paint):
     }
   };
   issues(`Skipped (${c.skipped.length}):`, c.skipped, "yellow");
+  issues(`Warnings (${c.warnings?.length ?? 0}):`, c.warnings ?? [], "yellow");
   issues(
     `Errors (${c.errors.length}): these inputs were not audited, the report is incomplete`,
     c.errors,

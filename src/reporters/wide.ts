@@ -4,7 +4,15 @@
  * counts and the coverage.
  */
 import type { AuditReport } from "../core/report.js";
-import { formatLocation, formatSubject, oneLine, type Paint, painter, verdictExplanation } from "./common.js";
+import {
+  formatLocation,
+  formatSubject,
+  oneLine,
+  type Paint,
+  painter,
+  suppressionText,
+  verdictExplanation,
+} from "./common.js";
 import type { RenderOptions } from "./index.js";
 import { coverageLines, headerLines, summaryLines } from "./table.js";
 
@@ -43,7 +51,7 @@ export function renderWide(report: AuditReport, opts: RenderOptions): string {
       f.severity,
       f.ruleId,
       f.slug,
-      f.suppressed ? "suppressed" : "open",
+      f.suppressed ? suppressionText(f) : "open",
       formatSubject(f.subject),
       formatLocation(f.origin) ?? (f.origin.uid ? `uid:${f.origin.uid}` : "-"),
       f.runtime ?? "-",

@@ -1,10 +1,11 @@
 /** Every rule's metadata, for reporters (SARIF rule table) and `--ignore` validation. */
 import type { RuleMeta } from "../core/types.js";
 import { imageRules } from "../rules/image/index.js";
+import { nodeRules } from "../rules/node/index.js";
 import { workloadRules } from "../rules/workload/index.js";
 
 export function allRuleMeta(): RuleMeta[] {
-  return [...workloadRules, ...imageRules].map(
+  return [...workloadRules, ...nodeRules, ...imageRules].map(
     ({ id, slug, title, category, description, remediation, defaultSeverity }) => ({
       id,
       slug,

@@ -4,7 +4,8 @@
  * of files. Exact positions are computed only for documents that have findings.
  */
 import type { Readable } from "node:stream";
-import type { Coverage, CoverageIssue } from "../core/report.js";
+import type { Policy } from "../core/policy.js";
+import type { Coverage, CoverageIssue, ImageReport } from "../core/report.js";
 import { emptyCoverage } from "../core/report.js";
 import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
 import type { Target } from "../core/target.js";
@@ -15,6 +16,7 @@ import { locatePaths, positionKey } from "../manifests/positions.js";
 import { readInputs } from "../manifests/read.js";
 import { splitDocuments } from "../manifests/split.js";
 import { workloadRules } from "../rules/workload/index.js";
+import { ScanChecks } from "./checks.js";
 import type { ImageUse, ImageUses } from "./images.js";
 
 /** Usages kept per image: enough to point at the workloads, bounded for 20,000-workload inputs. */
@@ -23,6 +25,10 @@ const MAX_USES_PER_IMAGE = 20;
 export interface FilesScanOptions {
   target: Target;
   ignore: ReadonlySet<string>;
+  /** Severities, `off` rules and exemptions from the config file. */
+  policy?: Policy;
+  /** A named input without Kubernetes objects is accepted (otherwise it is a coverage error). */
+  allowEmpty?: boolean;
   stdin?: Readable;
   maxFileBytes?: number;
   rules?: readonly WorkloadRule[];
@@ -41,6 +47,8 @@ export interface FilesScanResult {
   coverage: Coverage;
   /** Distinct image references as written, with where they are used (with `collectImages`). */
   images: Map<string, ImageUses>;
+  /** Call with the checked images: warns about ignore annotations for image rules that suppressed nothing. */
+  settleImageIgnores: (images: readonly ImageReport[]) => void;
 }
 
 export async function scanFiles(inputs: readonly string[], opts: FilesScanOptions): Promise<FilesScanResult> {
@@ -49,27 +57,36 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
   const coverage = emptyCoverage();
   const findings: Finding[] = [];
   const images = new Map<string, ImageUses>();
-  const issue = (severity: "error" | "warning", i: CoverageIssue) => {
-    (severity === "error" ? coverage.errors : coverage.skipped).push(i);
-    opts.onIssue?.(severity, i);
+  const issue = (kind: "error" | "skipped" | "warning", i: CoverageIssue) => {
+    if (kind === "warning") {
+      coverage.warnings ??= [];
+      coverage.warnings.push(i);
+    } else (kind === "error" ? coverage.errors : coverage.skipped).push(i);
+    opts.onIssue?.(kind === "error" ? "error" : "warning", i);
   };
+  const checks = new ScanChecks(inputs, issue, {
+    ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.allowEmpty ? { allowEmpty: true } : {}),
+    ...(opts.collectImages ? { checkImages: true } : {}),
+  });
   const readOpts: { stdin?: Readable; maxFileBytes?: number } = {};
   if (opts.stdin) readOpts.stdin = opts.stdin;
   if (opts.maxFileBytes !== undefined) readOpts.maxFileBytes = opts.maxFileBytes;
 
   for await (const file of readInputs(inputs, readOpts)) {
+    checks.file(file.path, "error" in file);
     if ("error" in file) {
       issue("error", { source: file.path, reason: file.error });
       continue;
     }
     if ("skipped" in file) {
-      issue("warning", { source: file.path, reason: file.skipped });
+      issue("skipped", { source: file.path, reason: file.skipped });
       continue;
     }
     coverage.files++;
     const chunks = splitDocuments(file.text);
     if (chunks.length === 0)
-      issue("warning", { source: file.path, reason: "no YAML documents (only comments)" });
+      issue("skipped", { source: file.path, reason: "no YAML documents (only comments)" });
     const results = parseChunks(file.text, chunks, file.json);
     for (const [i, chunk] of chunks.entries()) {
       coverage.documents++;
@@ -87,7 +104,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
       const docLine = chunk.startLine + 1;
       if (parsed.value === null || parsed.value === undefined) continue; // an empty document
       if (!isObject(parsed.value)) {
-        issue("warning", {
+        issue("skipped", {
           source: file.path,
           line: docLine,
           reason: "document is not a mapping; not a Kubernetes object",
@@ -100,11 +117,16 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
       for (const item of expandList(parsed.value)) {
         const obj = toK8sObject(item.raw, { file: file.path, line: docLine, column: 1 }, item.path);
         if (!obj.kind) {
-          issue("warning", { source: file.path, line: docLine, reason: "document has no `kind`; skipped" });
+          issue("skipped", { source: file.path, line: docLine, reason: "document has no `kind`; skipped" });
           continue;
         }
         coverage.objects++;
-        const audit = auditObject(obj, rules, ctx, { ignore: opts.ignore });
+        const audit = auditObject(obj, rules, ctx, {
+          ignore: opts.ignore,
+          ...(opts.policy ? { policy: opts.policy } : {}),
+        });
+        checks.object(obj, audit);
+        const exempt = audit.workload && opts.collectImages ? checks.imageExemptions(obj) : undefined;
         if (audit.workload) {
           coverage.workloads++;
           const wl = audit.workload;
@@ -116,10 +138,13 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
             if (!entry) {
               // Rules the object or its pod template suppress apply to the image checks of its containers.
               entry = { uses: [], total: 0, ignore: audit.annotationIgnore };
+              if (exempt) entry.exempt = exempt;
               images.set(c.image, entry);
-            } else if (entry.ignore && entry.ignore.size > 0) {
+            } else {
               // An image finding is suppressed only where every workload using the image suppresses it.
-              entry.ignore = new Set([...entry.ignore].filter((r) => audit.annotationIgnore.has(r)));
+              if (entry.ignore && entry.ignore.size > 0)
+                entry.ignore = new Set([...entry.ignore].filter((r) => audit.annotationIgnore.has(r)));
+              for (const id of entry.exempt?.keys() ?? []) if (!exempt?.has(id)) entry.exempt?.delete(id);
             }
             entry.total++;
             if (entry.uses.length < MAX_USES_PER_IMAGE) {
@@ -172,5 +197,6 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
     }
     opts.onProgress?.({ files: coverage.files, documents: coverage.documents });
   }
-  return { findings, coverage, images };
+  checks.finish();
+  return { findings, coverage, images, settleImageIgnores: (imgs) => checks.settleImageIgnores(imgs) };
 }

@@ -1,16 +1,18 @@
 /**
- * Use case: check images against the target runtimes (DESIGN.md §5). Distinct references are
+ * Use case: check images against the target runtimes (docs/ARCHITECTURE.md). Distinct references are
  * inspected once each (the registry client bounds concurrency per registry and caches by digest),
  * then judged by the pure image rules.
  */
 import type { ImageFacts, ManifestFacts } from "../core/image.js";
+import type { Policy, Suppression } from "../core/policy.js";
 import { parseReference } from "../core/reference.js";
 import type { ImageReport, ImageUse, ManifestNode } from "../core/report.js";
+import type { RuleFailure } from "../core/rule.js";
 import type { Target } from "../core/target.js";
 import { formatPlatform } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import { type CredentialStore, RegistryClient, type RegistryOptions } from "../registry/index.js";
-import { judgeImage } from "../rules/image/index.js";
+import { type JudgeOptions, judgeImage } from "../rules/image/index.js";
 
 export type { ImageUse };
 
@@ -22,11 +24,14 @@ export interface ImageUses {
   total: number;
   /** Rules suppressed by every workload that uses the image (ignore annotations). */
   ignore?: ReadonlySet<string>;
+  /** Per image rule id: a config exemption every workload that uses the image has. */
+  exempt?: Map<string, Suppression>;
 }
 
 export interface ImageCheckOptions {
   target: Target;
   ignore: ReadonlySet<string>;
+  policy?: Policy;
   insecureRegistries?: string[];
   credentials?: CredentialStore;
   cacheDir?: string;
@@ -44,6 +49,8 @@ export interface ImageCheckResult {
   checked: number;
   unknown: number;
   requests: number;
+  /** Image rules that threw (bugs): coverage errors, exit 2. */
+  failures: RuleFailure[];
 }
 
 function platformText(
@@ -86,14 +93,6 @@ function node(m: ManifestFacts, facts: ImageFacts, isRoot: boolean): ManifestNod
   return n;
 }
 
-/** --ignore plus the rules every workload using the image suppresses by annotation. */
-function ignoreFor(
-  cli: ReadonlySet<string>,
-  annotated: ReadonlySet<string> | undefined,
-): ReadonlySet<string> {
-  return annotated && annotated.size > 0 ? new Set([...cli, ...annotated]) : cli;
-}
-
 /** Inspects and judges each distinct image; `uses` maps a reference as written to where it is used. */
 export async function checkImages(
   uses: ReadonlyMap<string, ImageUses>,
@@ -125,48 +124,69 @@ export async function checkImages(
           byNormalized.set(key, p);
         }
         const facts = await p;
-        // The same facts serve every spelling; the report keeps the reference as written.
-        const own: ImageFacts = { ...facts, reference: { ...facts.reference, original: ref } };
-        const entry = uses.get(ref);
-        const report = judgeImage(own, opts.target, { ignore: ignoreFor(opts.ignore, entry?.ignore) });
-        if (opts.withTree && facts.root) report.manifest = node(facts.root, facts, true);
-        if (entry && entry.uses.length > 0) report.usedBy = entry.uses;
         opts.onProgress?.(++done, refs.length);
-        return report;
+        return [ref, facts] as const;
       }),
     );
-    const findings: Finding[] = [];
-    let unknown = 0;
-    for (const img of all) {
-      if (img.verdicts.some((v) => v.verdict === "unknown")) unknown++;
-      const first = img.usedBy?.[0];
-      // The same finding for several platforms is listed once, naming them all; the verdict table
-      // keeps the per-platform detail.
-      const merged = new Map<string, Finding>();
-      for (const v of img.verdicts) {
-        for (const f of v.findings) {
-          const key = [f.ruleId, f.runtime, f.severity, f.message, f.suppressed === true].join("\u0000");
-          const seen = merged.get(key);
-          if (seen) {
-            if (f.platform && seen.platform && !seen.platform.split(", ").includes(f.platform)) {
-              seen.platform = `${seen.platform}, ${f.platform}`;
-            }
-            continue;
-          }
-          const copy: Finding = { ...f, subject: { ...f.subject } };
-          // In files mode, point the finding at the first manifest line that uses the image.
-          if (first?.file) {
-            copy.origin = { file: first.file };
-            if (first.line) copy.origin.line = first.line;
-            if (first.column) copy.origin.column = first.column;
-          }
-          merged.set(key, copy);
-        }
-      }
-      for (const f of merged.values()) findings.push(f);
-    }
-    return { images: all, findings, checked: all.length, unknown, requests: client.stats().requests };
+    return { ...judgeImages(new Map(all), uses, opts), requests: client.stats().requests };
   } finally {
     await client.close();
   }
+}
+
+/**
+ * Judges fetched facts (by reference as written) the way `checkImages` does: one ImageReport per
+ * reference, and each finding once, pointing at the first place the image is used. Pure.
+ */
+export function judgeImages(
+  factsByRef: ReadonlyMap<string, ImageFacts>,
+  uses: ReadonlyMap<string, ImageUses>,
+  opts: Pick<ImageCheckOptions, "target" | "ignore" | "policy" | "withTree">,
+): Omit<ImageCheckResult, "requests"> {
+  const failures: RuleFailure[] = [];
+  const all: ImageReport[] = [];
+  for (const [ref, facts] of factsByRef) {
+    // The same facts serve every spelling; the report keeps the reference as written.
+    const own: ImageFacts = { ...facts, reference: { ...facts.reference, original: ref } };
+    const entry = uses.get(ref);
+    const jopts: JudgeOptions = { ignore: opts.ignore, failures };
+    if (opts.policy) jopts.policy = opts.policy;
+    if (entry?.ignore && entry.ignore.size > 0) jopts.annotationIgnore = entry.ignore;
+    if (entry?.exempt && entry.exempt.size > 0) jopts.exempt = entry.exempt;
+    const report = judgeImage(own, opts.target, jopts);
+    if (opts.withTree && facts.root) report.manifest = node(facts.root, facts, true);
+    if (entry && entry.uses.length > 0) report.usedBy = entry.uses;
+    all.push(report);
+  }
+  const findings: Finding[] = [];
+  let unknown = 0;
+  for (const img of all) {
+    if (img.verdicts.some((v) => v.verdict === "unknown")) unknown++;
+    const first = img.usedBy?.[0];
+    // The same finding for several platforms is listed once, naming them all; the verdict table
+    // keeps the per-platform detail.
+    const merged = new Map<string, Finding>();
+    for (const v of img.verdicts) {
+      for (const f of v.findings) {
+        const key = [f.ruleId, f.runtime, f.severity, f.message, f.suppressed === true].join("\u0000");
+        const seen = merged.get(key);
+        if (seen) {
+          if (f.platform && seen.platform && !seen.platform.split(", ").includes(f.platform)) {
+            seen.platform = `${seen.platform}, ${f.platform}`;
+          }
+          continue;
+        }
+        const copy: Finding = { ...f, subject: { ...f.subject } };
+        // In files mode, point the finding at the first manifest line that uses the image.
+        if (first?.file) {
+          copy.origin = { file: first.file };
+          if (first.line) copy.origin.line = first.line;
+          if (first.column) copy.origin.column = first.column;
+        }
+        merged.set(key, copy);
+      }
+    }
+    for (const f of merged.values()) findings.push(f);
+  }
+  return { images: all, findings, checked: all.length, unknown, failures };
 }

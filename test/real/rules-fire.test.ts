@@ -38,7 +38,7 @@ const rulesOf = (r: ImageReport | undefined) =>
 /**
  * Crafted images that stand next to their rule as controls: the look-alike every runtime accepts
  * (OCI zstd layers: containerd >= 1.5 and every containers/image in scope; mixed list/index children and
- * an OCI manifest without `mediaType`: pulled by containerd 1.6 and podman, research infra.md §5).
+ * an OCI manifest without `mediaType`: pulled by containerd 1.6 and podman, as the differential tests show).
  */
 const RULE_CONTROLS = new Set([
   "e-oci-zstd",

@@ -1,6 +1,6 @@
 /**
  * The I-rules and the judge that turns one image's registry facts into a verdict per
- * (target runtime × target platform) (DESIGN.md §3, §5). Pure: no I/O; the registry client gathered
+ * (target runtime × target platform) (docs/ARCHITECTURE.md). Pure: no I/O; the registry client gathered
  * the facts first.
  *
  * Verdict precedence per cell: incompatible > unknown > warning > compatible. `unknown` always has a
@@ -8,11 +8,12 @@
  */
 import type { ImageFacts } from "../../core/image.js";
 import { platformString } from "../../core/platform.js";
+import { type Decision, decide, EMPTY_POLICY, type Policy, type Suppression } from "../../core/policy.js";
 import type { ImageReport, ImageVerdict, Verdict } from "../../core/report.js";
-import type { ImageHit, ImageRule } from "../../core/rule.js";
-import { docsUrl, isIgnored } from "../../core/rule.js";
+import type { ImageHit, ImageRule, RuleFailure, RunSink } from "../../core/rule.js";
+import { runRules } from "../../core/rule.js";
 import type { Platform, RuntimeTarget, Target } from "../../core/target.js";
-import type { Finding } from "../../core/types.js";
+import type { RuleMeta, Subject } from "../../core/types.js";
 import {
   capabilitiesFor,
   checkRuntimeSupported,
@@ -33,6 +34,8 @@ import { resolve, rootContentType } from "./resolve.js";
 
 export { checkRuntimeSupported };
 
+const NONE: ReadonlySet<string> = new Set();
+
 /** Every image rule, in id order. */
 export const imageRules: readonly ImageRule<RuntimeCapabilities>[] = [
   I001,
@@ -49,41 +52,30 @@ export const imageRules: readonly ImageRule<RuntimeCapabilities>[] = [
 ];
 
 export interface JudgeOptions {
-  /** Rule ids or slugs to leave out (--ignore); their findings are still returned, marked suppressed. */
+  /** Rule ids or slugs from --ignore; their findings are still returned, marked suppressed. */
   ignore?: ReadonlySet<string>;
-}
-
-function makeFinding(
-  rule: ImageRule<RuntimeCapabilities>,
-  hit: ImageHit,
-  facts: ImageFacts,
-  rt: RuntimeTarget,
-  platform: string,
-): Finding {
-  const f: Finding = {
-    ruleId: rule.id,
-    slug: rule.slug,
-    severity: hit.severity,
-    subject: { kind: "Image", name: facts.reference.original, image: facts.reference.normalized },
-    origin: {},
-    runtime: rt.label,
-    platform,
-    message: hit.message,
-    remediation: hit.remediation ?? rule.remediation,
-    docs: docsUrl(rule.id),
-  };
-  const evidence: Record<string, string> = { ...(hit.evidence ?? {}) };
-  if (hit.stage) evidence.stage = hit.stage;
-  if (Object.keys(evidence).length) f.evidence = evidence;
-  return f;
+  /**
+   * Rules suppressed by annotation on every workload that uses the image (files mode). Their findings
+   * are marked `suppressedBy: "annotation"`.
+   */
+  annotationIgnore?: ReadonlySet<string>;
+  /** Rule severities, `off` rules and exemptions from the config file. */
+  policy?: Policy;
+  /**
+   * Per rule id, a config exemption every workload using the image has (files mode); used when the
+   * policy's own exemptions, which match the image itself (kind `Image`, name = the reference), do not.
+   */
+  exempt?: ReadonlyMap<string, Suppression>;
+  /** Rules that threw (bugs) are added here: the caller reports them as coverage errors. */
+  failures?: RuleFailure[];
 }
 
 /** One cell of the verdict table. */
-export function judgeCell(
+function judgeCell(
   facts: ImageFacts,
   rt: RuntimeTarget,
   platform: Platform,
-  opts: JudgeOptions = {},
+  opts: JudgeOptions,
 ): ImageVerdict {
   const p = platformString(platform);
   const caps = capabilitiesFor(rt);
@@ -96,34 +88,44 @@ export function judgeCell(
       reason: checkRuntimeSupported(rt) ?? "runtime not covered",
     };
   }
-  const findings: Finding[] = [];
   const verdicts: ImageHit["verdict"][] = [];
   let pullFailure = false;
-  for (const rule of imageRules) {
-    let hits: readonly ImageHit[];
-    try {
-      hits = rule.check(facts, rt, platform, caps);
-    } catch (err) {
-      // A rule that throws is a bug: report it, never let it decide the verdict silently.
-      hits = [
-        {
-          verdict: "warning",
-          severity: "info",
-          message: `internal error in rule ${rule.id}: ${err instanceof Error ? err.message : String(err)}`,
-        },
-      ];
-    }
-    for (const hit of hits) {
-      const f = makeFinding(rule, hit, facts, rt, p);
-      if (opts.ignore && isIgnored(rule, opts.ignore)) {
-        f.suppressed = true;
-      } else {
-        verdicts.push(hit.verdict);
-        if (hit.verdict === "incompatible" && hit.stage === "pull") pullFailure = true;
-      }
-      findings.push(f);
-    }
-  }
+  const subject: Subject = {
+    kind: "Image",
+    name: facts.reference.original,
+    image: facts.reference.normalized,
+  };
+  const annotations = opts.annotationIgnore ? [opts.annotationIgnore] : [];
+  const ignore = opts.ignore ?? NONE;
+  const policy = opts.policy ?? EMPTY_POLICY;
+  const decider = (rule: RuleMeta): Decision => {
+    const d = decide(rule, subject, annotations, ignore, policy);
+    const shared = opts.exempt?.get(rule.id);
+    // An exemption every using workload has beats --ignore, as it does on the workloads themselves.
+    if (!d.off && shared && d.suppression?.by !== "annotation" && d.suppression?.by !== "config")
+      d.suppression = shared;
+    return d;
+  };
+  const sink: RunSink<ImageHit> = {
+    findings: [],
+    failures: opts.failures ?? [],
+    onHit: (f, hit) => {
+      f.runtime = rt.label;
+      f.platform = p;
+      if (hit.stage) f.evidence = { ...(f.evidence ?? {}), stage: hit.stage };
+      if (f.suppressed) return;
+      verdicts.push(hit.verdict);
+      if (hit.verdict === "incompatible" && hit.stage === "pull") pullFailure = true;
+    },
+  };
+  runRules(
+    imageRules,
+    (rule) => rule.check(facts, rt, platform, caps),
+    { subject, origin: {} },
+    decider,
+    sink,
+  );
+  const findings = sink.findings;
   const r = resolve(facts, rt, platform);
   let verdict: Verdict = "compatible";
   let reason: string | undefined;

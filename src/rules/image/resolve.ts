@@ -1,6 +1,7 @@
 /**
  * Shared view for the I-rules: for one (runtime, platform), which manifest the runtime would unpack and
- * what media type it believes that manifest has. Runtimes disagree on both (image-compat.md §1.2, §4):
+ * what media type it believes that manifest has. Runtimes disagree on both (containerd core/remotes/docker/resolver.go, containers/image
+ * image/manifest.go, read by tag; see docs/rules/I007.md and I010.md):
  * containerd takes the top-level type from Content-Type and a child's type from the parent descriptor;
  * containers/image (CRI-O) takes every type from the response Content-Type.
  */

@@ -2,6 +2,7 @@
  * Helpers shared by the workload rules: host path normalisation, image reference splitting, the mounts
  * that reach a hostPath, and target-dependent severities. Pure; never throws on odd input.
  */
+import { splitReference } from "../../core/reference.js";
 import type { Target } from "../../core/target.js";
 import { leavesDocker } from "../../core/target.js";
 import type { DocPath, Severity } from "../../core/types.js";
@@ -153,7 +154,7 @@ export function targetRuntimes(target: Target): string {
   return t;
 }
 
-/** An image reference split into path components; deliberately lighter than the registry parser. */
+/** An image reference split into path components (by core/reference.ts splitReference), not validated. */
 export interface ImageParts {
   /** Registry host when the reference names one (first component with a dot or port, or "localhost"). */
   registry?: string;
@@ -180,34 +181,19 @@ export function parseImage(image: string): ImageParts {
   return parts;
 }
 
+/** Lenient on purpose (templated or upper-case references still name an image): core's splitter, no validation. */
 function parseImageUncached(image: string): ImageParts {
   const ref = image.trim();
   if (/^(sha256:)?[a-f0-9]{64}$/i.test(ref)) return { path: [], imageId: true };
-  let rest = ref;
-  let digest: string | undefined;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
-  }
-  let tag: string | undefined;
-  const slash = rest.lastIndexOf("/");
-  const colon = rest.lastIndexOf(":");
-  if (colon > slash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const comps = rest.split("/").filter((c) => c !== "");
-  let registry: string | undefined;
-  const first = comps[0];
-  if (comps.length > 1 && first && (first.includes(".") || first.includes(":") || first === "localhost")) {
-    registry = first.toLowerCase();
-    comps.shift();
-  }
-  const parts: ImageParts = { path: comps.map((c) => c.toLowerCase()), imageId: false };
-  if (registry) parts.registry = registry;
-  if (tag) parts.tag = tag;
-  if (digest) parts.digest = digest;
+  const split = splitReference(ref);
+  const path = split.remainder
+    .split("/")
+    .filter((c) => c !== "")
+    .map((c) => c.toLowerCase());
+  const parts: ImageParts = { path, imageId: false };
+  if (split.domain) parts.registry = split.domain.toLowerCase();
+  if (split.tag) parts.tag = split.tag;
+  if (split.digest) parts.digest = split.digest;
   return parts;
 }
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { normalizeRuleRef, parseIgnoreList } from "../../../src/core/rule.js";
+import { normalizeRuleRef, parseIgnoreList } from "../../../src/core/policy.js";
 
 describe("ignore lists", () => {
   it("spells rule ids upper-case and slugs lower-case, whatever the user typed", () => {

@@ -132,6 +132,7 @@ describe("Dockerfile", () => {
         "build:dist -> ./dist/",
         "bin -> ./bin/",
         "docs/rules -> ./docs/rules/",
+        "schema -> ./schema/",
       ].sort(),
     );
     const fromContextOrBuild = shipped
