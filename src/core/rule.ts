@@ -2,11 +2,13 @@
  * Rule contracts and the engine that runs workload rules over objects (DESIGN.md §2).
  * Rules are pure functions of their subject and the target; they never throw for bad data.
  */
+
+import type { EnvSources } from "./env.js";
 import type { ImageFacts } from "./image.js";
 import type { Platform, RuntimeTarget, Target } from "./target.js";
 import type { DocPath, Finding, Hit, RuleMeta } from "./types.js";
 import type { K8sObject, Workload } from "./workload.js";
-import { toWorkload } from "./workload.js";
+import { toWorkloads } from "./workload.js";
 
 /** Where each rule's page is published; docs/rules/<ID>.md in the repository. */
 export const DOCS_BASE = "https://github.com/kube-runtime-audit/kube-runtime-audit/blob/main/docs/rules";
@@ -21,7 +23,7 @@ export interface RuleContext {
 
 export interface WorkloadRule extends RuleMeta {
   category: "workload";
-  /** Checks a pod template and its owner. Hit paths are relative to the pod template root. */
+  /** Checks one pod unit and its owner. Hit paths are from the object root (as every path in a Workload). */
   check(workload: Workload, ctx: RuleContext): readonly Hit[];
   /**
    * Optional: checks any object that is not a workload (e.g. a log shipper's ConfigMap for W007).
@@ -97,10 +99,13 @@ function makeFinding(
 export interface AuditOptions {
   /** Rule ids or slugs from --ignore. */
   ignore: ReadonlySet<string>;
+  /** ConfigMaps and Secrets that `envFrom`/`valueFrom` resolve against. */
+  envSources?: EnvSources;
 }
 
 export interface ObjectAudit {
-  workload?: Workload;
+  /** The object's pod units (a Deployment has one; an Argo Workflow one per template that runs a pod). */
+  workloads: Workload[];
   findings: Finding[];
   /** Rules the object's and its pod template's ignore annotations name (for checks run elsewhere). */
   annotationIgnore: ReadonlySet<string>;
@@ -114,35 +119,30 @@ export function auditObject(
   opts: AuditOptions,
 ): ObjectAudit {
   const findings: Finding[] = [];
-  const workload = toWorkload(obj);
+  const workloads = toWorkloads(obj, opts.envSources);
   const objIgnore = parseIgnoreList(obj.annotations[IGNORE_ANNOTATION]);
-  const lists: ReadonlySet<string>[] = [objIgnore];
-  if (workload) {
-    lists.push(parseIgnoreList(workload.template.annotations[IGNORE_ANNOTATION]));
-    const base = [...obj.docPath, ...workload.templatePath];
+  // Usually empty: build a union only when pod units' annotations name rules.
+  let annotationIgnore: ReadonlySet<string> = objIgnore;
+  for (const workload of workloads) {
+    const tplIgnore = parseIgnoreList(workload.template.annotations[IGNORE_ANNOTATION]);
+    const lists: ReadonlySet<string>[] = [objIgnore, tplIgnore];
+    if (tplIgnore.size > 0) annotationIgnore = new Set([...annotationIgnore, ...tplIgnore]);
     for (const rule of rules) {
       for (const hit of safeRun(rule, () => rule.check(workload, ctx))) {
-        findings.push(makeFinding(rule, hit, obj, base, ignored(rule, lists, opts.ignore)));
-      }
-    }
-  } else {
-    for (const rule of rules) {
-      if (!rule.checkObject) continue;
-      const check = rule.checkObject.bind(rule);
-      for (const hit of safeRun(rule, () => check(obj, ctx))) {
         findings.push(makeFinding(rule, hit, obj, obj.docPath, ignored(rule, lists, opts.ignore)));
       }
     }
   }
-  // Usually both are empty: build a union only when both annotations name rules.
-  const tplIgnore = lists[1];
-  const annotationIgnore =
-    !tplIgnore || tplIgnore.size === 0
-      ? objIgnore
-      : objIgnore.size === 0
-        ? tplIgnore
-        : new Set([...objIgnore, ...tplIgnore]);
-  return workload ? { workload, findings, annotationIgnore } : { findings, annotationIgnore };
+  if (workloads.length === 0) {
+    for (const rule of rules) {
+      if (!rule.checkObject) continue;
+      const check = rule.checkObject.bind(rule);
+      for (const hit of safeRun(rule, () => check(obj, ctx))) {
+        findings.push(makeFinding(rule, hit, obj, obj.docPath, ignored(rule, [objIgnore], opts.ignore)));
+      }
+    }
+  }
+  return { workloads, findings, annotationIgnore };
 }
 
 function safeRun(rule: RuleMeta, fn: () => readonly Hit[]): readonly Hit[] {

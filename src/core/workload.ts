@@ -1,8 +1,19 @@
 /**
- * Workload extraction: any object that carries a pod template becomes a `Workload` with a normalised,
- * defensive view of its pod spec. Parsed YAML is untrusted: every accessor tolerates wrong types, so
- * rules never throw on bad data (DESIGN.md §2).
+ * Workload extraction: every pod an object describes (a pod template, an Argo template, a Tekton task...)
+ * becomes a `Workload` with a normalised, defensive view of its containers and volumes, each with its path
+ * from the object root. Where the pods are is data (src/core/pod-layouts.ts). Parsed YAML is untrusted:
+ * every accessor tolerates wrong types, so rules never throw on bad data.
  */
+import { type EnvSources, expandVars } from "./env.js";
+import {
+  apiGroup,
+  type ContainerGroup,
+  type ContainerSlot,
+  isBuiltInGroup,
+  layoutsFor,
+  type Pattern,
+  type PodLayout,
+} from "./pod-layouts.js";
 import type { DocPath, Origin } from "./types.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -103,20 +114,46 @@ export function toK8sObject(raw: JsonObject, origin: Origin, docPath: DocPath = 
   return obj;
 }
 
-export type ContainerGroup = "containers" | "initContainers" | "ephemeralContainers";
+export type { ContainerGroup } from "./pod-layouts.js";
+
+/** Where a variable's value comes from when it is not a literal `value`. */
+export type EnvValueSource =
+  | {
+      kind: "configMap" | "secret";
+      name: string;
+      /** The key (valueFrom) ; undefined for a whole envFrom source. */
+      key?: string;
+      /** True when the ConfigMap or Secret was found and `value` is its value. */
+      resolved: boolean;
+    }
+  | { kind: "fieldRef" | "resourceFieldRef" | "other" };
 
 export interface EnvVar {
+  /** Index in the container's `env` list; -1 for a variable that comes from `envFrom`. */
   index: number;
   name: string;
-  /** Literal value; undefined for valueFrom. */
+  /**
+   * The value the container sees, when it can be known: a literal `value` with `$(VAR)` references
+   * expanded as the kubelet does, or the value of a ConfigMap/Secret key found in the same input (or
+   * the cluster). Undefined otherwise.
+   */
   value?: string;
+  /** Set when the value does not come from a literal `value`. */
+  from?: EnvValueSource;
+  /** The `env` entry, or the `envFrom` entry the variable comes from (from the object root). */
+  path: DocPath;
+  /** Where the value is written: `env[i].value`, `env[i].valueFrom`, or the `envFrom` entry. */
+  valuePath: DocPath;
 }
 
 export interface VolumeMount {
   index: number;
   name: string;
   mountPath: string;
+  /** subPath, or subPathExpr with `$(VAR)` expanded from the container's env (kept as is when unknown). */
   subPath?: string;
+  /** Which field `subPath` comes from. */
+  subPathField?: "subPath" | "subPathExpr";
   readOnly: boolean;
 }
 
@@ -136,8 +173,11 @@ export interface Container {
   /** "" when missing. */
   image: string;
   imagePullPolicy?: string;
+  /** With `$(VAR)` references expanded from the container's env, as the kubelet does. */
   command: string[];
+  /** With `$(VAR)` references expanded from the container's env, as the kubelet does. */
   args: string[];
+  /** The variables the container sees (envFrom first, then env; a later definition replaces an earlier one). */
   env: EnvVar[];
   volumeMounts: VolumeMount[];
   execHooks: ExecHook[];
@@ -146,8 +186,10 @@ export interface Container {
   seccompProfileType?: string;
   limits: Record<string, string>;
   requests: Record<string, string>;
+  /** A script the container runs: Argo `script.source`, Tekton step `script`. */
+  script?: { text: string; path: DocPath };
   raw: JsonObject;
-  /** Relative to the pod template: ["spec", group, index]. */
+  /** From the object root: ["spec","template","spec","containers",0], ["spec","templates",2,"container"]... */
   path: DocPath;
 }
 
@@ -157,8 +199,11 @@ export interface Volume {
   hostPath?: { path: string; type?: string };
   configMapName?: string;
   raw: JsonObject;
+  /** From the object root: ["spec","template","spec","volumes",0], ["spec","volumes",1] for an Argo workflow... */
+  path: DocPath;
 }
 
+/** One pod: a pod template, an Argo template, a Tekton task spec... */
 export interface PodTemplate {
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -172,28 +217,26 @@ export interface PodTemplate {
   /** spec.securityContext.seccompProfile.type, if set. */
   seccompProfileType?: string;
   nodeSelector: Record<string, string>;
+  /** The mapping pod-level fields were read from last (the PodSpec for pod templates). */
   spec: JsonObject;
+  /** From the object root: the unit's metadata (labels, annotations), if it has a place for one. */
+  metadataPath?: DocPath;
+  /** From the object root: where each pod-level field that is set was read (`runtimeClassName` -> path). */
+  fieldPaths: Readonly<Record<string, DocPath>>;
 }
 
+/**
+ * One pod unit of an object. Every path in it (containers, volumes, metadata, fields) is from the object
+ * root, so rules return paths that point at the real field whatever the kind.
+ */
 export interface Workload {
   object: K8sObject;
-  /** Path from the object root to the pod template ({metadata, spec}); [] for a Pod. */
-  templatePath: DocPath;
+  /** Path from the object root to the pod unit; [] for a Pod. */
+  unitPath: DocPath;
   template: PodTemplate;
+  /** True when the kind is not in the layout table and the unit was found by walking the object. */
+  generic?: boolean;
 }
-
-/** Kinds whose pod template lives at a known path (DESIGN.md §3). */
-const TEMPLATE_PATHS: Record<string, DocPath> = {
-  Pod: [],
-  PodTemplate: ["template"],
-  Deployment: ["spec", "template"],
-  ReplicaSet: ["spec", "template"],
-  StatefulSet: ["spec", "template"],
-  DaemonSet: ["spec", "template"],
-  Job: ["spec", "template"],
-  ReplicationController: ["spec", "template"],
-  CronJob: ["spec", "jobTemplate", "spec", "template"],
-};
 
 function at(root: unknown, path: DocPath): unknown {
   let cur: unknown = root;
@@ -209,26 +252,33 @@ function at(root: unknown, path: DocPath): unknown {
   return cur;
 }
 
-/**
- * Finds the pod template of an object: the known path for the built-in kinds, else any
- * `spec.template` whose spec has containers (DeploymentConfig, Argo Rollout, ...).
- */
-export function findTemplatePath(obj: K8sObject): DocPath | undefined {
-  const known = TEMPLATE_PATHS[obj.kind];
-  const builtIn =
-    obj.apiVersion === "v1" || /^(apps|batch|extensions)\//.test(obj.apiVersion) || obj.apiVersion === "";
-  if (known && builtIn) {
-    const tpl = known.length === 0 ? obj.raw : at(obj.raw, known);
-    return isObject(tpl) && isObject(tpl.spec) ? known : undefined;
+interface Match {
+  value: unknown;
+  path: DocPath;
+}
+
+/** Every value a pattern matches below `base` (or the object root for a `/` pattern). */
+function matchAll(root: JsonObject, base: DocPath, pattern: Pattern): Match[] {
+  const fromRoot = pattern[0] === "/";
+  let cur: Match[] = [{ value: fromRoot ? root : at(root, base), path: fromRoot ? [] : base }];
+  for (let i = fromRoot ? 1 : 0; i < pattern.length; i++) {
+    const key = pattern[i] as string;
+    const next: Match[] = [];
+    for (const m of cur) {
+      if (key === "*") {
+        if (Array.isArray(m.value)) {
+          for (let j = 0; j < m.value.length; j++) next.push({ value: m.value[j], path: [...m.path, j] });
+        } else if (isObject(m.value)) {
+          for (const k in m.value) next.push({ value: m.value[k], path: [...m.path, k] });
+        }
+      } else if (isObject(m.value) && m.value[key] !== undefined) {
+        next.push({ value: m.value[key], path: [...m.path, key] });
+      }
+    }
+    cur = next;
+    if (cur.length === 0) break;
   }
-  const generic: DocPath = ["spec", "template"];
-  const tpl = at(obj.raw, generic);
-  if (isObject(tpl) && isObject(tpl.spec) && Array.isArray(tpl.spec.containers)) return generic;
-  if (known) {
-    const tpl2 = known.length === 0 ? obj.raw : at(obj.raw, known);
-    if (isObject(tpl2) && isObject(tpl2.spec) && Array.isArray(tpl2.spec.containers)) return known;
-  }
-  return undefined;
+  return cur;
 }
 
 function execCommand(v: unknown): string[] | undefined {
@@ -237,21 +287,115 @@ function execCommand(v: unknown): string[] | undefined {
   return cmd.length > 0 ? cmd : undefined;
 }
 
-function toContainer(raw: JsonObject, group: ContainerGroup, index: number): Container {
-  const sc = isObject(raw.securityContext) ? raw.securityContext : {};
-  const resources = isObject(raw.resources) ? raw.resources : {};
-  const env: EnvVar[] = [];
+function scalarText(v: unknown): string | undefined {
+  return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
+}
+
+/**
+ * The container's variables as the kubelet builds them (pkg/kubelet/kubelet_pods.go makeEnvironmentVariables,
+ * https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/kubelet_pods.go): every key of each
+ * envFrom source (with its prefix) first, then each env entry in order; a literal value has `$(VAR)`
+ * references to the variables defined before it expanded; a later definition replaces an earlier one.
+ */
+function containerEnv(
+  raw: JsonObject,
+  cpath: DocPath,
+  namespace: string | undefined,
+  sources?: EnvSources,
+): EnvVar[] {
+  const vars = new Map<string, EnvVar>();
+  if (Array.isArray(raw.envFrom)) {
+    raw.envFrom.forEach((e, j) => {
+      if (!isObject(e)) return;
+      const prefix = str(e.prefix) ?? "";
+      const ref = isObject(e.configMapRef) ? e.configMapRef : isObject(e.secretRef) ? e.secretRef : undefined;
+      const kind = isObject(e.configMapRef) ? "configMap" : "secret";
+      const name = ref ? str(ref.name) : undefined;
+      if (!name) return;
+      const data = sources?.lookup(kind, namespace, name);
+      if (!data) return;
+      const path = [...cpath, "envFrom", j];
+      for (const key of Object.keys(data)) {
+        const v: EnvVar = {
+          index: -1,
+          name: `${prefix}${key}`,
+          from: { kind, name, resolved: true },
+          path,
+          valuePath: path,
+        };
+        const value = data[key];
+        if (value !== undefined) v.value = value;
+        vars.delete(v.name);
+        vars.set(v.name, v);
+      }
+    });
+  }
   if (Array.isArray(raw.env)) {
     raw.env.forEach((e, i) => {
       if (!isObject(e)) return;
       const name = str(e.name);
       if (!name) return;
-      const v: EnvVar = { index: i, name };
-      const value = typeof e.value === "number" ? String(e.value) : str(e.value);
-      if (value !== undefined) v.value = value;
-      env.push(v);
+      const path = [...cpath, "env", i];
+      const v: EnvVar = { index: i, name, path, valuePath: [...path, "value"] };
+      const literal = scalarText(e.value);
+      if (literal !== undefined) {
+        v.value = literal.includes("$") ? expandVars(literal, (n) => vars.get(n)?.value) : literal;
+      } else if (isObject(e.valueFrom)) {
+        const vf = e.valueFrom;
+        v.valuePath = [...path, "valueFrom"];
+        const ref = isObject(vf.configMapKeyRef)
+          ? vf.configMapKeyRef
+          : isObject(vf.secretKeyRef)
+            ? vf.secretKeyRef
+            : undefined;
+        if (ref) {
+          const kind = isObject(vf.configMapKeyRef) ? "configMap" : "secret";
+          const refName = str(ref.name) ?? "";
+          const key = str(ref.key) ?? "";
+          const value = refName && key ? sources?.lookup(kind, namespace, refName)?.[key] : undefined;
+          v.from = { kind, name: refName, key, resolved: value !== undefined };
+          if (value !== undefined) v.value = value;
+        } else {
+          v.from = {
+            kind: isObject(vf.fieldRef)
+              ? "fieldRef"
+              : isObject(vf.resourceFieldRef)
+                ? "resourceFieldRef"
+                : "other",
+          };
+        }
+      }
+      vars.delete(name);
+      vars.set(name, v);
     });
   }
+  return [...vars.values()];
+}
+
+function toContainer(
+  raw: JsonObject,
+  slot: ContainerSlot,
+  index: number,
+  path: DocPath,
+  root: JsonObject,
+  namespace: string | undefined,
+  sources: EnvSources | undefined,
+): Container {
+  const sc = isObject(raw.securityContext) ? raw.securityContext : {};
+  const resources = isObject(raw.resources) ? raw.resources : {};
+  const env = containerEnv(raw, path, namespace, sources);
+  // The kubelet expands command, args and subPathExpr with the container's variables; an unknown
+  // reference stays as written (third_party/forked/golang/expansion/expand.go).
+  let lookup: ((name: string) => string | undefined) | undefined;
+  const expand = (text: string): string => {
+    if (!text.includes("$")) return text;
+    if (!lookup) {
+      const m = new Map<string, string>();
+      for (const e of env) if (e.value !== undefined) m.set(e.name, e.value);
+      lookup = (n) => m.get(n);
+    }
+    return expandVars(text, lookup);
+  };
   const mounts: VolumeMount[] = [];
   if (Array.isArray(raw.volumeMounts)) {
     raw.volumeMounts.forEach((m, i) => {
@@ -260,8 +404,15 @@ function toContainer(raw: JsonObject, group: ContainerGroup, index: number): Con
       const mountPath = str(m.mountPath);
       if (!name || !mountPath) return;
       const vm: VolumeMount = { index: i, name, mountPath, readOnly: m.readOnly === true };
-      const subPath = str(m.subPath) ?? str(m.subPathExpr);
-      if (subPath) vm.subPath = subPath;
+      const subPath = str(m.subPath);
+      const subPathExpr = str(m.subPathExpr);
+      if (subPath) {
+        vm.subPath = subPath;
+        vm.subPathField = "subPath";
+      } else if (subPathExpr) {
+        vm.subPath = expand(subPathExpr);
+        vm.subPathField = "subPathExpr";
+      }
       mounts.push(vm);
     });
   }
@@ -281,13 +432,16 @@ function toContainer(raw: JsonObject, group: ContainerGroup, index: number): Con
         });
     }
   }
+  const listName = slot.defaultName ?? `${slot.group}[${index}]`;
+  let image = str(raw.image);
+  if (image === undefined && slot.defaultImage) image = str(matchAll(root, [], slot.defaultImage)[0]?.value);
   const c: Container = {
-    group,
+    group: slot.group,
     index,
-    name: str(raw.name) ?? `${group}[${index}]`,
-    image: str(raw.image) ?? "",
-    command: strList(raw.command),
-    args: strList(raw.args),
+    name: str(raw.name) ?? listName,
+    image: image ?? "",
+    command: strList(raw.command).map(expand),
+    args: strList(raw.args).map(expand),
     env,
     volumeMounts: mounts,
     execHooks: hooks,
@@ -295,7 +449,7 @@ function toContainer(raw: JsonObject, group: ContainerGroup, index: number): Con
     limits: strMap(resources.limits),
     requests: strMap(resources.requests),
     raw,
-    path: ["spec", group, index],
+    path,
   };
   const pull = str(raw.imagePullPolicy);
   if (pull) c.imagePullPolicy = pull;
@@ -303,62 +457,106 @@ function toContainer(raw: JsonObject, group: ContainerGroup, index: number): Con
     const t = str(sc.seccompProfile.type);
     if (t) c.seccompProfileType = t;
   }
+  // Argo: script.source; Tekton: steps[].script.
+  const script = str(raw.source) ?? str(raw.script);
+  if (script) c.script = { text: script, path: [...path, raw.source !== undefined ? "source" : "script"] };
   return c;
 }
 
-export function toPodTemplate(tpl: JsonObject): PodTemplate {
-  const md = isObject(tpl.metadata) ? tpl.metadata : {};
-  const spec = isObject(tpl.spec) ? tpl.spec : {};
+function toVolume(v: JsonObject, index: number, path: DocPath): Volume {
+  const vol: Volume = { index, name: str(v.name) ?? "", raw: v, path };
+  if (isObject(v.hostPath)) {
+    const p = str(v.hostPath.path);
+    if (p !== undefined) {
+      vol.hostPath = { path: p };
+      const t = str(v.hostPath.type);
+      if (t) vol.hostPath.type = t;
+    }
+  }
+  if (isObject(v.configMap)) {
+    const n = str(v.configMap.name);
+    if (n) vol.configMapName = n;
+  }
+  return vol;
+}
+
+/** The pod-level fields rules read; each is taken from the last podFields mapping that sets it. */
+const POD_FIELDS = [
+  "runtimeClassName",
+  "serviceAccountName",
+  "serviceAccount",
+  "imagePullSecrets",
+  "hostPID",
+  "hostNetwork",
+  "securityContext",
+  "nodeSelector",
+] as const;
+
+function buildUnit(
+  obj: K8sObject,
+  layout: PodLayout,
+  unitPath: DocPath,
+  sources: EnvSources | undefined,
+): PodTemplate | undefined {
+  const root = obj.raw;
   const containers: Container[] = [];
-  for (const group of ["initContainers", "containers", "ephemeralContainers"] as const) {
-    const list = spec[group];
-    if (!Array.isArray(list)) continue;
-    list.forEach((c, i) => {
-      if (isObject(c)) containers.push(toContainer(c, group, i));
-    });
+  for (const slot of layout.containers) {
+    const list = slot.at[slot.at.length - 1] === "*";
+    for (const m of matchAll(root, unitPath, slot.at)) {
+      if (!isObject(m.value)) continue;
+      const index = list ? Number(m.path[m.path.length - 1]) : 0;
+      containers.push(toContainer(m.value, slot, index, m.path, root, obj.namespace, sources));
+    }
   }
+  const spec = layout.spec ? at(root, [...unitPath, ...layout.spec]) : undefined;
+  if (containers.length === 0 && !isObject(spec)) return undefined;
   const volumes: Volume[] = [];
-  if (Array.isArray(spec.volumes)) {
-    spec.volumes.forEach((v, i) => {
-      if (!isObject(v)) return;
-      const vol: Volume = { index: i, name: str(v.name) ?? "", raw: v };
-      if (isObject(v.hostPath)) {
-        const p = str(v.hostPath.path);
-        if (p !== undefined) {
-          vol.hostPath = { path: p };
-          const t = str(v.hostPath.type);
-          if (t) vol.hostPath.type = t;
-        }
-      }
-      if (isObject(v.configMap)) {
-        const n = str(v.configMap.name);
-        if (n) vol.configMapName = n;
-      }
-      volumes.push(vol);
-    });
+  for (const pattern of layout.volumes) {
+    for (const m of matchAll(root, unitPath, pattern)) {
+      if (isObject(m.value)) volumes.push(toVolume(m.value, Number(m.path[m.path.length - 1]), m.path));
+    }
   }
+  const fields: Partial<Record<(typeof POD_FIELDS)[number], Json>> = {};
+  const fieldPaths: Record<string, DocPath> = {};
+  let last: JsonObject = {};
+  for (const pattern of layout.podFields) {
+    for (const m of matchAll(root, unitPath, pattern)) {
+      if (!isObject(m.value)) continue;
+      last = m.value;
+      for (const f of POD_FIELDS) {
+        const v = m.value[f];
+        if (v === undefined) continue;
+        fields[f] = v;
+        fieldPaths[f] = [...m.path, f];
+      }
+    }
+  }
+  const metadataPath = layout.metadata ? [...unitPath, ...layout.metadata] : undefined;
+  const md = metadataPath ? at(root, metadataPath) : undefined;
   const secrets: string[] = [];
-  if (Array.isArray(spec.imagePullSecrets)) {
-    for (const s of spec.imagePullSecrets) {
+  if (Array.isArray(fields.imagePullSecrets)) {
+    for (const s of fields.imagePullSecrets) {
       const n = isObject(s) ? str(s.name) : undefined;
       if (n) secrets.push(n);
     }
   }
-  const sc = isObject(spec.securityContext) ? spec.securityContext : {};
+  const sc = isObject(fields.securityContext) ? fields.securityContext : {};
   const pt: PodTemplate = {
-    labels: strMap(md.labels),
-    annotations: strMap(md.annotations),
+    labels: isObject(md) ? strMap(md.labels) : EMPTY,
+    annotations: isObject(md) ? strMap(md.annotations) : EMPTY,
     containers,
     volumes,
     imagePullSecrets: secrets,
-    hostPID: spec.hostPID === true,
-    hostNetwork: spec.hostNetwork === true,
-    nodeSelector: strMap(spec.nodeSelector),
-    spec,
+    hostPID: fields.hostPID === true,
+    hostNetwork: fields.hostNetwork === true,
+    nodeSelector: strMap(fields.nodeSelector),
+    spec: isObject(spec) ? spec : last,
+    fieldPaths,
   };
-  const rc = str(spec.runtimeClassName);
+  if (metadataPath) pt.metadataPath = metadataPath;
+  const rc = str(fields.runtimeClassName);
   if (rc) pt.runtimeClassName = rc;
-  const sa = str(spec.serviceAccountName) ?? str(spec.serviceAccount);
+  const sa = str(fields.serviceAccountName) ?? str(fields.serviceAccount);
   if (sa) pt.serviceAccountName = sa;
   if (isObject(sc.seccompProfile)) {
     const t = str(sc.seccompProfile.type);
@@ -367,13 +565,97 @@ export function toPodTemplate(tpl: JsonObject): PodTemplate {
   return pt;
 }
 
-/** Returns the workload view of an object, or undefined when it carries no pod template. */
-export function toWorkload(obj: K8sObject): Workload | undefined {
-  const templatePath = findTemplatePath(obj);
-  if (!templatePath) return undefined;
-  const tpl = templatePath.length === 0 ? obj.raw : at(obj.raw, templatePath);
-  if (!isObject(tpl)) return undefined;
-  return { object: obj, templatePath, template: toPodTemplate(tpl) };
+/** A mapping with a PodSpec's container lists at its top: a unit found by the generic walk. */
+const POD_SPEC_LAYOUT: PodLayout = {
+  units: [[]],
+  containers: [
+    { at: ["initContainers", "*"], group: "initContainers" },
+    { at: ["containers", "*"], group: "containers" },
+    { at: ["ephemeralContainers", "*"], group: "ephemeralContainers" },
+    { at: ["sidecars", "*"], group: "sidecars" },
+  ],
+  volumes: [["volumes", "*"]],
+  podFields: [[]],
+};
+
+/** As POD_SPEC_LAYOUT, for a `spec` under a {metadata, spec} template: metadata is its sibling. */
+const TEMPLATE_SPEC_LAYOUT: PodLayout = {
+  ...POD_SPEC_LAYOUT,
+  containers: POD_SPEC_LAYOUT.containers.map((c) => ({ ...c, at: ["spec", ...c.at] })),
+  volumes: [["spec", "volumes", "*"]],
+  podFields: [["spec"]],
+  metadata: ["metadata"],
+};
+
+/** How deep the generic walk looks for container lists (pod specs sit a few levels down in practice). */
+const MAX_WALK_DEPTH = 32;
+
+function hasImageContainers(v: unknown): boolean {
+  return Array.isArray(v) && v.some((c) => isObject(c) && typeof c.image === "string");
+}
+
+/**
+ * Every mapping that holds a `containers` list with at least one `image` (a PodSpec, or something shaped
+ * like one): the units of a kind the layout table does not know. The walk does not enter a unit it found.
+ */
+function genericUnits(root: JsonObject): { path: DocPath; layout: PodLayout }[] {
+  const out: { path: DocPath; layout: PodLayout }[] = [];
+  const visit = (v: unknown, path: (string | number)[], depth: number) => {
+    if (depth > MAX_WALK_DEPTH) return;
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        if (typeof x === "object" && x !== null) visit(x, [...path, i], depth + 1);
+      });
+      return;
+    }
+    if (!isObject(v)) return;
+    if (hasImageContainers(v.containers)) {
+      // {metadata, spec: {containers}} is walked from the template so its metadata is the pod's.
+      const last = path[path.length - 1];
+      if (last === "spec" && path.length > 1)
+        out.push({ path: path.slice(0, -1), layout: TEMPLATE_SPEC_LAYOUT });
+      else out.push({ path, layout: POD_SPEC_LAYOUT });
+      return;
+    }
+    for (const k in v) {
+      if (k === "metadata" || k === "status") continue;
+      const x = v[k];
+      if (typeof x === "object" && x !== null) visit(x, [...path, k], depth + 1);
+    }
+  };
+  visit(root, [], 0);
+  return out;
+}
+
+/**
+ * The pod units of an object: by the layout table for known kinds (src/core/pod-layouts.ts), else by
+ * walking a custom resource for container lists. Built-in kinds not in the table (ConfigMap, Service...)
+ * have none. `sources` resolves env from ConfigMaps and Secrets.
+ */
+export function toWorkloads(obj: K8sObject, sources?: EnvSources): Workload[] {
+  const out: Workload[] = [];
+  const layouts = layoutsFor(obj.apiVersion, obj.kind);
+  if (layouts) {
+    for (const layout of layouts) {
+      for (const pattern of layout.units) {
+        for (const m of pattern.length === 0
+          ? [{ value: obj.raw, path: [] }]
+          : matchAll(obj.raw, [], pattern)) {
+          if (!isObject(m.value)) continue;
+          const template = buildUnit(obj, layout, m.path, sources);
+          if (template) out.push({ object: obj, unitPath: m.path, template });
+        }
+      }
+    }
+    if (out.length > 0 || isBuiltInGroup(apiGroup(obj.apiVersion))) return out;
+  } else if (isBuiltInGroup(apiGroup(obj.apiVersion))) {
+    return out;
+  }
+  for (const u of genericUnits(obj.raw)) {
+    const template = buildUnit(obj, u.layout, u.path, sources);
+    if (template) out.push({ object: obj, unitPath: u.path, template, generic: true });
+  }
+  return out;
 }
 
 /** Unpacks `List` objects (kind List or *List with items) into their items with their paths. */

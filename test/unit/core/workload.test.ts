@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { toK8sObject, toWorkload } from "../../../src/core/workload.js";
+import { toK8sObject, toWorkloads } from "../../../src/core/workload.js";
 
-describe("toWorkload", () => {
+describe("toWorkloads", () => {
   it("keeps every argv element at its source index", () => {
     const raw = {
       apiVersion: "v1",
@@ -18,7 +18,7 @@ describe("toWorkload", () => {
         ],
       },
     };
-    const w = toWorkload(toK8sObject(raw as never, {}));
+    const w = toWorkloads(toK8sObject(raw as never, {}))[0];
     const c = w?.template.containers[0];
     expect(c?.command).toEqual(["sh", "", "3", "-c"]);
     expect(c?.args).toEqual(["", "docker ps"]);
