@@ -511,9 +511,16 @@ function buildUnit(
   const spec = layout.spec ? at(root, [...unitPath, ...layout.spec]) : undefined;
   if (containers.length === 0 && !isObject(spec)) return undefined;
   const volumes: Volume[] = [];
+  let mounted: Set<string> | undefined;
   for (const pattern of layout.volumes) {
+    // Volumes declared for the whole object (an Argo workflow's spec.volumes) go into the pods whose
+    // containers mount them (Argo adds only referenced workflow volumes to a template's pod).
+    const shared = pattern[0] === "/";
+    if (shared) mounted ??= new Set(containers.flatMap((c) => c.volumeMounts.map((m) => m.name)));
     for (const m of matchAll(root, unitPath, pattern)) {
-      if (isObject(m.value)) volumes.push(toVolume(m.value, Number(m.path[m.path.length - 1]), m.path));
+      if (!isObject(m.value)) continue;
+      const v = toVolume(m.value, Number(m.path[m.path.length - 1]), m.path);
+      if (!shared || mounted?.has(v.name)) volumes.push(v);
     }
   }
   const fields: Partial<Record<(typeof POD_FIELDS)[number], Json>> = {};
