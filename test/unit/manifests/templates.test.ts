@@ -39,7 +39,7 @@ describe("isHelmAction", () => {
       "{{ .Config.Values }}",
       "{{ $labels.Values }}",
       '{"time":"{{ .Time }}"}',
-      "${HOME} $(VAR)",
+      "$(VAR) and $HOME",
     ])
       expect({ t, helm: isHelmAction(t) }).toEqual({ t, helm: false });
   });
