@@ -92,7 +92,7 @@ describe("YAML scalars: our parser and kubectl agree", () => {
   it("every scalar of the corpus converts to the same JSON value", () => {
     if (!existsSync(KUBECTL)) throw new Error(`no kubectl at ${KUBECTL}: run scripts/kubetools.sh install`);
     const lines = ["apiVersion: example.com/v1", "kind: Thing", "metadata: {name: t}", "spec:"];
-    SCALARS.forEach((s, i) => lines.push(`  k${i}: ${s}`));
+    for (const [i, s] of SCALARS.entries()) lines.push(`  k${i}: ${s}`);
     // Keys resolve too, and become the strings sigs.k8s.io/yaml writes for them.
     lines.push("  keys: {on: a, n: b, 0x1F: c, 1_0: d, 1.5: e}");
     const text = `${lines.join("\n")}\n`;
