@@ -119,3 +119,17 @@ export const K8S_SCHEMA = new Schema([...FAILSAFE_SCHEMA.tags, nullTag, boolTag,
 
 /** With merge keys (`<<: *base`), used only for texts that contain `<<` (it checks every key). */
 export const K8S_MERGE_SCHEMA = K8S_SCHEMA.withTags(mergeTag);
+
+/**
+ * The string a plain mapping key becomes in the loaded value (js-yaml turns resolved keys into strings,
+ * as sigs.k8s.io/yaml's convertToJSONableObject does): `on` -> "true", `0x1F` -> "31". For positions.
+ */
+export function plainKeyString(source: string): string {
+  const first = source.charAt(0);
+  if (TRUE.has(source)) return "true";
+  if (FALSE.has(source)) return "false";
+  if (first === "~" || first === "n" || first === "N") return NULL.has(source) ? "null" : source;
+  if (first === "" || !"-+.0123456789".includes(first)) return source;
+  const n = resolveNumber(source);
+  return n === NOT_RESOLVED ? source : String(n);
+}

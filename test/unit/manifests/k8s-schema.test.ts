@@ -2,6 +2,7 @@
 // Each case names the line of https://github.com/yaml/go-yaml/blob/v2.4.2/resolve.go (or decode.go) it follows.
 import { describe, expect, it } from "vitest";
 import { parseChunk } from "../../../src/manifests/parse.js";
+import { locatePaths, positionKey } from "../../../src/manifests/positions.js";
 import { splitDocuments } from "../../../src/manifests/split.js";
 
 /** Parses `v: <text>` through the product's parser and returns v. */
@@ -108,5 +109,17 @@ describe("YAML 1.1 scalars as go-yaml v2 resolves them", () => {
     const [chunk] = splitDocuments("on: push\n0777: x\n");
     const r = chunk ? parseChunk(chunk, false) : undefined;
     expect(r?.ok && r.value).toEqual({ true: "push", "511": "x" });
+  });
+});
+
+describe("positions of keys that resolve (on:, 0x1F:)", () => {
+  it("locatePaths finds a path through a key as the loaded document spells it", () => {
+    const text = "spec:\n  on:\n    0x1F: x\n  'on': y\n";
+    const pos = locatePaths(text, 0, [
+      ["spec", "true", "31"],
+      ["spec", "on"],
+    ]);
+    expect(pos.get(positionKey(["spec", "true", "31"]))).toEqual({ line: 3, column: 5 });
+    expect(pos.get(positionKey(["spec", "on"]))).toEqual({ line: 4, column: 3 });
   });
 });
