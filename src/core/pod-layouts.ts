@@ -34,6 +34,8 @@ export interface ContainerSlot {
   defaultName?: string;
   /** Where the image comes from when the container has none (Spark: spec.image). */
   defaultImage?: Pattern;
+  /** Volume mounts every container of the slot gets, relative to the unit (Argo containerSet.volumeMounts). */
+  sharedMounts?: Pattern;
 }
 
 export interface PodLayout {
@@ -88,7 +90,11 @@ function argo(spec: Pattern): PodLayout {
       { at: ["initContainers", "*"], group: "initContainers" },
       { at: ["container"], group: "container", defaultName: "main" },
       { at: ["script"], group: "script", defaultName: "main" },
-      { at: ["containerSet", "containers", "*"], group: "containers" },
+      {
+        at: ["containerSet", "containers", "*"],
+        group: "containers",
+        sharedMounts: ["containerSet", "volumeMounts", "*"],
+      },
       { at: ["sidecars", "*"], group: "sidecars" },
     ],
     volumes: [
@@ -196,7 +202,8 @@ export const POD_LAYOUTS: readonly PodLayoutRow[] = [
     group: "argoproj.io",
     kinds: ["Workflow", "WorkflowTemplate", "ClusterWorkflowTemplate"],
     layout: argo(["spec"]),
-    source: "https://argo-workflows.readthedocs.io/en/latest/fields/#template",
+    source:
+      "https://argo-workflows.readthedocs.io/en/latest/fields/#template (containerSet: #containersettemplate)",
     where:
       "each of spec.templates[]: container, script, containerSet.containers[], initContainers[], sidecars[]; " +
       "volumes from spec.volumes and the template's volumes",

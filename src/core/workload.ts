@@ -147,7 +147,10 @@ export interface EnvVar {
 }
 
 export interface VolumeMount {
+  /** Index in the list it is written in. */
   index: number;
+  /** From the object root: the container's volumeMounts[i], or a mount shared by a set of containers. */
+  path: DocPath;
   name: string;
   mountPath: string;
   /** subPath, or subPathExpr with `$(VAR)` expanded from the container's env (kept as is when unknown). */
@@ -377,6 +380,7 @@ function toContainer(
   slot: ContainerSlot,
   index: number,
   path: DocPath,
+  unitPath: DocPath,
   root: JsonObject,
   namespace: string | undefined,
   sources: EnvSources | undefined,
@@ -397,24 +401,29 @@ function toContainer(
     return expandVars(text, lookup);
   };
   const mounts: VolumeMount[] = [];
+  const mountEntries: { value: unknown; path: DocPath }[] = [];
   if (Array.isArray(raw.volumeMounts)) {
-    raw.volumeMounts.forEach((m, i) => {
-      if (!isObject(m)) return;
-      const name = str(m.name);
-      const mountPath = str(m.mountPath);
-      if (!name || !mountPath) return;
-      const vm: VolumeMount = { index: i, name, mountPath, readOnly: m.readOnly === true };
-      const subPath = str(m.subPath);
-      const subPathExpr = str(m.subPathExpr);
-      if (subPath) {
-        vm.subPath = subPath;
-        vm.subPathField = "subPath";
-      } else if (subPathExpr) {
-        vm.subPath = expand(subPathExpr);
-        vm.subPathField = "subPathExpr";
-      }
-      mounts.push(vm);
-    });
+    for (let i = 0; i < raw.volumeMounts.length; i++)
+      mountEntries.push({ value: raw.volumeMounts[i], path: [...path, "volumeMounts", i] });
+  }
+  if (slot.sharedMounts) mountEntries.push(...matchAll(root, unitPath, slot.sharedMounts));
+  for (const { value: m, path: mpath } of mountEntries) {
+    if (!isObject(m)) continue;
+    const name = str(m.name);
+    const mountPath = str(m.mountPath);
+    if (!name || !mountPath) continue;
+    const index = Number(mpath[mpath.length - 1]);
+    const vm: VolumeMount = { index, path: mpath, name, mountPath, readOnly: m.readOnly === true };
+    const subPath = str(m.subPath);
+    const subPathExpr = str(m.subPathExpr);
+    if (subPath) {
+      vm.subPath = subPath;
+      vm.subPathField = "subPath";
+    } else if (subPathExpr) {
+      vm.subPath = expand(subPathExpr);
+      vm.subPathField = "subPathExpr";
+    }
+    mounts.push(vm);
   }
   const hooks: ExecHook[] = [];
   for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"] as const) {
@@ -505,7 +514,7 @@ function buildUnit(
     for (const m of matchAll(root, unitPath, slot.at)) {
       if (!isObject(m.value)) continue;
       const index = list ? Number(m.path[m.path.length - 1]) : 0;
-      containers.push(toContainer(m.value, slot, index, m.path, root, obj.namespace, sources));
+      containers.push(toContainer(m.value, slot, index, m.path, unitPath, root, obj.namespace, sources));
     }
   }
   const spec = layout.spec ? at(root, [...unitPath, ...layout.spec]) : undefined;

@@ -100,7 +100,7 @@ export interface SubPathRef {
   mount: VolumeMount;
   /** Canonical host path of volume + subPath. */
   canonical: string;
-  /** [...container.path, "volumeMounts", i, "subPath" | "subPathExpr"]. */
+  /** [...mount.path, "subPath" | "subPathExpr"], from the object root. */
   path: DocPath;
 }
 
@@ -113,7 +113,7 @@ export function subPathRefs(hv: HostVolume): SubPathRef[] {
       container,
       mount,
       canonical: canonicalHostPath(`${hv.canonical}/${mount.subPath}`),
-      path: [...container.path, "volumeMounts", mount.index, mount.subPathField ?? "subPath"],
+      path: [...mount.path, mount.subPathField ?? "subPath"],
     });
   }
   return out;

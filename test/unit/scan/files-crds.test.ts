@@ -29,8 +29,8 @@ describe("files: Argo Workflows", () => {
         "W010 Workflow/build- dind 40:11",
         // CronWorkflow: spec.workflowSpec.templates[0].containerSet.containers[0].env[0].value
         "W009 CronWorkflow/nightly-prune prune 63:19",
-        // CronWorkflow: the template-level volume
-        "W001 CronWorkflow/nightly-prune - 67:15",
+        // CronWorkflow: the template-level volume, mounted through containerSet.volumeMounts
+        "W001 CronWorkflow/nightly-prune prune 67:15",
       ]),
     );
     // build, test (container + sidecar) and the CronWorkflow's template; the dag template is not a pod.
