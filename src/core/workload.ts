@@ -263,25 +263,28 @@ interface Match {
 /** Every value a pattern matches below `base` (or the object root for a `/` pattern). */
 function matchAll(root: JsonObject, base: DocPath, pattern: Pattern): Match[] {
   const fromRoot = pattern[0] === "/";
-  let cur: Match[] = [{ value: fromRoot ? root : at(root, base), path: fromRoot ? [] : base }];
-  for (let i = fromRoot ? 1 : 0; i < pattern.length; i++) {
-    const key = pattern[i] as string;
-    const next: Match[] = [];
-    for (const m of cur) {
-      if (key === "*") {
-        if (Array.isArray(m.value)) {
-          for (let j = 0; j < m.value.length; j++) next.push({ value: m.value[j], path: [...m.path, j] });
-        } else if (isObject(m.value)) {
-          for (const k in m.value) next.push({ value: m.value[k], path: [...m.path, k] });
-        }
-      } else if (isObject(m.value) && m.value[key] !== undefined) {
-        next.push({ value: m.value[key], path: [...m.path, key] });
-      }
-    }
-    cur = next;
-    if (cur.length === 0) break;
+  const out: Match[] = [];
+  collect(fromRoot ? root : at(root, base), fromRoot ? [] : base, pattern, fromRoot ? 1 : 0, out);
+  return out;
+}
+
+/** Walks `pattern` from index `i`: plain keys in one step up to the next `*`, then each element. */
+function collect(value: unknown, path: DocPath, pattern: Pattern, i: number, out: Match[]): void {
+  let star = pattern.indexOf("*", i);
+  if (star < 0) star = pattern.length;
+  const keys = pattern.slice(i, star);
+  const v = keys.length === 0 ? value : at(value, keys);
+  if (v === undefined) return;
+  const here = keys.length === 0 ? path : [...path, ...keys];
+  if (star === pattern.length) {
+    out.push({ value: v, path: here });
+    return;
   }
-  return cur;
+  if (Array.isArray(v)) {
+    for (let j = 0; j < v.length; j++) collect(v[j], [...here, j], pattern, star + 1, out);
+  } else if (isObject(v)) {
+    for (const k in v) collect(v[k], [...here, k], pattern, star + 1, out);
+  }
 }
 
 function execCommand(v: unknown): string[] | undefined {

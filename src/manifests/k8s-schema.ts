@@ -64,6 +64,8 @@ function goInt(plain: string): number | undefined {
   const m = GO_INT.exec(plain);
   if (!m) return undefined;
   const [, sign, hex, oct, bin, zeroOct, dec] = m;
+  // Most numbers are short decimals (ports, replicas): exact as doubles, no BigInt needed.
+  if (dec !== undefined && dec.length <= 15) return sign === "-" ? -Number(dec) : Number(dec);
   const digits =
     hex !== undefined
       ? `0x${hex}`

@@ -161,6 +161,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
       issue("warning", { source: file.path, reason: "no YAML documents (only comments)" });
     const results = parseChunks(file.text, chunks, file.json);
     const mayTemplate = file.text.includes("{{");
+    const mayRefEnv = mayReferenceEnvSources(file.text);
     for (const [i, chunk] of chunks.entries()) {
       coverage.documents++;
       const parsed = results[i];
@@ -214,7 +215,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
         envStore.add(obj);
         objects.push(obj);
       }
-      if (mayReferenceEnvSources(chunk.text)) deferred.push({ file: file.path, chunk, objects });
+      if (mayRefEnv && mayReferenceEnvSources(chunk.text)) deferred.push({ file: file.path, chunk, objects });
       else auditDocument(file.path, chunk, objects);
     }
     opts.onProgress?.({ files: coverage.files, documents: coverage.documents });
