@@ -451,8 +451,20 @@ for (const row of POD_LAYOUTS) {
   }
 }
 
+/** apiVersion -> kind -> layouts, filled on first use (a few dozen apiVersions in any input). */
+const byVersion = new Map<string, Map<string, readonly PodLayout[] | undefined>>();
+
 /** Layouts for a kind; an object without apiVersion is taken as the built-in kind of that name. */
 export function layoutsFor(apiVersion: string, kind: string): readonly PodLayout[] | undefined {
-  if (apiVersion === "") return BUILT_IN_BY_KIND.get(kind);
-  return BY_KIND.get(`${apiGroup(apiVersion)}/${kind}`);
+  let kinds = byVersion.get(apiVersion);
+  if (!kinds) {
+    kinds = new Map();
+    // Bounded: an input with thousands of made-up apiVersions only loses the cache.
+    if (byVersion.size < 1000) byVersion.set(apiVersion, kinds);
+  }
+  if (kinds.has(kind)) return kinds.get(kind);
+  const found =
+    apiVersion === "" ? BUILT_IN_BY_KIND.get(kind) : BY_KIND.get(`${apiGroup(apiVersion)}/${kind}`);
+  if (kinds.size < 1000) kinds.set(kind, found);
+  return found;
 }

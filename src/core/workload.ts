@@ -260,30 +260,72 @@ interface Match {
   path: DocPath;
 }
 
-/** Every value a pattern matches below `base` (or the object root for a `/` pattern). */
-function matchAll(root: JsonObject, base: DocPath, pattern: Pattern): Match[] {
-  const fromRoot = pattern[0] === "/";
+/** A pattern split at its `*`s: the keys before the first, between each, after the last. */
+interface Compiled {
+  fromRoot: boolean;
+  groups: readonly (readonly string[])[];
+}
+
+const compiledPatterns = new WeakMap<Pattern, Compiled>();
+
+function compile(pattern: Pattern): Compiled {
+  let c = compiledPatterns.get(pattern);
+  if (!c) {
+    const fromRoot = pattern[0] === "/";
+    const groups: string[][] = [[]];
+    for (const key of fromRoot ? pattern.slice(1) : pattern) {
+      if (key === "*") groups.push([]);
+      else groups[groups.length - 1]?.push(key);
+    }
+    c = { fromRoot, groups };
+    compiledPatterns.set(pattern, c);
+  }
+  return c;
+}
+
+/** A place the pattern is matched from: the object root and, for relative patterns, the unit. */
+interface Base {
+  root: JsonObject;
+  value: unknown;
+  path: DocPath;
+}
+
+/** Every value a pattern matches below the unit (or the object root for a `/` pattern). */
+function matchAll(base: Base, pattern: Pattern): Match[] {
+  const c = compile(pattern);
   const out: Match[] = [];
-  collect(fromRoot ? root : at(root, base), fromRoot ? [] : base, pattern, fromRoot ? 1 : 0, out);
+  if (c.fromRoot) collect(base.root, [], c.groups, 0, out);
+  else collect(base.value, base.path, c.groups, 0, out);
   return out;
 }
 
-/** Walks `pattern` from index `i`: plain keys in one step up to the next `*`, then each element. */
-function collect(value: unknown, path: DocPath, pattern: Pattern, i: number, out: Match[]): void {
-  let star = pattern.indexOf("*", i);
-  if (star < 0) star = pattern.length;
-  const keys = pattern.slice(i, star);
-  const v = keys.length === 0 ? value : at(value, keys);
-  if (v === undefined) return;
-  const here = keys.length === 0 ? path : [...path, ...keys];
-  if (star === pattern.length) {
-    out.push({ value: v, path: here });
-    return;
+/** `path` with one more key, as a new array (slice + push: the cheapest copy in V8 for short paths). */
+function append(path: DocPath, key: string | number): (string | number)[] {
+  const out = path.slice();
+  out.push(key);
+  return out;
+}
+
+function collect(value: unknown, path: DocPath, groups: Compiled["groups"], gi: number, out: Match[]): void {
+  const keys = groups[gi] as readonly string[];
+  let v = value;
+  for (let i = 0; i < keys.length; i++) {
+    if (!isObject(v)) return;
+    v = v[keys[i] as string];
   }
-  if (Array.isArray(v)) {
-    for (let j = 0; j < v.length; j++) collect(v[j], [...here, j], pattern, star + 1, out);
+  if (v === undefined) return;
+  let here = path;
+  if (keys.length > 0) {
+    const p = path.slice();
+    for (let i = 0; i < keys.length; i++) p.push(keys[i] as string);
+    here = p;
+  }
+  if (gi === groups.length - 1) {
+    out.push({ value: v, path: here });
+  } else if (Array.isArray(v)) {
+    for (let j = 0; j < v.length; j++) collect(v[j], append(here, j), groups, gi + 1, out);
   } else if (isObject(v)) {
-    for (const k in v) collect(v[k], [...here, k], pattern, star + 1, out);
+    for (const k in v) collect(v[k], append(here, k), groups, gi + 1, out);
   }
 }
 
@@ -303,6 +345,33 @@ function scalarText(v: unknown): string | undefined {
  * envFrom source (with its prefix) first, then each env entry in order; a literal value has `$(VAR)`
  * references to the variables defined before it expanded; a later definition replaces an earlier one.
  */
+/**
+ * An EnvVar whose paths are built when a rule asks for them (most variables are never reported, and a
+ * large input has hundreds of thousands of them).
+ */
+class EnvEntry implements EnvVar {
+  value?: string;
+  from?: EnvValueSource;
+  #path: DocPath | undefined;
+  #valuePath: DocPath | undefined;
+  constructor(
+    readonly index: number,
+    readonly name: string,
+    private readonly container: DocPath,
+    /** The index in `env` or `envFrom`. */
+    private readonly entry: number,
+  ) {}
+  get path(): DocPath {
+    this.#path ??= [...this.container, this.index < 0 ? "envFrom" : "env", this.entry];
+    return this.#path;
+  }
+  get valuePath(): DocPath {
+    this.#valuePath ??=
+      this.index < 0 ? this.path : [...this.path, this.from === undefined ? "value" : "valueFrom"];
+    return this.#valuePath;
+  }
+}
+
 function containerEnv(
   raw: JsonObject,
   cpath: DocPath,
@@ -320,15 +389,9 @@ function containerEnv(
       if (!name) return;
       const data = sources?.lookup(kind, namespace, name);
       if (!data) return;
-      const path = [...cpath, "envFrom", j];
       for (const key of Object.keys(data)) {
-        const v: EnvVar = {
-          index: -1,
-          name: `${prefix}${key}`,
-          from: { kind, name, resolved: true },
-          path,
-          valuePath: path,
-        };
+        const v = new EnvEntry(-1, `${prefix}${key}`, cpath, j);
+        v.from = { kind, name, resolved: true };
         const value = data[key];
         if (value !== undefined) v.value = value;
         vars.delete(v.name);
@@ -341,14 +404,12 @@ function containerEnv(
       if (!isObject(e)) return;
       const name = str(e.name);
       if (!name) return;
-      const path = [...cpath, "env", i];
-      const v: EnvVar = { index: i, name, path, valuePath: [...path, "value"] };
+      const v = new EnvEntry(i, name, cpath, i);
       const literal = scalarText(e.value);
       if (literal !== undefined) {
         v.value = literal.includes("$") ? expandVars(literal, (n) => vars.get(n)?.value) : literal;
       } else if (isObject(e.valueFrom)) {
         const vf = e.valueFrom;
-        v.valuePath = [...path, "valueFrom"];
         const ref = isObject(vf.configMapKeyRef)
           ? vf.configMapKeyRef
           : isObject(vf.secretKeyRef)
@@ -383,8 +444,7 @@ function toContainer(
   slot: ContainerSlot,
   index: number,
   path: DocPath,
-  unitPath: DocPath,
-  root: JsonObject,
+  unit: Base,
   namespace: string | undefined,
   sources: EnvSources | undefined,
 ): Container {
@@ -404,19 +464,18 @@ function toContainer(
     return expandVars(text, lookup);
   };
   const mounts: VolumeMount[] = [];
-  const mountEntries: { value: unknown; path: DocPath }[] = [];
-  if (Array.isArray(raw.volumeMounts)) {
-    for (let i = 0; i < raw.volumeMounts.length; i++)
-      mountEntries.push({ value: raw.volumeMounts[i], path: [...path, "volumeMounts", i] });
-  }
-  if (slot.sharedMounts) mountEntries.push(...matchAll(root, unitPath, slot.sharedMounts));
-  for (const { value: m, path: mpath } of mountEntries) {
+  const own = Array.isArray(raw.volumeMounts) ? raw.volumeMounts : [];
+  const shared = slot.sharedMounts ? matchAll(unit, slot.sharedMounts) : [];
+  for (let k = 0; k < own.length + shared.length; k++) {
+    const sh = k < own.length ? undefined : shared[k - own.length];
+    const m = sh ? sh.value : own[k];
     if (!isObject(m)) continue;
     const name = str(m.name);
     const mountPath = str(m.mountPath);
     if (!name || !mountPath) continue;
-    const index = Number(mpath[mpath.length - 1]);
-    const vm: VolumeMount = { index, path: mpath, name, mountPath, readOnly: m.readOnly === true };
+    const vm: VolumeMount = sh
+      ? new Mount(Number(sh.path[sh.path.length - 1]), name, mountPath, m.readOnly === true, [], sh.path)
+      : new Mount(k, name, mountPath, m.readOnly === true, path);
     const subPath = str(m.subPath);
     const subPathExpr = str(m.subPathExpr);
     if (subPath) {
@@ -444,16 +503,15 @@ function toContainer(
         });
     }
   }
-  const listName = slot.defaultName ?? `${slot.group}[${index}]`;
   let image = str(raw.image);
-  if (image === undefined && slot.defaultImage) image = str(matchAll(root, [], slot.defaultImage)[0]?.value);
+  if (image === undefined && slot.defaultImage) image = str(matchAll(unit, slot.defaultImage)[0]?.value);
   const c: Container = {
     group: slot.group,
     index,
-    name: str(raw.name) ?? listName,
+    name: str(raw.name) ?? slot.defaultName ?? `${slot.group}[${index}]`,
     image: image ?? "",
-    command: strList(raw.command).map(expand),
-    args: strList(raw.args).map(expand),
+    command: expandAll(strList(raw.command), expand),
+    args: expandAll(strList(raw.args), expand),
     env,
     volumeMounts: mounts,
     execHooks: hooks,
@@ -473,6 +531,36 @@ function toContainer(
   const script = str(raw.source) ?? str(raw.script);
   if (script) c.script = { text: script, path: [...path, raw.source !== undefined ? "source" : "script"] };
   return c;
+}
+
+/** A VolumeMount whose path is built when a rule asks for it. */
+class Mount implements VolumeMount {
+  subPath?: string;
+  subPathField?: "subPath" | "subPathExpr";
+  #path: DocPath | undefined;
+  constructor(
+    readonly index: number,
+    readonly name: string,
+    readonly mountPath: string,
+    readonly readOnly: boolean,
+    private readonly container: DocPath,
+    fixedPath?: DocPath,
+  ) {
+    this.#path = fixedPath;
+  }
+  get path(): DocPath {
+    this.#path ??= [...this.container, "volumeMounts", this.index];
+    return this.#path;
+  }
+}
+
+/** Expands every element in place (the list is ours), touching only elements with a `$`. */
+function expandAll(list: string[], expand: (text: string) => string): string[] {
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i] as string;
+    if (t.includes("$")) list[i] = expand(t);
+  }
+  return list;
 }
 
 function toVolume(v: JsonObject, index: number, path: DocPath): Volume {
@@ -507,20 +595,21 @@ const POD_FIELDS = [
 function buildUnit(
   obj: K8sObject,
   layout: PodLayout,
+  unitValue: unknown,
   unitPath: DocPath,
   sources: EnvSources | undefined,
 ): PodTemplate | undefined {
-  const root = obj.raw;
+  const unit: Base = { root: obj.raw, value: unitValue, path: unitPath };
   const containers: Container[] = [];
   for (const slot of layout.containers) {
     const list = slot.at[slot.at.length - 1] === "*";
-    for (const m of matchAll(root, unitPath, slot.at)) {
+    for (const m of matchAll(unit, slot.at)) {
       if (!isObject(m.value)) continue;
       const index = list ? Number(m.path[m.path.length - 1]) : 0;
-      containers.push(toContainer(m.value, slot, index, m.path, unitPath, root, obj.namespace, sources));
+      containers.push(toContainer(m.value, slot, index, m.path, unit, obj.namespace, sources));
     }
   }
-  const spec = layout.spec ? at(root, [...unitPath, ...layout.spec]) : undefined;
+  const spec = layout.spec ? at(unitValue, layout.spec) : undefined;
   if (containers.length === 0 && !isObject(spec)) return undefined;
   const volumes: Volume[] = [];
   let mounted: Set<string> | undefined;
@@ -529,7 +618,7 @@ function buildUnit(
     // containers mount them (Argo adds only referenced workflow volumes to a template's pod).
     const shared = pattern[0] === "/";
     if (shared) mounted ??= new Set(containers.flatMap((c) => c.volumeMounts.map((m) => m.name)));
-    for (const m of matchAll(root, unitPath, pattern)) {
+    for (const m of matchAll(unit, pattern)) {
       if (!isObject(m.value)) continue;
       const v = toVolume(m.value, Number(m.path[m.path.length - 1]), m.path);
       if (!shared || mounted?.has(v.name)) volumes.push(v);
@@ -539,7 +628,7 @@ function buildUnit(
   const fieldPaths: Record<string, DocPath> = {};
   let last: JsonObject = {};
   for (const pattern of layout.podFields) {
-    for (const m of matchAll(root, unitPath, pattern)) {
+    for (const m of matchAll(unit, pattern)) {
       if (!isObject(m.value)) continue;
       last = m.value;
       for (const f of POD_FIELDS) {
@@ -551,7 +640,7 @@ function buildUnit(
     }
   }
   const metadataPath = layout.metadata ? [...unitPath, ...layout.metadata] : undefined;
-  const md = metadataPath ? at(root, metadataPath) : undefined;
+  const md = layout.metadata ? at(unitValue, layout.metadata) : undefined;
   const secrets: string[] = [];
   if (Array.isArray(fields.imagePullSecrets)) {
     for (const s of fields.imagePullSecrets) {
@@ -657,11 +746,9 @@ export function toWorkloads(obj: K8sObject, sources?: EnvSources): Workload[] {
   if (layouts) {
     for (const layout of layouts) {
       for (const pattern of layout.units) {
-        for (const m of pattern.length === 0
-          ? [{ value: obj.raw, path: [] }]
-          : matchAll(obj.raw, [], pattern)) {
+        for (const m of matchAll({ root: obj.raw, value: obj.raw, path: [] }, pattern)) {
           if (!isObject(m.value)) continue;
-          const template = buildUnit(obj, layout, m.path, sources);
+          const template = buildUnit(obj, layout, m.value, m.path, sources);
           if (template) out.push({ object: obj, unitPath: m.path, template });
         }
       }
@@ -671,7 +758,7 @@ export function toWorkloads(obj: K8sObject, sources?: EnvSources): Workload[] {
     return out;
   }
   for (const u of genericUnits(obj.raw)) {
-    const template = buildUnit(obj, u.layout, u.path, sources);
+    const template = buildUnit(obj, u.layout, at(obj.raw, u.path), u.path, sources);
     if (template) out.push({ object: obj, unitPath: u.path, template, generic: true });
   }
   return out;

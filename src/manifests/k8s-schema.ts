@@ -24,14 +24,44 @@
  */
 import { defineScalarTag, FAILSAFE_SCHEMA, mergeTag, NOT_RESOLVED, Schema } from "js-yaml";
 
-const TRUE = new Set(["y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON"]);
-const FALSE = new Set(["n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF"]);
-const NULL = new Set(["", "~", "null", "Null", "NULL"]);
+/**
+ * resolveMapList's booleans. Compared by length first: most plain scalars are keys such as `name` or
+ * `namespace`, which must fail fast (a Set would hash every one of them).
+ */
+function resolveBool(s: string): boolean | typeof NOT_RESOLVED {
+  switch (s.length) {
+    case 1:
+      return s === "y" || s === "Y" ? true : s === "n" || s === "N" ? false : NOT_RESOLVED;
+    case 2:
+      return s === "on" || s === "On" || s === "ON"
+        ? true
+        : s === "no" || s === "No" || s === "NO"
+          ? false
+          : NOT_RESOLVED;
+    case 3:
+      return s === "yes" || s === "Yes" || s === "YES"
+        ? true
+        : s === "off" || s === "Off" || s === "OFF"
+          ? false
+          : NOT_RESOLVED;
+    case 4:
+      return s === "true" || s === "True" || s === "TRUE" ? true : NOT_RESOLVED;
+    case 5:
+      return s === "false" || s === "False" || s === "FALSE" ? false : NOT_RESOLVED;
+    default:
+      return NOT_RESOLVED;
+  }
+}
+
+/** resolveMapList's nulls: "", "~", null, Null, NULL. */
+function isNull(s: string): boolean {
+  return s.length === 0 || s === "~" || (s.length === 4 && (s === "null" || s === "Null" || s === "NULL"));
+}
 
 const boolTag = defineScalarTag<boolean>("tag:yaml.org,2002:bool", {
   implicit: true,
   implicitFirstChars: [..."yYnNtTfFoO"],
-  resolve: (source) => (TRUE.has(source) ? true : FALSE.has(source) ? false : NOT_RESOLVED),
+  resolve: (source) => resolveBool(source),
   identify: (data: unknown) => typeof data === "boolean",
   represent: (data: boolean) => (data ? "true" : "false"),
 });
@@ -39,7 +69,7 @@ const boolTag = defineScalarTag<boolean>("tag:yaml.org,2002:bool", {
 const nullTag = defineScalarTag<null>("tag:yaml.org,2002:null", {
   implicit: true,
   implicitFirstChars: ["", "~", "n", "N"],
-  resolve: (source) => (NULL.has(source) ? null : NOT_RESOLVED),
+  resolve: (source) => (isNull(source) ? null : NOT_RESOLVED),
   identify: (data: unknown) => data === null,
   represent: () => "null",
 });
@@ -83,9 +113,22 @@ function goInt(plain: string): number | undefined {
   return fits ? Number(v) : undefined;
 }
 
+/** Up to 15 decimal digits without a leading 0 (ports, replicas): exact as a double, the common case. */
+function shortDecimal(s: string): boolean {
+  if (s.length > 15 || s.charCodeAt(0) === 48 /* 0 */) return s === "0";
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
+  }
+  return true;
+}
+
 function resolveNumber(source: string): number | typeof NOT_RESOLVED {
-  const special = SPECIAL_FLOATS.get(source);
-  if (special !== undefined) return special;
+  if (shortDecimal(source)) return Number(source);
+  if (source.length <= 5) {
+    const special = SPECIAL_FLOATS.get(source);
+    if (special !== undefined) return special;
+  }
   if (source[0] === ".") {
     if (!DOT_FLOAT.test(source)) return NOT_RESOLVED;
     const f = Number(source);
@@ -128,9 +171,9 @@ export const K8S_MERGE_SCHEMA = K8S_SCHEMA.withTags(mergeTag);
  */
 export function plainKeyString(source: string): string {
   const first = source.charAt(0);
-  if (TRUE.has(source)) return "true";
-  if (FALSE.has(source)) return "false";
-  if (first === "~" || first === "n" || first === "N") return NULL.has(source) ? "null" : source;
+  const b = resolveBool(source);
+  if (b !== NOT_RESOLVED) return String(b);
+  if (isNull(source)) return "null";
   if (first === "" || !"-+.0123456789".includes(first)) return source;
   const n = resolveNumber(source);
   return n === NOT_RESOLVED ? source : String(n);
