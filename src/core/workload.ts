@@ -266,19 +266,53 @@ interface Compiled {
   groups: readonly (readonly string[])[];
 }
 
-const compiledPatterns = new WeakMap<Pattern, Compiled>();
-
 function compile(pattern: Pattern): Compiled {
-  let c = compiledPatterns.get(pattern);
+  const fromRoot = pattern[0] === "/";
+  const groups: string[][] = [[]];
+  for (const key of fromRoot ? pattern.slice(1) : pattern) {
+    if (key === "*") groups.push([]);
+    else groups[groups.length - 1]?.push(key);
+  }
+  return { fromRoot, groups };
+}
+
+/** A layout with its patterns compiled once (looked up once per object, not once per pattern). */
+interface CompiledLayout {
+  layout: PodLayout;
+  units: Compiled[];
+  containers: {
+    slot: ContainerSlot;
+    at: Compiled;
+    list: boolean;
+    shared?: Compiled;
+    defaultImage?: Compiled;
+  }[];
+  volumes: { at: Compiled; shared: boolean }[];
+  podFields: Compiled[];
+}
+
+const compiledLayouts = new WeakMap<PodLayout, CompiledLayout>();
+
+function compileLayout(layout: PodLayout): CompiledLayout {
+  let c = compiledLayouts.get(layout);
   if (!c) {
-    const fromRoot = pattern[0] === "/";
-    const groups: string[][] = [[]];
-    for (const key of fromRoot ? pattern.slice(1) : pattern) {
-      if (key === "*") groups.push([]);
-      else groups[groups.length - 1]?.push(key);
-    }
-    c = { fromRoot, groups };
-    compiledPatterns.set(pattern, c);
+    c = {
+      layout,
+      units: layout.units.map(compile),
+      containers: layout.containers.map((slot) => {
+        const entry: CompiledLayout["containers"][number] = {
+          slot,
+          at: compile(slot.at),
+          list: slot.at[slot.at.length - 1] === "*",
+        };
+        if (slot.sharedMounts) entry.shared = compile(slot.sharedMounts);
+        if (slot.defaultImage) entry.defaultImage = compile(slot.defaultImage);
+        return entry;
+      }),
+      volumes: layout.volumes.map((v) => ({ at: compile(v), shared: v[0] === "/" })),
+      podFields: layout.podFields.map(compile),
+    };
+    compiledLayouts.set(layout, c);
   }
   return c;
 }
@@ -291,8 +325,7 @@ interface Base {
 }
 
 /** Every value a pattern matches below the unit (or the object root for a `/` pattern). */
-function matchAll(base: Base, pattern: Pattern): Match[] {
-  const c = compile(pattern);
+function matchAll(base: Base, c: Compiled): Match[] {
   const out: Match[] = [];
   if (c.fromRoot) collect(base.root, [], c.groups, 0, out);
   else collect(base.value, base.path, c.groups, 0, out);
@@ -372,13 +405,41 @@ class EnvEntry implements EnvVar {
   }
 }
 
+/** Keeps the last definition of each name, in the order of those last definitions. */
+function lastDefinitions(vars: EnvEntry[]): EnvEntry[] {
+  if (vars.length < 2) return vars;
+  let dup = false;
+  if (vars.length <= 16) {
+    // A few variables (the usual case): comparing is cheaper than hashing.
+    for (let a = 1; a < vars.length && !dup; a++)
+      for (let b = 0; b < a; b++) if (vars[a]?.name === vars[b]?.name) dup = true;
+  } else {
+    dup = new Set(vars.map((v) => v.name)).size !== vars.length;
+  }
+  if (!dup) return vars;
+  const kept: EnvEntry[] = [];
+  const seen = new Set<string>();
+  for (let k = vars.length - 1; k >= 0; k--) {
+    const v = vars[k] as EnvEntry;
+    if (seen.has(v.name)) continue;
+    seen.add(v.name);
+    kept.push(v);
+  }
+  return kept.reverse();
+}
+
 function containerEnv(
   raw: JsonObject,
   cpath: DocPath,
   namespace: string | undefined,
   sources?: EnvSources,
 ): EnvVar[] {
-  const vars = new Map<string, EnvVar>();
+  // In definition order; a name defined again is dropped from its earlier place at the end.
+  const vars: EnvEntry[] = [];
+  const valueOf = (n: string): string | undefined => {
+    for (let k = vars.length - 1; k >= 0; k--) if (vars[k]?.name === n) return vars[k]?.value;
+    return undefined;
+  };
   if (Array.isArray(raw.envFrom)) {
     raw.envFrom.forEach((e, j) => {
       if (!isObject(e)) return;
@@ -394,8 +455,7 @@ function containerEnv(
         v.from = { kind, name, resolved: true };
         const value = data[key];
         if (value !== undefined) v.value = value;
-        vars.delete(v.name);
-        vars.set(v.name, v);
+        vars.push(v);
       }
     });
   }
@@ -407,7 +467,7 @@ function containerEnv(
       const v = new EnvEntry(i, name, cpath, i);
       const literal = scalarText(e.value);
       if (literal !== undefined) {
-        v.value = literal.includes("$") ? expandVars(literal, (n) => vars.get(n)?.value) : literal;
+        v.value = literal.includes("$") ? expandVars(literal, valueOf) : literal;
       } else if (isObject(e.valueFrom)) {
         const vf = e.valueFrom;
         const ref = isObject(vf.configMapKeyRef)
@@ -432,16 +492,15 @@ function containerEnv(
           };
         }
       }
-      vars.delete(name);
-      vars.set(name, v);
+      vars.push(v);
     });
   }
-  return [...vars.values()];
+  return lastDefinitions(vars);
 }
 
 function toContainer(
   raw: JsonObject,
-  slot: ContainerSlot,
+  cslot: CompiledLayout["containers"][number],
   index: number,
   path: DocPath,
   unit: Base,
@@ -465,7 +524,8 @@ function toContainer(
   };
   const mounts: VolumeMount[] = [];
   const own = Array.isArray(raw.volumeMounts) ? raw.volumeMounts : [];
-  const shared = slot.sharedMounts ? matchAll(unit, slot.sharedMounts) : [];
+  const slot = cslot.slot;
+  const shared = cslot.shared ? matchAll(unit, cslot.shared) : [];
   for (let k = 0; k < own.length + shared.length; k++) {
     const sh = k < own.length ? undefined : shared[k - own.length];
     const m = sh ? sh.value : own[k];
@@ -504,7 +564,7 @@ function toContainer(
     }
   }
   let image = str(raw.image);
-  if (image === undefined && slot.defaultImage) image = str(matchAll(unit, slot.defaultImage)[0]?.value);
+  if (image === undefined && cslot.defaultImage) image = str(matchAll(unit, cslot.defaultImage)[0]?.value);
   const c: Container = {
     group: slot.group,
     index,
@@ -592,31 +652,32 @@ const POD_FIELDS = [
   "nodeSelector",
 ] as const;
 
+type PodFields = Record<(typeof POD_FIELDS)[number], Json | undefined>;
+
 function buildUnit(
   obj: K8sObject,
-  layout: PodLayout,
+  cl: CompiledLayout,
   unitValue: unknown,
   unitPath: DocPath,
   sources: EnvSources | undefined,
 ): PodTemplate | undefined {
+  const layout = cl.layout;
   const unit: Base = { root: obj.raw, value: unitValue, path: unitPath };
   const containers: Container[] = [];
-  for (const slot of layout.containers) {
-    const list = slot.at[slot.at.length - 1] === "*";
-    for (const m of matchAll(unit, slot.at)) {
+  for (const cslot of cl.containers) {
+    for (const m of matchAll(unit, cslot.at)) {
       if (!isObject(m.value)) continue;
-      const index = list ? Number(m.path[m.path.length - 1]) : 0;
-      containers.push(toContainer(m.value, slot, index, m.path, unit, obj.namespace, sources));
+      const index = cslot.list ? Number(m.path[m.path.length - 1]) : 0;
+      containers.push(toContainer(m.value, cslot, index, m.path, unit, obj.namespace, sources));
     }
   }
   const spec = layout.spec ? at(unitValue, layout.spec) : undefined;
   if (containers.length === 0 && !isObject(spec)) return undefined;
   const volumes: Volume[] = [];
   let mounted: Set<string> | undefined;
-  for (const pattern of layout.volumes) {
+  for (const { at: pattern, shared } of cl.volumes) {
     // Volumes declared for the whole object (an Argo workflow's spec.volumes) go into the pods whose
     // containers mount them (Argo adds only referenced workflow volumes to a template's pod).
-    const shared = pattern[0] === "/";
     if (shared) mounted ??= new Set(containers.flatMap((c) => c.volumeMounts.map((m) => m.name)));
     for (const m of matchAll(unit, pattern)) {
       if (!isObject(m.value)) continue;
@@ -624,10 +685,20 @@ function buildUnit(
       if (!shared || mounted?.has(v.name)) volumes.push(v);
     }
   }
-  const fields: Partial<Record<(typeof POD_FIELDS)[number], Json>> = {};
+  // Pod-level fields: a fixed shape (fast property access), each from the last source that sets it.
+  const fields: PodFields = {
+    runtimeClassName: undefined,
+    serviceAccountName: undefined,
+    serviceAccount: undefined,
+    imagePullSecrets: undefined,
+    hostPID: undefined,
+    hostNetwork: undefined,
+    securityContext: undefined,
+    nodeSelector: undefined,
+  };
   const fieldPaths: Record<string, DocPath> = {};
   let last: JsonObject = {};
-  for (const pattern of layout.podFields) {
+  for (const pattern of cl.podFields) {
     for (const m of matchAll(unit, pattern)) {
       if (!isObject(m.value)) continue;
       last = m.value;
@@ -635,11 +706,10 @@ function buildUnit(
         const v = m.value[f];
         if (v === undefined) continue;
         fields[f] = v;
-        fieldPaths[f] = [...m.path, f];
+        fieldPaths[f] = append(m.path, f);
       }
     }
   }
-  const metadataPath = layout.metadata ? [...unitPath, ...layout.metadata] : undefined;
   const md = layout.metadata ? at(unitValue, layout.metadata) : undefined;
   const secrets: string[] = [];
   if (Array.isArray(fields.imagePullSecrets)) {
@@ -661,7 +731,7 @@ function buildUnit(
     spec: isObject(spec) ? spec : last,
     fieldPaths,
   };
-  if (metadataPath) pt.metadataPath = metadataPath;
+  if (layout.metadata) pt.metadataPath = unitPath.concat(layout.metadata);
   const rc = str(fields.runtimeClassName);
   if (rc) pt.runtimeClassName = rc;
   const sa = str(fields.serviceAccountName) ?? str(fields.serviceAccount);
@@ -744,11 +814,13 @@ export function toWorkloads(obj: K8sObject, sources?: EnvSources): Workload[] {
   const out: Workload[] = [];
   const layouts = layoutsFor(obj.apiVersion, obj.kind);
   if (layouts) {
+    const root: Base = { root: obj.raw, value: obj.raw, path: [] };
     for (const layout of layouts) {
-      for (const pattern of layout.units) {
-        for (const m of matchAll({ root: obj.raw, value: obj.raw, path: [] }, pattern)) {
+      const cl = compileLayout(layout);
+      for (const pattern of cl.units) {
+        for (const m of matchAll(root, pattern)) {
           if (!isObject(m.value)) continue;
-          const template = buildUnit(obj, layout, m.value, m.path, sources);
+          const template = buildUnit(obj, cl, m.value, m.path, sources);
           if (template) out.push({ object: obj, unitPath: m.path, template });
         }
       }
@@ -758,7 +830,7 @@ export function toWorkloads(obj: K8sObject, sources?: EnvSources): Workload[] {
     return out;
   }
   for (const u of genericUnits(obj.raw)) {
-    const template = buildUnit(obj, u.layout, at(obj.raw, u.path), u.path, sources);
+    const template = buildUnit(obj, compileLayout(u.layout), at(obj.raw, u.path), u.path, sources);
     if (template) out.push({ object: obj, unitPath: u.path, template, generic: true });
   }
   return out;

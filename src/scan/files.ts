@@ -50,9 +50,21 @@ export interface FilesScanResult {
   images: Map<string, ImageUses>;
 }
 
-/** Text that may reference ConfigMaps/Secrets for env: such documents wait for the whole input. */
+/**
+ * Text that may reference ConfigMaps/Secrets for env (configMapRef, secretRef, configMapKeyRef,
+ * secretKeyRef): such documents wait for the whole input. One scan for "Ref"; fieldRef,
+ * resourceFieldRef and scaleTargetRef (in many documents) do not count.
+ */
 function mayReferenceEnvSources(text: string): boolean {
-  return text.includes("envFrom") || text.includes("KeyRef");
+  for (let i = text.indexOf("Ref"); i >= 0; i = text.indexOf("Ref", i + 3)) {
+    if (
+      text.startsWith("Key", i - 3) ||
+      text.startsWith("configMap", i - 9) ||
+      text.startsWith("secret", i - 6)
+    )
+      return true;
+  }
+  return false;
 }
 
 export async function scanFiles(inputs: readonly string[], opts: FilesScanOptions): Promise<FilesScanResult> {
