@@ -436,7 +436,7 @@ function containerEnv(
 ): EnvVar[] {
   // In definition order; a name defined again is dropped from its earlier place at the end.
   const vars: EnvEntry[] = [];
-  const valueOf = (n: string): string | undefined => {
+  const definedValue = (n: string): string | undefined => {
     for (let k = vars.length - 1; k >= 0; k--) if (vars[k]?.name === n) return vars[k]?.value;
     return undefined;
   };
@@ -467,7 +467,7 @@ function containerEnv(
       const v = new EnvEntry(i, name, cpath, i);
       const literal = scalarText(e.value);
       if (literal !== undefined) {
-        v.value = literal.includes("$") ? expandVars(literal, valueOf) : literal;
+        v.value = literal.includes("$") ? expandVars(literal, definedValue) : literal;
       } else if (isObject(e.valueFrom)) {
         const vf = e.valueFrom;
         const ref = isObject(vf.configMapKeyRef)
