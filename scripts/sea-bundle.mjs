@@ -32,7 +32,10 @@ const INLINED = [
   {
     module: /[\\/]dist[\\/]config[\\/]config\.js$/,
     edits: [
-      [/new URL\("\.\.\/\.\.\/schema\/runtime-audit-config\.schema\.json", import\.meta\.url\)/g, () => "null"],
+      [
+        /new URL\("\.\.\/\.\.\/schema\/runtime-audit-config\.schema\.json", import\.meta\.url\)/g,
+        () => "null",
+      ],
       [/readFileSync\(SCHEMA_URL, "utf8"\)/g, () => JSON.stringify(schemaText())],
     ],
   },
@@ -46,7 +49,9 @@ const inlineShippedFiles = {
         for (const [read, value] of f.edits) {
           const replaced = text.replace(read, value);
           if (replaced === text)
-            return { errors: [{ text: `${args.path}: a shipped-file read changed; update scripts/sea-bundle.mjs` }] };
+            return {
+              errors: [{ text: `${args.path}: a shipped-file read changed; update scripts/sea-bundle.mjs` }],
+            };
           text = replaced;
         }
         return { contents: text, loader: "js" };

@@ -80,6 +80,11 @@ export interface Coverage {
   workloads: number;
   containers: number;
   images?: { checked: number; unknown: number };
+  /**
+   * Kinds not in the pod layout table whose containers were found by walking the object for `containers`
+   * lists ("Kind.group"); set only when there are some. Their audit is as good as the walk's guess.
+   */
+  genericKinds?: string[];
   /** Inputs we read but deliberately did not audit (unknown kinds are counted, not listed). */
   skipped: CoverageIssue[];
   /** Inputs we could not read or parse, and rules that failed: the report is incomplete (exit 2). */

@@ -4,6 +4,8 @@
  * turns a rule that throws into a RuleFailure. Rules are pure functions of their subject and the
  * target; they never throw for bad data.
  */
+
+import type { EnvSources } from "./env.js";
 import type { ImageFacts } from "./image.js";
 import {
   type Decision,
@@ -16,7 +18,7 @@ import {
 import type { Platform, RuntimeTarget, Target } from "./target.js";
 import type { DocPath, Finding, Hit, Origin, RuleMeta, Subject } from "./types.js";
 import type { K8sObject, Workload } from "./workload.js";
-import { toWorkload } from "./workload.js";
+import { toWorkloads } from "./workload.js";
 
 /** Where each rule's page is published; docs/rules/<ID>.md in the repository. */
 const DOCS_BASE = "https://github.com/kube-runtime-audit/kube-runtime-audit/blob/main/docs/rules";
@@ -40,7 +42,7 @@ export interface SubjectRule<S, C = RuleContext> extends RuleMeta {
 
 export interface WorkloadRule extends SubjectRule<Workload> {
   category: "workload";
-  /** Checks a pod template and its owner. Hit paths are relative to the pod template root. */
+  /** Checks one pod unit and its owner. Hit paths are from the object root (as every path in a Workload). */
   check(workload: Workload, ctx: RuleContext): readonly Hit[];
   /**
    * Optional: checks any object that is not a workload (e.g. a log shipper's ConfigMap for W007).
@@ -161,18 +163,21 @@ export interface AuditOptions {
   ignore: ReadonlySet<string>;
   /** Severities, `off` rules and exemptions from the config file. */
   policy?: Policy;
+  /** ConfigMaps and Secrets that `envFrom`/`valueFrom` resolve against. */
+  envSources?: EnvSources;
 }
 
-/** An ignore annotation as written on an object or its pod template. */
+/** An ignore annotation as written on an object or one of its pod templates. */
 export interface IgnoreAnnotation {
-  /** "metadata.annotations" or "spec.template.metadata.annotations" (relative to the object). */
+  /** On the object's metadata, or on a pod template's (relative to the object). */
   where: "object" | "template";
   text: string;
   refs: ReadonlySet<string>;
 }
 
 export interface ObjectAudit {
-  workload?: Workload;
+  /** The object's pod units (a Deployment has one; an Argo Workflow one per template that runs a pod). */
+  workloads: Workload[];
   findings: Finding[];
   failures: RuleFailure[];
   /** Rules the object's and its pod template's ignore annotations name (for checks run elsewhere). */
@@ -190,55 +195,50 @@ export function auditObject(
   ctx: RuleContext,
   opts: AuditOptions,
 ): ObjectAudit {
-  const workload = toWorkload(obj);
+  const workloads = toWorkloads(obj, opts.envSources);
   const annotations: IgnoreAnnotation[] = [];
   const objText = obj.annotations[IGNORE_ANNOTATION];
   const objIgnore = parseIgnoreList(objText);
   if (objText !== undefined) annotations.push({ where: "object", text: objText, refs: objIgnore });
-  const lists: ReadonlySet<string>[] = [objIgnore];
-  let tplIgnore: ReadonlySet<string> | undefined;
-  if (workload) {
+  // One ignore list per pod unit: the object's and that pod template's annotation.
+  const unitLists: ReadonlySet<string>[][] = [];
+  let annotationIgnore: ReadonlySet<string> = objIgnore;
+  for (const workload of workloads) {
     const tplText = workload.template.annotations[IGNORE_ANNOTATION];
-    tplIgnore = parseIgnoreList(tplText);
+    const tplIgnore = parseIgnoreList(tplText);
     if (tplText !== undefined) annotations.push({ where: "template", text: tplText, refs: tplIgnore });
-    lists.push(tplIgnore);
+    // Usually empty: build a union only when pod units' annotations name rules.
+    if (tplIgnore.size > 0) annotationIgnore = new Set([...annotationIgnore, ...tplIgnore]);
+    unitLists.push([objIgnore, tplIgnore]);
   }
   const subject: Subject = { kind: obj.kind, name: obj.name };
   if (obj.namespace) subject.namespace = obj.namespace;
   const policy = opts.policy ?? EMPTY_POLICY;
   // Most objects in most runs: no annotation, no --ignore, no config. Nothing to decide then.
   const plain =
-    objIgnore.size === 0 &&
-    (tplIgnore === undefined || tplIgnore.size === 0) &&
+    annotationIgnore.size === 0 &&
     opts.ignore.size === 0 &&
     policy.severity.size === 0 &&
     policy.exemptions.length === 0;
-  const decider: Decider = plain ? runAsIs : (rule) => decide(rule, subject, lists, opts.ignore, policy);
+  const decider = (lists: ReadonlySet<string>[]): Decider =>
+    plain ? runAsIs : (rule) => decide(rule, subject, lists, opts.ignore, policy);
   const usedRefs = new Set<string>();
   const sink: RunSink<Hit> = { findings: [], failures: [], usedRefs };
-  if (workload) {
-    const site = { subject, origin: obj.origin, basePath: [...obj.docPath, ...workload.templatePath] };
-    runRules(rules, (rule) => rule.check(workload, ctx), site, decider, sink);
-  } else {
-    const site = { subject, origin: obj.origin, basePath: obj.docPath };
-    runRules(rules, (rule) => rule.checkObject?.(obj, ctx), site, decider, sink);
-  }
-  // Usually both are empty: build a union only when both annotations name rules.
-  const annotationIgnore =
-    !tplIgnore || tplIgnore.size === 0
-      ? objIgnore
-      : objIgnore.size === 0
-        ? tplIgnore
-        : new Set([...objIgnore, ...tplIgnore]);
-  const out: ObjectAudit = {
+  // Every path in a Workload is from the object root: the site adds only the object's place in its document.
+  const site = { subject, origin: obj.origin, basePath: obj.docPath };
+  workloads.forEach((workload, i) => {
+    runRules(rules, (rule) => rule.check(workload, ctx), site, decider(unitLists[i] ?? [objIgnore]), sink);
+  });
+  if (workloads.length === 0)
+    runRules(rules, (rule) => rule.checkObject?.(obj, ctx), site, decider([objIgnore]), sink);
+  return {
+    workloads,
     findings: sink.findings,
     failures: sink.failures,
     annotationIgnore,
     annotations,
     usedRefs,
   };
-  if (workload) out.workload = workload;
-  return out;
 }
 
 /**

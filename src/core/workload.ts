@@ -1,8 +1,19 @@
 /**
- * Workload extraction: any object that carries a pod template becomes a `Workload` with a normalised,
- * defensive view of its pod spec. Parsed YAML is untrusted: every accessor tolerates wrong types, so
- * rules never throw on bad data (DESIGN.md §2).
+ * Workload extraction: every pod an object describes (a pod template, an Argo template, a Tekton task...)
+ * becomes a `Workload` with a normalised, defensive view of its containers and volumes, each with its path
+ * from the object root. Where the pods are is data (src/core/pod-layouts.ts). Parsed YAML is untrusted:
+ * every accessor tolerates wrong types, so rules never throw on bad data.
  */
+import { type EnvSources, expandVars } from "./env.js";
+import {
+  apiGroup,
+  type ContainerGroup,
+  type ContainerSlot,
+  isBuiltInGroup,
+  layoutsFor,
+  type Pattern,
+  type PodLayout,
+} from "./pod-layouts.js";
 import type { DocPath, Origin } from "./types.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
@@ -103,20 +114,49 @@ export function toK8sObject(raw: JsonObject, origin: Origin, docPath: DocPath = 
   return obj;
 }
 
-export type ContainerGroup = "containers" | "initContainers" | "ephemeralContainers";
+export type { ContainerGroup } from "./pod-layouts.js";
+
+/** Where a variable's value comes from when it is not a literal `value`. */
+export type EnvValueSource =
+  | {
+      kind: "configMap" | "secret";
+      name: string;
+      /** The key (valueFrom) ; undefined for a whole envFrom source. */
+      key?: string;
+      /** True when the ConfigMap or Secret was found and `value` is its value. */
+      resolved: boolean;
+    }
+  | { kind: "fieldRef" | "resourceFieldRef" | "other" };
 
 export interface EnvVar {
+  /** Index in the container's `env` list; -1 for a variable that comes from `envFrom`. */
   index: number;
   name: string;
-  /** Literal value; undefined for valueFrom. */
+  /**
+   * The value the container sees, when it can be known: a literal `value` with `$(VAR)` references
+   * expanded as the kubelet does, or the value of a ConfigMap/Secret key found in the same input (or
+   * the cluster). Undefined otherwise.
+   */
   value?: string;
+  /** Set when the value does not come from a literal `value`. */
+  from?: EnvValueSource;
+  /** The `env` entry, or the `envFrom` entry the variable comes from (from the object root). */
+  path: DocPath;
+  /** Where the value is written: `env[i].value`, `env[i].valueFrom`, or the `envFrom` entry. */
+  valuePath: DocPath;
 }
 
 export interface VolumeMount {
+  /** Index in the list it is written in. */
   index: number;
+  /** From the object root: the container's volumeMounts[i], or a mount shared by a set of containers. */
+  path: DocPath;
   name: string;
   mountPath: string;
+  /** subPath, or subPathExpr with `$(VAR)` expanded from the container's env (kept as is when unknown). */
   subPath?: string;
+  /** Which field `subPath` comes from. */
+  subPathField?: "subPath" | "subPathExpr";
   readOnly: boolean;
 }
 
@@ -136,8 +176,11 @@ export interface Container {
   /** "" when missing. */
   image: string;
   imagePullPolicy?: string;
+  /** With `$(VAR)` references expanded from the container's env, as the kubelet does. */
   command: string[];
+  /** With `$(VAR)` references expanded from the container's env, as the kubelet does. */
   args: string[];
+  /** The variables the container sees (envFrom first, then env; a later definition replaces an earlier one). */
   env: EnvVar[];
   volumeMounts: VolumeMount[];
   execHooks: ExecHook[];
@@ -146,8 +189,10 @@ export interface Container {
   seccompProfileType?: string;
   limits: Record<string, string>;
   requests: Record<string, string>;
+  /** A script the container runs: Argo `script.source`, Tekton step `script`. */
+  script?: { text: string; path: DocPath };
   raw: JsonObject;
-  /** Relative to the pod template: ["spec", group, index]. */
+  /** From the object root: ["spec","template","spec","containers",0], ["spec","templates",2,"container"]... */
   path: DocPath;
 }
 
@@ -157,8 +202,11 @@ export interface Volume {
   hostPath?: { path: string; type?: string };
   configMapName?: string;
   raw: JsonObject;
+  /** From the object root: ["spec","template","spec","volumes",0], ["spec","volumes",1] for an Argo workflow... */
+  path: DocPath;
 }
 
+/** One pod: a pod template, an Argo template, a Tekton task spec... */
 export interface PodTemplate {
   labels: Record<string, string>;
   annotations: Record<string, string>;
@@ -172,28 +220,26 @@ export interface PodTemplate {
   /** spec.securityContext.seccompProfile.type, if set. */
   seccompProfileType?: string;
   nodeSelector: Record<string, string>;
+  /** The mapping pod-level fields were read from last (the PodSpec for pod templates). */
   spec: JsonObject;
+  /** From the object root: the unit's metadata (labels, annotations), if it has a place for one. */
+  metadataPath?: DocPath;
+  /** From the object root: where each pod-level field that is set was read (`runtimeClassName` -> path). */
+  fieldPaths: Readonly<Record<string, DocPath>>;
 }
 
+/**
+ * One pod unit of an object. Every path in it (containers, volumes, metadata, fields) is from the object
+ * root, so rules return paths that point at the real field whatever the kind.
+ */
 export interface Workload {
   object: K8sObject;
-  /** Path from the object root to the pod template ({metadata, spec}); [] for a Pod. */
-  templatePath: DocPath;
+  /** Path from the object root to the pod unit; [] for a Pod. */
+  unitPath: DocPath;
   template: PodTemplate;
+  /** True when the kind is not in the layout table and the unit was found by walking the object. */
+  generic?: boolean;
 }
-
-/** Kinds whose pod template lives at a known path (DESIGN.md §3). */
-const TEMPLATE_PATHS: Record<string, DocPath> = {
-  Pod: [],
-  PodTemplate: ["template"],
-  Deployment: ["spec", "template"],
-  ReplicaSet: ["spec", "template"],
-  StatefulSet: ["spec", "template"],
-  DaemonSet: ["spec", "template"],
-  Job: ["spec", "template"],
-  ReplicationController: ["spec", "template"],
-  CronJob: ["spec", "jobTemplate", "spec", "template"],
-};
 
 function at(root: unknown, path: DocPath): unknown {
   let cur: unknown = root;
@@ -209,26 +255,111 @@ function at(root: unknown, path: DocPath): unknown {
   return cur;
 }
 
-/**
- * Finds the pod template of an object: the known path for the built-in kinds, else any
- * `spec.template` whose spec has containers (DeploymentConfig, Argo Rollout, ...).
- */
-export function findTemplatePath(obj: K8sObject): DocPath | undefined {
-  const known = TEMPLATE_PATHS[obj.kind];
-  const builtIn =
-    obj.apiVersion === "v1" || /^(apps|batch|extensions)\//.test(obj.apiVersion) || obj.apiVersion === "";
-  if (known && builtIn) {
-    const tpl = known.length === 0 ? obj.raw : at(obj.raw, known);
-    return isObject(tpl) && isObject(tpl.spec) ? known : undefined;
+interface Match {
+  value: unknown;
+  path: DocPath;
+}
+
+/** A pattern split at its `*`s: the keys before the first, between each, after the last. */
+interface Compiled {
+  fromRoot: boolean;
+  groups: readonly (readonly string[])[];
+}
+
+function compile(pattern: Pattern): Compiled {
+  const fromRoot = pattern[0] === "/";
+  const groups: string[][] = [[]];
+  for (const key of fromRoot ? pattern.slice(1) : pattern) {
+    if (key === "*") groups.push([]);
+    else groups[groups.length - 1]?.push(key);
   }
-  const generic: DocPath = ["spec", "template"];
-  const tpl = at(obj.raw, generic);
-  if (isObject(tpl) && isObject(tpl.spec) && Array.isArray(tpl.spec.containers)) return generic;
-  if (known) {
-    const tpl2 = known.length === 0 ? obj.raw : at(obj.raw, known);
-    if (isObject(tpl2) && isObject(tpl2.spec) && Array.isArray(tpl2.spec.containers)) return known;
+  return { fromRoot, groups };
+}
+
+/** A layout with its patterns compiled once (looked up once per object, not once per pattern). */
+interface CompiledLayout {
+  layout: PodLayout;
+  units: Compiled[];
+  containers: {
+    slot: ContainerSlot;
+    at: Compiled;
+    list: boolean;
+    shared?: Compiled;
+    defaultImage?: Compiled;
+  }[];
+  volumes: { at: Compiled; shared: boolean }[];
+  podFields: Compiled[];
+}
+
+const compiledLayouts = new WeakMap<PodLayout, CompiledLayout>();
+
+function compileLayout(layout: PodLayout): CompiledLayout {
+  let c = compiledLayouts.get(layout);
+  if (!c) {
+    c = {
+      layout,
+      units: layout.units.map(compile),
+      containers: layout.containers.map((slot) => {
+        const entry: CompiledLayout["containers"][number] = {
+          slot,
+          at: compile(slot.at),
+          list: slot.at[slot.at.length - 1] === "*",
+        };
+        if (slot.sharedMounts) entry.shared = compile(slot.sharedMounts);
+        if (slot.defaultImage) entry.defaultImage = compile(slot.defaultImage);
+        return entry;
+      }),
+      volumes: layout.volumes.map((v) => ({ at: compile(v), shared: v[0] === "/" })),
+      podFields: layout.podFields.map(compile),
+    };
+    compiledLayouts.set(layout, c);
   }
-  return undefined;
+  return c;
+}
+
+/** A place the pattern is matched from: the object root and, for relative patterns, the unit. */
+interface Base {
+  root: JsonObject;
+  value: unknown;
+  path: DocPath;
+}
+
+/** Every value a pattern matches below the unit (or the object root for a `/` pattern). */
+function matchAll(base: Base, c: Compiled): Match[] {
+  const out: Match[] = [];
+  if (c.fromRoot) collect(base.root, [], c.groups, 0, out);
+  else collect(base.value, base.path, c.groups, 0, out);
+  return out;
+}
+
+/** `path` with one more key, as a new array (slice + push: the cheapest copy in V8 for short paths). */
+function append(path: DocPath, key: string | number): (string | number)[] {
+  const out = path.slice();
+  out.push(key);
+  return out;
+}
+
+function collect(value: unknown, path: DocPath, groups: Compiled["groups"], gi: number, out: Match[]): void {
+  const keys = groups[gi] as readonly string[];
+  let v = value;
+  for (let i = 0; i < keys.length; i++) {
+    if (!isObject(v)) return;
+    v = v[keys[i] as string];
+  }
+  if (v === undefined) return;
+  let here = path;
+  if (keys.length > 0) {
+    const p = path.slice();
+    for (let i = 0; i < keys.length; i++) p.push(keys[i] as string);
+    here = p;
+  }
+  if (gi === groups.length - 1) {
+    out.push({ value: v, path: here });
+  } else if (Array.isArray(v)) {
+    for (let j = 0; j < v.length; j++) collect(v[j], append(here, j), groups, gi + 1, out);
+  } else if (isObject(v)) {
+    for (const k in v) collect(v[k], append(here, k), groups, gi + 1, out);
+  }
 }
 
 function execCommand(v: unknown): string[] | undefined {
@@ -237,33 +368,184 @@ function execCommand(v: unknown): string[] | undefined {
   return cmd.length > 0 ? cmd : undefined;
 }
 
-function toContainer(raw: JsonObject, group: ContainerGroup, index: number): Container {
-  const sc = isObject(raw.securityContext) ? raw.securityContext : {};
-  const resources = isObject(raw.resources) ? raw.resources : {};
-  const env: EnvVar[] = [];
+function scalarText(v: unknown): string | undefined {
+  return typeof v === "string" ? v : typeof v === "number" || typeof v === "boolean" ? String(v) : undefined;
+}
+
+/**
+ * The container's variables as the kubelet builds them (pkg/kubelet/kubelet_pods.go makeEnvironmentVariables,
+ * https://github.com/kubernetes/kubernetes/blob/master/pkg/kubelet/kubelet_pods.go): every key of each
+ * envFrom source (with its prefix) first, then each env entry in order; a literal value has `$(VAR)`
+ * references to the variables defined before it expanded; a later definition replaces an earlier one.
+ */
+/**
+ * An EnvVar whose paths are built when a rule asks for them (most variables are never reported, and a
+ * large input has hundreds of thousands of them).
+ */
+class EnvEntry implements EnvVar {
+  value?: string;
+  from?: EnvValueSource;
+  #path: DocPath | undefined;
+  #valuePath: DocPath | undefined;
+  constructor(
+    readonly index: number,
+    readonly name: string,
+    private readonly container: DocPath,
+    /** The index in `env` or `envFrom`. */
+    private readonly entry: number,
+  ) {}
+  get path(): DocPath {
+    this.#path ??= [...this.container, this.index < 0 ? "envFrom" : "env", this.entry];
+    return this.#path;
+  }
+  get valuePath(): DocPath {
+    this.#valuePath ??=
+      this.index < 0 ? this.path : [...this.path, this.from === undefined ? "value" : "valueFrom"];
+    return this.#valuePath;
+  }
+}
+
+/** Keeps the last definition of each name, in the order of those last definitions. */
+function lastDefinitions(vars: EnvEntry[]): EnvEntry[] {
+  if (vars.length < 2) return vars;
+  let dup = false;
+  if (vars.length <= 16) {
+    // A few variables (the usual case): comparing is cheaper than hashing.
+    for (let a = 1; a < vars.length && !dup; a++)
+      for (let b = 0; b < a; b++) if (vars[a]?.name === vars[b]?.name) dup = true;
+  } else {
+    dup = new Set(vars.map((v) => v.name)).size !== vars.length;
+  }
+  if (!dup) return vars;
+  const kept: EnvEntry[] = [];
+  const seen = new Set<string>();
+  for (let k = vars.length - 1; k >= 0; k--) {
+    const v = vars[k] as EnvEntry;
+    if (seen.has(v.name)) continue;
+    seen.add(v.name);
+    kept.push(v);
+  }
+  return kept.reverse();
+}
+
+function containerEnv(
+  raw: JsonObject,
+  cpath: DocPath,
+  namespace: string | undefined,
+  sources?: EnvSources,
+): EnvVar[] {
+  // In definition order; a name defined again is dropped from its earlier place at the end.
+  const vars: EnvEntry[] = [];
+  const definedValue = (n: string): string | undefined => {
+    for (let k = vars.length - 1; k >= 0; k--) if (vars[k]?.name === n) return vars[k]?.value;
+    return undefined;
+  };
+  if (Array.isArray(raw.envFrom)) {
+    raw.envFrom.forEach((e, j) => {
+      if (!isObject(e)) return;
+      const prefix = str(e.prefix) ?? "";
+      const ref = isObject(e.configMapRef) ? e.configMapRef : isObject(e.secretRef) ? e.secretRef : undefined;
+      const kind = isObject(e.configMapRef) ? "configMap" : "secret";
+      const name = ref ? str(ref.name) : undefined;
+      if (!name) return;
+      const data = sources?.lookup(kind, namespace, name);
+      if (!data) return;
+      for (const key of Object.keys(data)) {
+        const v = new EnvEntry(-1, `${prefix}${key}`, cpath, j);
+        v.from = { kind, name, resolved: true };
+        const value = data[key];
+        if (value !== undefined) v.value = value;
+        vars.push(v);
+      }
+    });
+  }
   if (Array.isArray(raw.env)) {
     raw.env.forEach((e, i) => {
       if (!isObject(e)) return;
       const name = str(e.name);
       if (!name) return;
-      const v: EnvVar = { index: i, name };
-      const value = typeof e.value === "number" ? String(e.value) : str(e.value);
-      if (value !== undefined) v.value = value;
-      env.push(v);
+      const v = new EnvEntry(i, name, cpath, i);
+      const literal = scalarText(e.value);
+      if (literal !== undefined) {
+        v.value = literal.includes("$") ? expandVars(literal, definedValue) : literal;
+      } else if (isObject(e.valueFrom)) {
+        const vf = e.valueFrom;
+        const ref = isObject(vf.configMapKeyRef)
+          ? vf.configMapKeyRef
+          : isObject(vf.secretKeyRef)
+            ? vf.secretKeyRef
+            : undefined;
+        if (ref) {
+          const kind = isObject(vf.configMapKeyRef) ? "configMap" : "secret";
+          const refName = str(ref.name) ?? "";
+          const key = str(ref.key) ?? "";
+          const value = refName && key ? sources?.lookup(kind, namespace, refName)?.[key] : undefined;
+          v.from = { kind, name: refName, key, resolved: value !== undefined };
+          if (value !== undefined) v.value = value;
+        } else {
+          v.from = {
+            kind: isObject(vf.fieldRef)
+              ? "fieldRef"
+              : isObject(vf.resourceFieldRef)
+                ? "resourceFieldRef"
+                : "other",
+          };
+        }
+      }
+      vars.push(v);
     });
   }
+  return lastDefinitions(vars);
+}
+
+function toContainer(
+  raw: JsonObject,
+  cslot: CompiledLayout["containers"][number],
+  index: number,
+  path: DocPath,
+  unit: Base,
+  namespace: string | undefined,
+  sources: EnvSources | undefined,
+): Container {
+  const sc = isObject(raw.securityContext) ? raw.securityContext : {};
+  const resources = isObject(raw.resources) ? raw.resources : {};
+  const env = containerEnv(raw, path, namespace, sources);
+  // The kubelet expands command, args and subPathExpr with the container's variables; an unknown
+  // reference stays as written (third_party/forked/golang/expansion/expand.go).
+  let lookup: ((name: string) => string | undefined) | undefined;
+  const expand = (text: string): string => {
+    if (!text.includes("$")) return text;
+    if (!lookup) {
+      const m = new Map<string, string>();
+      for (const e of env) if (e.value !== undefined) m.set(e.name, e.value);
+      lookup = (n) => m.get(n);
+    }
+    return expandVars(text, lookup);
+  };
   const mounts: VolumeMount[] = [];
-  if (Array.isArray(raw.volumeMounts)) {
-    raw.volumeMounts.forEach((m, i) => {
-      if (!isObject(m)) return;
-      const name = str(m.name);
-      const mountPath = str(m.mountPath);
-      if (!name || !mountPath) return;
-      const vm: VolumeMount = { index: i, name, mountPath, readOnly: m.readOnly === true };
-      const subPath = str(m.subPath) ?? str(m.subPathExpr);
-      if (subPath) vm.subPath = subPath;
-      mounts.push(vm);
-    });
+  const own = Array.isArray(raw.volumeMounts) ? raw.volumeMounts : [];
+  const slot = cslot.slot;
+  const shared = cslot.shared ? matchAll(unit, cslot.shared) : [];
+  for (let k = 0; k < own.length + shared.length; k++) {
+    const sh = k < own.length ? undefined : shared[k - own.length];
+    const m = sh ? sh.value : own[k];
+    if (!isObject(m)) continue;
+    const name = str(m.name);
+    const mountPath = str(m.mountPath);
+    if (!name || !mountPath) continue;
+    const vm: VolumeMount = sh
+      ? new Mount(Number(sh.path[sh.path.length - 1]), name, mountPath, m.readOnly === true, [], sh.path)
+      : new Mount(k, name, mountPath, m.readOnly === true, path);
+    const subPath = str(m.subPath);
+    const subPathExpr = str(m.subPathExpr);
+    if (subPath) {
+      vm.subPath = subPath;
+      vm.subPathField = "subPath";
+    } else if (subPathExpr) {
+      vm.subPath = expand(subPathExpr);
+      vm.subPathField = "subPathExpr";
+    }
+    mounts.push(vm);
   }
   const hooks: ExecHook[] = [];
   for (const probe of ["livenessProbe", "readinessProbe", "startupProbe"] as const) {
@@ -281,13 +563,15 @@ function toContainer(raw: JsonObject, group: ContainerGroup, index: number): Con
         });
     }
   }
+  let image = str(raw.image);
+  if (image === undefined && cslot.defaultImage) image = str(matchAll(unit, cslot.defaultImage)[0]?.value);
   const c: Container = {
-    group,
+    group: slot.group,
     index,
-    name: str(raw.name) ?? `${group}[${index}]`,
-    image: str(raw.image) ?? "",
-    command: strList(raw.command),
-    args: strList(raw.args),
+    name: str(raw.name) ?? slot.defaultName ?? `${slot.group}[${index}]`,
+    image: image ?? "",
+    command: expandAll(strList(raw.command), expand),
+    args: expandAll(strList(raw.args), expand),
     env,
     volumeMounts: mounts,
     execHooks: hooks,
@@ -295,7 +579,7 @@ function toContainer(raw: JsonObject, group: ContainerGroup, index: number): Con
     limits: strMap(resources.limits),
     requests: strMap(resources.requests),
     raw,
-    path: ["spec", group, index],
+    path,
   };
   const pull = str(raw.imagePullPolicy);
   if (pull) c.imagePullPolicy = pull;
@@ -303,62 +587,154 @@ function toContainer(raw: JsonObject, group: ContainerGroup, index: number): Con
     const t = str(sc.seccompProfile.type);
     if (t) c.seccompProfileType = t;
   }
+  // Argo: script.source; Tekton: steps[].script.
+  const script = str(raw.source) ?? str(raw.script);
+  if (script) c.script = { text: script, path: [...path, raw.source !== undefined ? "source" : "script"] };
   return c;
 }
 
-export function toPodTemplate(tpl: JsonObject): PodTemplate {
-  const md = isObject(tpl.metadata) ? tpl.metadata : {};
-  const spec = isObject(tpl.spec) ? tpl.spec : {};
+/** A VolumeMount whose path is built when a rule asks for it. */
+class Mount implements VolumeMount {
+  subPath?: string;
+  subPathField?: "subPath" | "subPathExpr";
+  #path: DocPath | undefined;
+  constructor(
+    readonly index: number,
+    readonly name: string,
+    readonly mountPath: string,
+    readonly readOnly: boolean,
+    private readonly container: DocPath,
+    fixedPath?: DocPath,
+  ) {
+    this.#path = fixedPath;
+  }
+  get path(): DocPath {
+    this.#path ??= [...this.container, "volumeMounts", this.index];
+    return this.#path;
+  }
+}
+
+/** Expands every element in place (the list is ours), touching only elements with a `$`. */
+function expandAll(list: string[], expand: (text: string) => string): string[] {
+  for (let i = 0; i < list.length; i++) {
+    const t = list[i] as string;
+    if (t.includes("$")) list[i] = expand(t);
+  }
+  return list;
+}
+
+function toVolume(v: JsonObject, index: number, path: DocPath): Volume {
+  const vol: Volume = { index, name: str(v.name) ?? "", raw: v, path };
+  if (isObject(v.hostPath)) {
+    const p = str(v.hostPath.path);
+    if (p !== undefined) {
+      vol.hostPath = { path: p };
+      const t = str(v.hostPath.type);
+      if (t) vol.hostPath.type = t;
+    }
+  }
+  if (isObject(v.configMap)) {
+    const n = str(v.configMap.name);
+    if (n) vol.configMapName = n;
+  }
+  return vol;
+}
+
+/** The pod-level fields rules read; each is taken from the last podFields mapping that sets it. */
+const POD_FIELDS = [
+  "runtimeClassName",
+  "serviceAccountName",
+  "serviceAccount",
+  "imagePullSecrets",
+  "hostPID",
+  "hostNetwork",
+  "securityContext",
+  "nodeSelector",
+] as const;
+
+type PodFields = Record<(typeof POD_FIELDS)[number], Json | undefined>;
+
+function buildUnit(
+  obj: K8sObject,
+  cl: CompiledLayout,
+  unitValue: unknown,
+  unitPath: DocPath,
+  sources: EnvSources | undefined,
+): PodTemplate | undefined {
+  const layout = cl.layout;
+  const unit: Base = { root: obj.raw, value: unitValue, path: unitPath };
   const containers: Container[] = [];
-  for (const group of ["initContainers", "containers", "ephemeralContainers"] as const) {
-    const list = spec[group];
-    if (!Array.isArray(list)) continue;
-    list.forEach((c, i) => {
-      if (isObject(c)) containers.push(toContainer(c, group, i));
-    });
+  for (const cslot of cl.containers) {
+    for (const m of matchAll(unit, cslot.at)) {
+      if (!isObject(m.value)) continue;
+      const index = cslot.list ? Number(m.path[m.path.length - 1]) : 0;
+      containers.push(toContainer(m.value, cslot, index, m.path, unit, obj.namespace, sources));
+    }
   }
+  const spec = layout.spec ? at(unitValue, layout.spec) : undefined;
+  if (containers.length === 0 && !isObject(spec)) return undefined;
   const volumes: Volume[] = [];
-  if (Array.isArray(spec.volumes)) {
-    spec.volumes.forEach((v, i) => {
-      if (!isObject(v)) return;
-      const vol: Volume = { index: i, name: str(v.name) ?? "", raw: v };
-      if (isObject(v.hostPath)) {
-        const p = str(v.hostPath.path);
-        if (p !== undefined) {
-          vol.hostPath = { path: p };
-          const t = str(v.hostPath.type);
-          if (t) vol.hostPath.type = t;
-        }
-      }
-      if (isObject(v.configMap)) {
-        const n = str(v.configMap.name);
-        if (n) vol.configMapName = n;
-      }
-      volumes.push(vol);
-    });
+  let mounted: Set<string> | undefined;
+  for (const { at: pattern, shared } of cl.volumes) {
+    // Volumes declared for the whole object (an Argo workflow's spec.volumes) go into the pods whose
+    // containers mount them (Argo adds only referenced workflow volumes to a template's pod).
+    if (shared) mounted ??= new Set(containers.flatMap((c) => c.volumeMounts.map((m) => m.name)));
+    for (const m of matchAll(unit, pattern)) {
+      if (!isObject(m.value)) continue;
+      const v = toVolume(m.value, Number(m.path[m.path.length - 1]), m.path);
+      if (!shared || mounted?.has(v.name)) volumes.push(v);
+    }
   }
+  // Pod-level fields: a fixed shape (fast property access), each from the last source that sets it.
+  const fields: PodFields = {
+    runtimeClassName: undefined,
+    serviceAccountName: undefined,
+    serviceAccount: undefined,
+    imagePullSecrets: undefined,
+    hostPID: undefined,
+    hostNetwork: undefined,
+    securityContext: undefined,
+    nodeSelector: undefined,
+  };
+  const fieldPaths: Record<string, DocPath> = {};
+  let last: JsonObject = {};
+  for (const pattern of cl.podFields) {
+    for (const m of matchAll(unit, pattern)) {
+      if (!isObject(m.value)) continue;
+      last = m.value;
+      for (const f of POD_FIELDS) {
+        const v = m.value[f];
+        if (v === undefined) continue;
+        fields[f] = v;
+        fieldPaths[f] = append(m.path, f);
+      }
+    }
+  }
+  const md = layout.metadata ? at(unitValue, layout.metadata) : undefined;
   const secrets: string[] = [];
-  if (Array.isArray(spec.imagePullSecrets)) {
-    for (const s of spec.imagePullSecrets) {
+  if (Array.isArray(fields.imagePullSecrets)) {
+    for (const s of fields.imagePullSecrets) {
       const n = isObject(s) ? str(s.name) : undefined;
       if (n) secrets.push(n);
     }
   }
-  const sc = isObject(spec.securityContext) ? spec.securityContext : {};
+  const sc = isObject(fields.securityContext) ? fields.securityContext : {};
   const pt: PodTemplate = {
-    labels: strMap(md.labels),
-    annotations: strMap(md.annotations),
+    labels: isObject(md) ? strMap(md.labels) : EMPTY,
+    annotations: isObject(md) ? strMap(md.annotations) : EMPTY,
     containers,
     volumes,
     imagePullSecrets: secrets,
-    hostPID: spec.hostPID === true,
-    hostNetwork: spec.hostNetwork === true,
-    nodeSelector: strMap(spec.nodeSelector),
-    spec,
+    hostPID: fields.hostPID === true,
+    hostNetwork: fields.hostNetwork === true,
+    nodeSelector: strMap(fields.nodeSelector),
+    spec: isObject(spec) ? spec : last,
+    fieldPaths,
   };
-  const rc = str(spec.runtimeClassName);
+  if (layout.metadata) pt.metadataPath = unitPath.concat(layout.metadata);
+  const rc = str(fields.runtimeClassName);
   if (rc) pt.runtimeClassName = rc;
-  const sa = str(spec.serviceAccountName) ?? str(spec.serviceAccount);
+  const sa = str(fields.serviceAccountName) ?? str(fields.serviceAccount);
   if (sa) pt.serviceAccountName = sa;
   if (isObject(sc.seccompProfile)) {
     const t = str(sc.seccompProfile.type);
@@ -367,13 +743,97 @@ export function toPodTemplate(tpl: JsonObject): PodTemplate {
   return pt;
 }
 
-/** Returns the workload view of an object, or undefined when it carries no pod template. */
-export function toWorkload(obj: K8sObject): Workload | undefined {
-  const templatePath = findTemplatePath(obj);
-  if (!templatePath) return undefined;
-  const tpl = templatePath.length === 0 ? obj.raw : at(obj.raw, templatePath);
-  if (!isObject(tpl)) return undefined;
-  return { object: obj, templatePath, template: toPodTemplate(tpl) };
+/** A mapping with a PodSpec's container lists at its top: a unit found by the generic walk. */
+const POD_SPEC_LAYOUT: PodLayout = {
+  units: [[]],
+  containers: [
+    { at: ["initContainers", "*"], group: "initContainers" },
+    { at: ["containers", "*"], group: "containers" },
+    { at: ["ephemeralContainers", "*"], group: "ephemeralContainers" },
+    { at: ["sidecars", "*"], group: "sidecars" },
+  ],
+  volumes: [["volumes", "*"]],
+  podFields: [[]],
+};
+
+/** As POD_SPEC_LAYOUT, for a `spec` under a {metadata, spec} template: metadata is its sibling. */
+const TEMPLATE_SPEC_LAYOUT: PodLayout = {
+  ...POD_SPEC_LAYOUT,
+  containers: POD_SPEC_LAYOUT.containers.map((c) => ({ ...c, at: ["spec", ...c.at] })),
+  volumes: [["spec", "volumes", "*"]],
+  podFields: [["spec"]],
+  metadata: ["metadata"],
+};
+
+/** How deep the generic walk looks for container lists (pod specs sit a few levels down in practice). */
+const MAX_WALK_DEPTH = 32;
+
+function hasImageContainers(v: unknown): boolean {
+  return Array.isArray(v) && v.some((c) => isObject(c) && typeof c.image === "string");
+}
+
+/**
+ * Every mapping that holds a `containers` list with at least one `image` (a PodSpec, or something shaped
+ * like one): the units of a kind the layout table does not know. The walk does not enter a unit it found.
+ */
+function genericUnits(root: JsonObject): { path: DocPath; layout: PodLayout }[] {
+  const out: { path: DocPath; layout: PodLayout }[] = [];
+  const visit = (v: unknown, path: (string | number)[], depth: number) => {
+    if (depth > MAX_WALK_DEPTH) return;
+    if (Array.isArray(v)) {
+      v.forEach((x, i) => {
+        if (typeof x === "object" && x !== null) visit(x, [...path, i], depth + 1);
+      });
+      return;
+    }
+    if (!isObject(v)) return;
+    if (hasImageContainers(v.containers)) {
+      // {metadata, spec: {containers}} is walked from the template so its metadata is the pod's.
+      const last = path[path.length - 1];
+      if (last === "spec" && path.length > 1)
+        out.push({ path: path.slice(0, -1), layout: TEMPLATE_SPEC_LAYOUT });
+      else out.push({ path, layout: POD_SPEC_LAYOUT });
+      return;
+    }
+    for (const k in v) {
+      if (k === "metadata" || k === "status") continue;
+      const x = v[k];
+      if (typeof x === "object" && x !== null) visit(x, [...path, k], depth + 1);
+    }
+  };
+  visit(root, [], 0);
+  return out;
+}
+
+/**
+ * The pod units of an object: by the layout table for known kinds (src/core/pod-layouts.ts), else by
+ * walking a custom resource for container lists. Built-in kinds not in the table (ConfigMap, Service...)
+ * have none. `sources` resolves env from ConfigMaps and Secrets.
+ */
+export function toWorkloads(obj: K8sObject, sources?: EnvSources): Workload[] {
+  const out: Workload[] = [];
+  const layouts = layoutsFor(obj.apiVersion, obj.kind);
+  if (layouts) {
+    const root: Base = { root: obj.raw, value: obj.raw, path: [] };
+    for (const layout of layouts) {
+      const cl = compileLayout(layout);
+      for (const pattern of cl.units) {
+        for (const m of matchAll(root, pattern)) {
+          if (!isObject(m.value)) continue;
+          const template = buildUnit(obj, cl, m.value, m.path, sources);
+          if (template) out.push({ object: obj, unitPath: m.path, template });
+        }
+      }
+    }
+    if (out.length > 0 || isBuiltInGroup(apiGroup(obj.apiVersion))) return out;
+  } else if (isBuiltInGroup(apiGroup(obj.apiVersion))) {
+    return out;
+  }
+  for (const u of genericUnits(obj.raw)) {
+    const template = buildUnit(obj, compileLayout(u.layout), at(obj.raw, u.path), u.path, sources);
+    if (template) out.push({ object: obj, unitPath: u.path, template, generic: true });
+  }
+  return out;
 }
 
 /** Unpacks `List` objects (kind List or *List with items) into their items with their paths. */

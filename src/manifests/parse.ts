@@ -3,12 +3,9 @@
  * guards untrusted input needs: alias-expansion bombs, nesting depth, and helpful messages for
  * unrendered Helm templates.
  */
-import { CORE_SCHEMA, load, loadAll, mergeTag, YAMLException } from "js-yaml";
+import { load, loadAll, YAMLException } from "js-yaml";
+import { K8S_MERGE_SCHEMA, K8S_SCHEMA } from "./k8s-schema.js";
 import type { DocumentChunk } from "./split.js";
-
-// Kubernetes reads YAML with sigs.k8s.io/yaml (go-yaml), which honours merge keys (`<<: *base`).
-// The merge-aware schema checks every key, so it is used only for documents that contain "<<".
-const MERGE_SCHEMA = CORE_SCHEMA.withTags(mergeTag);
 
 /**
  * An expansion bomb needs anchors (`&name` after a space, a flow indicator or the line start; YAML
@@ -32,9 +29,13 @@ export type ParseResult = { ok: true; value: unknown } | { ok: false; error: Par
 /** Larger files are parsed document by document, so their documents are never all in memory at once. */
 const WHOLE_FILE_MAX = 8 * 1024 * 1024;
 
-/** js-yaml options for a text: the merge-key schema only when it can matter. */
+/**
+ * js-yaml options for a text: scalars resolve as Kubernetes' YAML library resolves them (k8s-schema.ts;
+ * `hostNetwork: yes` is true). Kubernetes honours merge keys (`<<: *base`); the merge-aware schema checks
+ * every key, so it is used only for texts that contain "<<".
+ */
 function loadOptions(text: string) {
-  return { schema: text.includes("<<") ? MERGE_SCHEMA : CORE_SCHEMA, maxDepth: 200 };
+  return { schema: text.includes("<<") ? K8S_MERGE_SCHEMA : K8S_SCHEMA, maxDepth: 200 };
 }
 
 /**

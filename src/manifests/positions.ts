@@ -5,6 +5,7 @@
  */
 import { EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, type ScalarEvent } from "js-yaml";
 import type { DocPath } from "../core/types.js";
+import { plainKeyString } from "./k8s-schema.js";
 import { lineCol } from "./parse.js";
 
 export interface Position {
@@ -97,7 +98,12 @@ export function locatePaths(
         const start = scalarStart(text, ev);
         if (top && top.kind === "map" && top.key === undefined) {
           // Decoding the key costs; skip it when nothing under this mapping is wanted.
-          top.key = top.trie ? getScalarValue(text, ev) : "";
+          // A plain key resolves like a value (`on:` is the key "true"), as in the loaded document.
+          top.key = !top.trie
+            ? ""
+            : ev.style === SCALAR_STYLE.PLAIN
+              ? plainKeyString(getScalarValue(text, ev))
+              : getScalarValue(text, ev);
           top.keyOffset = start;
         } else {
           enter(start);

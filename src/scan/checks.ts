@@ -80,7 +80,9 @@ export class ScanChecks {
     this.#objects[this.#input] = (this.#objects[this.#input] ?? 0) + 1;
     for (const f of audit.failures) this.issue("error", failureIssue(f));
     if (audit.annotations.length === 0) return;
-    const imageRefs = audit.workload?.template.containers.flatMap((c) => (c.image ? [c.image] : [])) ?? [];
+    const imageRefs = audit.workloads.flatMap((w) =>
+      w.template.containers.flatMap((c) => (c.image ? [c.image] : [])),
+    );
     for (const a of audit.annotations) this.#annotation(obj, audit, a.text, a.refs, imageRefs);
   }
 

@@ -2,19 +2,26 @@
  * Use case: audit manifest files (the CI gate). Streams file by file, document by document; only
  * findings, counters and the distinct image references are kept, so memory stays flat in the number
  * of files. Exact positions are computed only for documents that have findings.
+ *
+ * Env from ConfigMaps and Secrets: every ConfigMap and Secret of the input is recorded (EnvStore), and
+ * a document that references one (`envFrom`, `configMapKeyRef`, `secretKeyRef`) is audited after the
+ * last input, when every ConfigMap and Secret has been seen; the others are audited as they stream by.
  */
 import type { Readable } from "node:stream";
+import { EnvStore } from "../core/env.js";
+import { apiGroup } from "../core/pod-layouts.js";
 import type { Policy } from "../core/policy.js";
 import type { Coverage, CoverageIssue, ImageReport } from "../core/report.js";
 import { emptyCoverage } from "../core/report.js";
 import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
 import type { Target } from "../core/target.js";
 import type { DocPath, Finding } from "../core/types.js";
-import { expandList, isObject, toK8sObject } from "../core/workload.js";
+import { expandList, isObject, type JsonObject, type K8sObject, toK8sObject } from "../core/workload.js";
 import { parseChunks } from "../manifests/parse.js";
 import { locatePaths, positionKey } from "../manifests/positions.js";
 import { readInputs } from "../manifests/read.js";
-import { splitDocuments } from "../manifests/split.js";
+import { type DocumentChunk, splitDocuments } from "../manifests/split.js";
+import { findHelmLeftover } from "../manifests/templates.js";
 import { workloadRules } from "../rules/workload/index.js";
 import { ScanChecks } from "./checks.js";
 import type { ImageUse, ImageUses } from "./images.js";
@@ -25,12 +32,12 @@ const MAX_USES_PER_IMAGE = 20;
 export interface FilesScanOptions {
   target: Target;
   ignore: ReadonlySet<string>;
+  stdin?: Readable;
+  maxFileBytes?: number;
   /** Severities, `off` rules and exemptions from the config file. */
   policy?: Policy;
   /** A named input without Kubernetes objects is accepted (otherwise it is a coverage error). */
   allowEmpty?: boolean;
-  stdin?: Readable;
-  maxFileBytes?: number;
   rules?: readonly WorkloadRule[];
   /** Called as soon as an input fails or is skipped, so the CLI can log it while the scan goes on. */
   onIssue?: (severity: "error" | "warning", issue: CoverageIssue) => void;
@@ -51,12 +58,32 @@ export interface FilesScanResult {
   settleImageIgnores: (images: readonly ImageReport[]) => void;
 }
 
+/**
+ * Text that may reference ConfigMaps/Secrets for env (configMapRef, secretRef, configMapKeyRef,
+ * secretKeyRef): such documents wait for the whole input. One scan for "Ref"; fieldRef,
+ * resourceFieldRef and scaleTargetRef (in many documents) do not count.
+ */
+function mayReferenceEnvSources(text: string): boolean {
+  for (let i = text.indexOf("Ref"); i >= 0; i = text.indexOf("Ref", i + 3)) {
+    if (
+      text.startsWith("Key", i - 3) ||
+      text.startsWith("configMap", i - 9) ||
+      text.startsWith("secret", i - 6)
+    )
+      return true;
+  }
+  return false;
+}
+
 export async function scanFiles(inputs: readonly string[], opts: FilesScanOptions): Promise<FilesScanResult> {
   const rules = opts.rules ?? workloadRules;
   const ctx: RuleContext = { target: opts.target };
   const coverage = emptyCoverage();
   const findings: Finding[] = [];
   const images = new Map<string, ImageUses>();
+  const envStore = new EnvStore();
+  const genericKinds = new Set<string>();
+  const deferred: { file: string; chunk: DocumentChunk; objects: K8sObject[] }[] = [];
   const issue = (kind: "error" | "skipped" | "warning", i: CoverageIssue) => {
     if (kind === "warning") {
       coverage.warnings ??= [];
@@ -73,6 +100,90 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
   if (opts.stdin) readOpts.stdin = opts.stdin;
   if (opts.maxFileBytes !== undefined) readOpts.maxFileBytes = opts.maxFileBytes;
 
+  /** Audits the objects of one document and locates its findings and first image uses. */
+  const auditDocument = (filePath: string, chunk: DocumentChunk, objects: readonly K8sObject[]) => {
+    const docLine = chunk.startLine + 1;
+    const docFindings: Finding[] = [];
+    // Positions wanted in this document (findings, first image uses), resolved in one pass at the end.
+    const locate: { path: DocPath; set: (line: number, column: number) => void }[] = [];
+    for (const obj of objects) {
+      const audit = auditObject(obj, rules, ctx, {
+        ignore: opts.ignore,
+        envSources: envStore,
+        ...(opts.policy ? { policy: opts.policy } : {}),
+      });
+      checks.object(obj, audit);
+      const exempt =
+        audit.workloads.length > 0 && opts.collectImages ? checks.imageExemptions(obj) : undefined;
+      for (const wl of audit.workloads) {
+        coverage.workloads++;
+        if (wl.generic) genericKinds.add(`${obj.kind}.${apiGroup(obj.apiVersion)}`);
+        for (const c of wl.template.containers) {
+          coverage.containers++;
+          if (!c.image || !opts.collectImages) continue;
+          let entry = images.get(c.image);
+          const first = !entry;
+          if (!entry) {
+            // Rules the object or its pod template suppress apply to the image checks of its containers.
+            entry = { uses: [], total: 0, ignore: audit.annotationIgnore };
+            if (exempt) entry.exempt = exempt;
+            images.set(c.image, entry);
+          } else {
+            // An image finding is suppressed only where every workload using the image suppresses it.
+            if (entry.ignore && entry.ignore.size > 0)
+              entry.ignore = new Set([...entry.ignore].filter((r) => audit.annotationIgnore.has(r)));
+            for (const id of entry.exempt?.keys() ?? []) if (!exempt?.has(id)) entry.exempt?.delete(id);
+          }
+          entry.total++;
+          if (entry.uses.length < MAX_USES_PER_IMAGE) {
+            const use: ImageUse = {
+              kind: obj.kind,
+              name: obj.name,
+              container: c.name,
+              file: filePath,
+              line: docLine,
+            };
+            if (obj.namespace) use.namespace = obj.namespace;
+            if (first) {
+              locate.push({
+                path: [...obj.docPath, ...c.path, "image"],
+                set: (line, column) => {
+                  use.line = line;
+                  use.column = column;
+                },
+              });
+            }
+            entry.uses.push(use);
+          }
+        }
+      }
+      for (const f of audit.findings) {
+        docFindings.push(f);
+        const path = f.path;
+        if (path && path.length > 0) {
+          locate.push({
+            path,
+            set: (line, column) => {
+              f.origin = { ...f.origin, line, column };
+            },
+          });
+        }
+      }
+    }
+    if (locate.length > 0) {
+      const pos = locatePaths(
+        chunk.text,
+        chunk.startLine,
+        locate.map((l) => l.path),
+      );
+      for (const l of locate) {
+        const p = pos.get(positionKey(l.path));
+        if (p) l.set(p.line, p.column);
+      }
+    }
+    for (const f of docFindings) findings.push(f);
+  };
+
   for await (const file of readInputs(inputs, readOpts)) {
     checks.file(file.path, "error" in file);
     if ("error" in file) {
@@ -88,6 +199,8 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
     if (chunks.length === 0)
       issue("skipped", { source: file.path, reason: "no YAML documents (only comments)" });
     const results = parseChunks(file.text, chunks, file.json);
+    const mayTemplate = file.text.includes("{{");
+    const mayRefEnv = mayReferenceEnvSources(file.text);
     for (const [i, chunk] of chunks.entries()) {
       coverage.documents++;
       const parsed = results[i];
@@ -111,92 +224,49 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
         });
         continue;
       }
-      const docFindings: Finding[] = [];
-      // Positions wanted in this document (findings, first image uses), resolved in one pass at the end.
-      const locate: { path: DocPath; set: (line: number, column: number) => void }[] = [];
+      if (mayTemplate && chunk.text.includes("{{")) {
+        const leftover = findHelmLeftover(parsed.value);
+        if (leftover) {
+          const pos = locatePaths(chunk.text, chunk.startLine, [leftover.path]).get(
+            positionKey(leftover.path),
+          );
+          issue("error", {
+            source: file.path,
+            line: pos?.line ?? docLine,
+            column: pos?.column ?? 1,
+            reason: `unrendered Helm template ${JSON.stringify(clip(leftover.text))}: run \`helm template\` and audit its output; document not audited`,
+          });
+          continue;
+        }
+      }
+      const objects: K8sObject[] = [];
       for (const item of expandList(parsed.value)) {
-        const obj = toK8sObject(item.raw, { file: file.path, line: docLine, column: 1 }, item.path);
+        const obj = toK8sObject(
+          item.raw as JsonObject,
+          { file: file.path, line: docLine, column: 1 },
+          item.path,
+        );
         if (!obj.kind) {
           issue("skipped", { source: file.path, line: docLine, reason: "document has no `kind`; skipped" });
           continue;
         }
         coverage.objects++;
-        const audit = auditObject(obj, rules, ctx, {
-          ignore: opts.ignore,
-          ...(opts.policy ? { policy: opts.policy } : {}),
-        });
-        checks.object(obj, audit);
-        const exempt = audit.workload && opts.collectImages ? checks.imageExemptions(obj) : undefined;
-        if (audit.workload) {
-          coverage.workloads++;
-          const wl = audit.workload;
-          for (const c of wl.template.containers) {
-            coverage.containers++;
-            if (!c.image || !opts.collectImages) continue;
-            let entry = images.get(c.image);
-            const first = !entry;
-            if (!entry) {
-              // Rules the object or its pod template suppress apply to the image checks of its containers.
-              entry = { uses: [], total: 0, ignore: audit.annotationIgnore };
-              if (exempt) entry.exempt = exempt;
-              images.set(c.image, entry);
-            } else {
-              // An image finding is suppressed only where every workload using the image suppresses it.
-              if (entry.ignore && entry.ignore.size > 0)
-                entry.ignore = new Set([...entry.ignore].filter((r) => audit.annotationIgnore.has(r)));
-              for (const id of entry.exempt?.keys() ?? []) if (!exempt?.has(id)) entry.exempt?.delete(id);
-            }
-            entry.total++;
-            if (entry.uses.length < MAX_USES_PER_IMAGE) {
-              const use: ImageUse = {
-                kind: obj.kind,
-                name: obj.name,
-                container: c.name,
-                file: file.path,
-                line: docLine,
-              };
-              if (obj.namespace) use.namespace = obj.namespace;
-              if (first) {
-                locate.push({
-                  path: [...obj.docPath, ...wl.templatePath, ...c.path, "image"],
-                  set: (line, column) => {
-                    use.line = line;
-                    use.column = column;
-                  },
-                });
-              }
-              entry.uses.push(use);
-            }
-          }
-        }
-        for (const f of audit.findings) {
-          docFindings.push(f);
-          const path = f.path;
-          if (path && path.length > 0) {
-            locate.push({
-              path,
-              set: (line, column) => {
-                f.origin = { ...f.origin, line, column };
-              },
-            });
-          }
-        }
+        envStore.add(obj);
+        objects.push(obj);
       }
-      if (locate.length > 0) {
-        const pos = locatePaths(
-          chunk.text,
-          chunk.startLine,
-          locate.map((l) => l.path),
-        );
-        for (const l of locate) {
-          const p = pos.get(positionKey(l.path));
-          if (p) l.set(p.line, p.column);
-        }
-      }
-      for (const f of docFindings) findings.push(f);
+      if (mayRefEnv && mayReferenceEnvSources(chunk.text)) deferred.push({ file: file.path, chunk, objects });
+      else auditDocument(file.path, chunk, objects);
     }
     opts.onProgress?.({ files: coverage.files, documents: coverage.documents });
   }
+  for (const d of deferred) auditDocument(d.file, d.chunk, d.objects);
+  if (genericKinds.size > 0) coverage.genericKinds = [...genericKinds].sort();
   checks.finish();
   return { findings, coverage, images, settleImageIgnores: (imgs) => checks.settleImageIgnores(imgs) };
+}
+
+/** A template for a one-line message: its first line, at most 80 characters. */
+function clip(text: string): string {
+  const line = text.trim().split("\n")[0] ?? "";
+  return line.length > 80 ? `${line.slice(0, 79)}…` : line;
 }

@@ -89,7 +89,7 @@ export const W007: WorkloadRule = {
       if (replaced) continue;
       hits.push({
         severity: sev,
-        path: env ? [...c.path, "env", env.index, "value"] : imagePath(c),
+        path: env ? env.valuePath : imagePath(c),
         container: c.name,
         message:
           `container "${c.name}" runs ${c.image}, whose built-in config parses container logs as json unless ` +

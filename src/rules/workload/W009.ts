@@ -134,12 +134,15 @@ export const W009: WorkloadRule = {
         const why = isEndpoint
           ? j.why
           : `without DOCKER_HOST the client uses the default /var/run/docker.sock; ${j.why}`;
+        // A value resolved from a Secret is never written to the report.
+        const shown =
+          e.from?.kind === "secret" && e.value !== undefined ? `<from Secret ${e.from.name}>` : e.value;
         hits.push({
           severity: j.severity === "info" ? "info" : dockerSeverity(ctx.target, j.severity),
-          path: e.value === undefined ? [...c.path, "env", e.index] : [...c.path, "env", e.index, "value"],
+          path: e.value === undefined ? e.path : e.valuePath,
           container: c.name,
-          message: `container "${c.name}" sets ${e.name}${e.value !== undefined ? `=${e.value}` : ""}: ${why}.`,
-          evidence: { name: e.name, ...(e.value !== undefined ? { value: e.value } : {}) },
+          message: `container "${c.name}" sets ${e.name}${shown !== undefined ? `=${shown}` : ""}: ${why}.`,
+          evidence: { name: e.name, ...(shown !== undefined ? { value: shown } : {}) },
         });
       }
     }

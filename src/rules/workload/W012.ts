@@ -82,7 +82,7 @@ export const W012: WorkloadRule = {
       }
       const hit: Hit = {
         severity,
-        path: ["metadata", "annotations", key],
+        path: [...(tpl.metadataPath ?? ["metadata"]), "annotations", key],
         message: `annotation ${key}: ${value}${dockerDefault ? " uses the docker/default profile (deprecated since 1.11)" : ""}. ${why}.`,
         remediation: field
           ? `Set ${containerName ? `spec.containers[name=${containerName}].securityContext` : "spec.securityContext"}.${field} and remove the annotation.`

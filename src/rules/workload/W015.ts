@@ -30,7 +30,7 @@ export const W015: WorkloadRule = {
     if (tpl.runtimeClassName) {
       hits.push({
         severity: sev,
-        path: ["spec", "runtimeClassName"],
+        path: tpl.fieldPaths.runtimeClassName ?? [],
         message: `the pod uses runtimeClassName "${tpl.runtimeClassName}": its RuntimeClass handler must exist in the new runtime's configuration on every node it can land on.`,
         evidence: { runtimeClassName: tpl.runtimeClassName },
       });

@@ -58,7 +58,7 @@ export interface HostVolume {
   hostPath: string;
   canonical: string;
   mounts: HostMount[];
-  /** ["spec","volumes",i,"hostPath","path"]. */
+  /** [...volume.path,"hostPath","path"], from the object root. */
   path: DocPath;
 }
 
@@ -88,7 +88,7 @@ function computeHostVolumes(tpl: PodTemplate): HostVolume[] {
       hostPath: v.hostPath.path,
       canonical: canonicalHostPath(v.hostPath.path),
       mounts,
-      path: ["spec", "volumes", v.index, "hostPath", "path"],
+      path: [...v.path, "hostPath", "path"],
     });
   }
   return out;
@@ -101,7 +101,7 @@ export interface SubPathRef {
   mount: VolumeMount;
   /** Canonical host path of volume + subPath. */
   canonical: string;
-  /** [...container.path, "volumeMounts", i, "subPath"]. */
+  /** [...mount.path, "subPath" | "subPathExpr"], from the object root. */
   path: DocPath;
 }
 
@@ -114,7 +114,7 @@ export function subPathRefs(hv: HostVolume): SubPathRef[] {
       container,
       mount,
       canonical: canonicalHostPath(`${hv.canonical}/${mount.subPath}`),
-      path: [...container.path, "volumeMounts", mount.index, "subPath"],
+      path: [...mount.path, mount.subPathField ?? "subPath"],
     });
   }
   return out;
@@ -222,13 +222,12 @@ export function listText(items: readonly string[]): string {
   return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
 }
 
-/** A DocPath as text for messages: spec.volumes[2].hostPath.path. */
 /**
- * A path for messages. Rule paths are relative to the pod template; given the workload, the text is the
- * path in the user's document (spec.template.spec.volumes[0]... for a Deployment, items[2]... in a List).
+ * A path for messages. Rule paths are from the object root; given the workload, the text is the path in
+ * the user's document (spec.template.spec.volumes[0]... for a Deployment, items[2]... in a List).
  */
 export function pathText(p: DocPath, workload?: Workload): string {
-  const full = workload ? [...workload.object.docPath, ...workload.templatePath, ...p] : p;
+  const full = workload ? [...workload.object.docPath, ...p] : p;
   let out = "";
   for (const k of full) out += typeof k === "number" ? `[${k}]` : out === "" ? k : `.${k}`;
   return out;

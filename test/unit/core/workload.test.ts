@@ -1,7 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { toK8sObject, toWorkload } from "../../../src/core/workload.js";
+import { EnvStore, expandVars } from "../../../src/core/env.js";
+import { POD_LAYOUTS } from "../../../src/core/pod-layouts.js";
+import { toK8sObject, toWorkloads } from "../../../src/core/workload.js";
 
-describe("toWorkload", () => {
+describe("toWorkloads", () => {
   it("keeps every argv element at its source index", () => {
     const raw = {
       apiVersion: "v1",
@@ -18,10 +20,138 @@ describe("toWorkload", () => {
         ],
       },
     };
-    const w = toWorkload(toK8sObject(raw as never, {}));
+    const w = toWorkloads(toK8sObject(raw as never, {}))[0];
     const c = w?.template.containers[0];
     expect(c?.command).toEqual(["sh", "", "3", "-c"]);
     expect(c?.args).toEqual(["", "docker ps"]);
     expect(c?.execHooks[0]?.command).toEqual(["", "docker", "ps"]);
+  });
+});
+
+const obj = (raw: Record<string, unknown>) => toK8sObject(raw as never, {});
+const paths = (raw: Record<string, unknown>) =>
+  toWorkloads(obj(raw)).flatMap((w) => w.template.containers.map((c) => c.path.join(".")));
+
+describe("pod layout table", () => {
+  it("every row cites a source", () => {
+    for (const row of POD_LAYOUTS) expect(row.source).toMatch(/^https:\/\//);
+  });
+
+  it("Kubeflow PyTorchJob: one pod per replica role", () => {
+    const c = { name: "pytorch", image: "pytorch/pytorch:2.3.0" };
+    const p = paths({
+      apiVersion: "kubeflow.org/v1",
+      kind: "PyTorchJob",
+      spec: {
+        pytorchReplicaSpecs: {
+          Master: { replicas: 1, template: { spec: { containers: [c] } } },
+          Worker: { replicas: 2, template: { spec: { containers: [c] } } },
+        },
+      },
+    });
+    expect(p).toEqual([
+      "spec.pytorchReplicaSpecs.Master.template.spec.containers.0",
+      "spec.pytorchReplicaSpecs.Worker.template.spec.containers.0",
+    ]);
+  });
+
+  it("Spark: driver and executor are containers, the image defaults to spec.image", () => {
+    const ws = toWorkloads(
+      obj({
+        apiVersion: "sparkoperator.k8s.io/v1beta2",
+        kind: "SparkApplication",
+        spec: {
+          image: "spark:3.5.1",
+          volumes: [{ name: "d", hostPath: { path: "/var/run/docker.sock" } }],
+          driver: { volumeMounts: [{ name: "d", mountPath: "/d" }] },
+          executor: { image: "spark:3.5.1-exec", sidecars: [{ name: "s", image: "busybox" }] },
+        },
+      }),
+    );
+    expect(
+      ws.map((w) => w.template.containers.map((c) => `${c.name}=${c.image}@${c.path.join(".")}`)),
+    ).toEqual([
+      ["driver=spark:3.5.1@spec.driver"],
+      ["executor=spark:3.5.1-exec@spec.executor", "s=busybox@spec.executor.sidecars.0"],
+    ]);
+    // The shared volume goes only to the pod that mounts it.
+    expect(ws.map((w) => w.template.volumes.map((v) => v.path.join(".")))).toEqual([["spec.volumes.0"], []]);
+  });
+
+  it("a built-in kind keeps its template; a ConfigMap is not walked", () => {
+    expect(
+      paths({ kind: "Deployment", spec: { template: { spec: { containers: [{ image: "a" }] } } } }),
+    ).toEqual(["spec.template.spec.containers.0"]);
+    expect(paths({ apiVersion: "v1", kind: "ConfigMap", data: { containers: "x" } })).toEqual([]);
+  });
+
+  it("an unknown CRD is walked; images are required to call a list containers", () => {
+    const ws = toWorkloads(
+      obj({
+        apiVersion: "x.example.com/v1",
+        kind: "Thing",
+        spec: { a: [{ containers: [{ name: "c", image: "i" }] }], b: { containers: ["no image"] } },
+      }),
+    );
+    expect(ws.map((w) => [w.generic, w.unitPath.join(".")])).toEqual([[true, "spec.a.0"]]);
+  });
+});
+
+describe("container env as the kubelet builds it", () => {
+  const store = new EnvStore();
+  store.add(
+    obj({ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "cm" }, data: { HOST: "h", A: "1" } }),
+  );
+  store.add(
+    obj({
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "s", namespace: "ns" },
+      data: { TOKEN: btoa("t0") },
+      stringData: { TOKEN: "t1" },
+    }),
+  );
+  const container = (c: Record<string, unknown>) =>
+    toWorkloads(
+      obj({ apiVersion: "v1", kind: "Pod", metadata: { namespace: "ns" }, spec: { containers: [c] } }),
+      store,
+    )[0]?.template.containers[0];
+
+  it("envFrom with a prefix, then env (a later definition wins), stringData over data", () => {
+    const c = container({
+      image: "i",
+      envFrom: [{ configMapRef: { name: "cm" }, prefix: "P_" }, { secretRef: { name: "s" } }],
+      env: [{ name: "P_A", value: "2" }],
+    });
+    expect(c?.env.map((e) => `${e.name}=${e.value}@${e.path.join(".")}`)).toEqual([
+      "P_HOST=h@spec.containers.0.envFrom.0",
+      "TOKEN=t1@spec.containers.0.envFrom.1",
+      "P_A=2@spec.containers.0.env.0",
+    ]);
+  });
+
+  it("$(VAR) in env values, command, args and subPathExpr; unknown references stay", () => {
+    const c = container({
+      image: "i",
+      env: [
+        { name: "D", valueFrom: { configMapKeyRef: { name: "cm", key: "HOST" } } },
+        { name: "E", value: "$(D)-$(NOPE)" },
+      ],
+      command: ["run", "$(E)", "$$(E)", "$(docker ps -q)"],
+      volumeMounts: [{ name: "v", mountPath: "/m", subPathExpr: "logs/$(D)" }],
+    });
+    expect(c?.env.find((e) => e.name === "E")?.value).toBe("h-$(NOPE)");
+    expect(c?.command).toEqual(["run", "h-$(NOPE)", "$(E)", "$(docker ps -q)"]);
+    expect(c?.volumeMounts[0]).toMatchObject({ subPath: "logs/h", subPathField: "subPathExpr" });
+  });
+
+  it("expandVars follows third_party/forked/golang/expansion/expand.go", () => {
+    const m = (n: string) => (n === "A" ? "x" : undefined);
+    expect(expandVars("$(A)", m)).toBe("x");
+    expect(expandVars("$$(A)", m)).toBe("$(A)");
+    expect(expandVars("$$", m)).toBe("$");
+    expect(expandVars("$(A", m)).toBe("$(A");
+    expect(expandVars("$HOME $", m)).toBe("$HOME $");
+    expect(expandVars("$(B)", m)).toBe("$(B)");
   });
 });

@@ -24,7 +24,7 @@ const stream = [
   "---",
   "# only a comment",
   "---",
-  "kind: Y",
+  "kind: Z",
   "data:",
   "  k: |",
   "    --- not a marker: indented",
@@ -37,7 +37,7 @@ describe("splitDocuments", () => {
     expect(chunks.map((c) => c.startLine)).toEqual([2, 14, 19]);
     expect(parseChunk(chunks[1]!, false)).toEqual({ ok: true, value: { kind: "X" } });
     const third = parseChunk(chunks[2]!, false);
-    expect(third.ok && third.value).toEqual({ kind: "Y", data: { k: "--- not a marker: indented\n" } });
+    expect(third.ok && third.value).toEqual({ kind: "Z", data: { k: "--- not a marker: indented\n" } });
   });
 
   it("reports parse errors at the line in the file, not in the chunk", () => {

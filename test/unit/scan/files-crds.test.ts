@@ -1,0 +1,93 @@
+// Workloads that are not pod templates: findings from Argo, Tekton, KEDA, Knative, Rollouts and unknown
+// CRDs point at the real field (file:line:col), through the files scan as the CLI runs it.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { makeTarget } from "../../../src/core/target.js";
+import { scanFiles } from "../../../src/scan/files.js";
+
+const DIR = join(import.meta.dirname, "../../fixtures/crds");
+
+async function scan(file: string) {
+  const r = await scanFiles([join(DIR, file)], { target: makeTarget({}), ignore: new Set() });
+  const rows = r.findings.map(
+    (f) =>
+      `${f.ruleId} ${f.subject.kind}/${f.subject.name} ${f.subject.container ?? "-"} ${f.origin.line}:${f.origin.column}`,
+  );
+  return { rows, coverage: r.coverage, findings: r.findings };
+}
+
+describe("files: Argo Workflows", () => {
+  it("audits each template as a pod and points at the template's container and the workflow volume", async () => {
+    const { rows, coverage } = await scan("argo.yaml");
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        // spec.volumes[0].hostPath.path (workflow level), mounted by the build template's container
+        "W001 Workflow/build- main 13:9",
+        // templates[1].container.command[0]: docker build
+        "W008 Workflow/build- main 28:19",
+        // templates[2].sidecars[0]: docker:dind
+        "W010 Workflow/build- dind 40:11",
+        // CronWorkflow: spec.workflowSpec.templates[0].containerSet.containers[0].env[0].value
+        "W009 CronWorkflow/nightly-prune prune 63:19",
+        // CronWorkflow: the template-level volume, mounted through containerSet.volumeMounts
+        "W001 CronWorkflow/nightly-prune prune 67:15",
+      ]),
+    );
+    // build, test (container + sidecar) and the CronWorkflow's template; the dag template is not a pod.
+    expect(coverage.workloads).toBe(3);
+    expect(coverage.containers).toBe(4);
+    expect(coverage.genericKinds).toBeUndefined();
+  });
+
+  it("adds a workflow-level volume only to the templates that mount it", async () => {
+    const { rows } = await scan("argo.yaml");
+    expect(rows.filter((r) => r.startsWith("W001 Workflow/"))).toHaveLength(1);
+  });
+});
+
+describe("files: Tekton", () => {
+  it("audits steps, stepTemplate and sidecars of a Task, and embedded task specs of a PipelineRun", async () => {
+    const { rows, coverage } = await scan("tekton.yaml");
+    expect(rows).toEqual(
+      expect.arrayContaining([
+        "W009 Task/docker-build stepTemplate 12:9",
+        "W001 Task/docker-build build 27:9",
+        // finally[0].taskSpec.steps[0] mounts a volume of spec.taskRunTemplate.podTemplate
+        "W001 PipelineRun/release-run prune 55:13",
+      ]),
+    );
+    expect(coverage.workloads).toBe(3);
+    expect(coverage.containers).toBe(5);
+  });
+});
+
+describe("files: KEDA, Knative, Argo Rollouts", () => {
+  it("finds the pod templates under their own paths", async () => {
+    const { rows, coverage } = await scan("serving.yaml");
+    expect(rows).toEqual([
+      "W001 ScaledJob/queue-worker worker 19:15",
+      "W009 Service/hello containers[0] 37:15",
+      "W009 Rollout/web web 53:15",
+    ]);
+    // The Rollout with workloadRef has no pod of its own.
+    expect(coverage.workloads).toBe(3);
+  });
+
+  it("reads hostNetwork: yes as true (YAML 1.1, as Kubernetes does)", async () => {
+    const { findings } = await scan("serving.yaml");
+    const rollout = findings.find((f) => f.subject.name === "web");
+    expect(rollout?.severity).toBe("high");
+    expect(rollout?.message).toContain("hostNetwork");
+  });
+});
+
+describe("files: custom resources outside the table", () => {
+  it("walks the object for container lists and names the kind in the coverage", async () => {
+    const { rows, coverage } = await scan("generic.yaml");
+    expect(rows).toEqual(["W001 BuildRunner/ci-runner runner 22:15"]);
+    expect(coverage.genericKinds).toEqual(["BuildRunner.runners.example.com"]);
+    // The PrometheusRule has no containers, and its {{ $labels }} annotation is not a Helm leftover.
+    expect(coverage.errors).toEqual([]);
+    expect(coverage.workloads).toBe(1);
+  });
+});

@@ -1,0 +1,46 @@
+// Env resolved against the ConfigMaps and Secrets of the same input (even defined after the workload),
+// and Helm leftovers in valid YAML as input errors, through the files scan.
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { makeTarget } from "../../../src/core/target.js";
+import { scanFiles } from "../../../src/scan/files.js";
+
+const DIR = join(import.meta.dirname, "../../fixtures/crds");
+const scan = (file: string) => scanFiles([join(DIR, file)], { target: makeTarget({}), ignore: new Set() });
+
+describe("files: env from ConfigMaps and Secrets", () => {
+  it("resolves secretKeyRef (base64 data) and configMapKeyRef defined later in the input", async () => {
+    const r = await scan("env.yaml");
+    const w009 = r.findings.find((f) => f.ruleId === "W009");
+    // DOCKER_HOST comes from the Secret: unix:///var/run/docker.sock is the node's Docker.
+    expect(w009?.severity).toBe("high");
+    expect(w009?.origin.line).toBe(23);
+    // The Secret's value is never written to the report.
+    expect(JSON.stringify(w009)).not.toContain("unix:///var/run/docker.sock");
+    expect(w009?.message).toContain("<from Secret agent-secret>");
+  });
+
+  it("expands subPathExpr from a variable resolved from a ConfigMap", async () => {
+    const r = await scan("env.yaml");
+    const w007 = r.findings.find((f) => f.ruleId === "W007");
+    expect(w007?.evidence?.subPath).toBe("var/lib/docker/containers");
+    // volumeMounts[0].subPathExpr
+    expect(w007?.origin.line).toBe(35);
+  });
+});
+
+describe("files: unrendered Helm templates in valid YAML", () => {
+  it("is an input error at the template's line; the other documents are audited", async () => {
+    const r = await scan("template-leftover.yaml");
+    expect(r.coverage.errors).toHaveLength(1);
+    expect(r.coverage.errors[0]).toMatchObject({ line: 12 });
+    expect(r.coverage.errors[0]?.reason).toMatch(/unrendered Helm template .*helm template/);
+    expect(r.coverage.objects).toBe(1);
+  });
+
+  it("leaves {{ }} meant for other programs alone (ConfigMap data, docker --format, Argo parameters)", async () => {
+    const r = await scan("template-legit.yaml");
+    expect(r.coverage.errors).toEqual([]);
+    expect(r.coverage.workloads).toBe(2);
+  });
+});
