@@ -14,20 +14,17 @@ import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit } from "../../core/types.js";
 import { isObject } from "../../core/workload.js";
 import { FLUENTD_DAEMONSET_IMAGE } from "../data/logging.js";
-import { DOCKER_CONTAINER_LOG_DIR } from "../data/sockets.js";
+import { matchesOfKind } from "./hostpaths.js";
 import { dockerLogConfig } from "./logconfig.js";
 import {
   containerOf,
   describeMounters,
   dockerSeverity,
-  hostVolumes,
   imagePath,
-  isUnder,
   normalizePath,
   parseImage,
   pathText,
   repoEndsWith,
-  subPathRefs,
 } from "./util.js";
 
 export const W007: WorkloadRule = {
@@ -47,8 +44,9 @@ export const W007: WorkloadRule = {
   check(workload, ctx) {
     const hits: Hit[] = [];
     const sev = dockerSeverity(ctx.target, "high");
-    for (const hv of hostVolumes(workload.template)) {
-      if (isUnder(hv.canonical, DOCKER_CONTAINER_LOG_DIR.prefix)) {
+    for (const m of matchesOfKind(workload.template, "docker-logs")) {
+      const hv = m.volume;
+      if (m.via === "volume" || !m.container || !m.mount) {
         hits.push({
           severity: sev,
           path: hv.path,
@@ -61,18 +59,15 @@ export const W007: WorkloadRule = {
         });
         continue;
       }
-      for (const ref of subPathRefs(hv)) {
-        if (!isUnder(ref.canonical, DOCKER_CONTAINER_LOG_DIR.prefix)) continue;
-        hits.push({
-          severity: sev,
-          path: ref.path,
-          container: ref.container.name,
-          message:
-            `container "${ref.container.name}" mounts ${ref.canonical} (hostPath ${hv.hostPath} + subPath ` +
-            `"${ref.mount.subPath}"), Docker's json-file log directory, which containerd/CRI-O nodes do not have.`,
-          evidence: { hostPath: hv.hostPath, subPath: ref.mount.subPath ?? "", normalized: ref.canonical },
-        });
-      }
+      hits.push({
+        severity: sev,
+        path: m.path,
+        container: m.container.name,
+        message:
+          `container "${m.container.name}" mounts ${m.canonical} (hostPath ${hv.hostPath} + subPath ` +
+          `"${m.mount.subPath}"), Docker's json-file log directory, which containerd/CRI-O nodes do not have.`,
+        evidence: { hostPath: hv.hostPath, subPath: m.mount.subPath ?? "", normalized: m.canonical },
+      });
     }
     for (const c of workload.template.containers) {
       if (!repoEndsWith(parseImage(c.image), FLUENTD_DAEMONSET_IMAGE.repository)) continue;

@@ -15,7 +15,7 @@ import {
   type Endpoint,
   isDindContainer,
 } from "./signs.js";
-import { canonicalHostPath, dockerSeverity, hostVolumes, isUnder, normalizePath } from "./util.js";
+import { canonicalHostPath, dockerSeverity, hostVolumes, isUnder } from "./util.js";
 
 /** Which volume backs `path` inside container `c` (longest mountPath prefix). */
 function backingVolume(
@@ -25,7 +25,7 @@ function backingVolume(
 ): { hostPath: boolean; name: string } | undefined {
   let best: { len: number; name: string } | undefined;
   for (const m of c.volumeMounts) {
-    const mp = normalizePath(m.mountPath);
+    const mp = canonicalHostPath(m.mountPath);
     if (isUnder(path, mp) && (!best || mp.length > best.len)) best = { len: mp.length, name: m.name };
   }
   if (!best) return undefined;
@@ -74,11 +74,12 @@ function judge(
       };
     case "unix": {
       const where = ep.where ?? "";
-      const vol = backingVolume(tpl, c, where);
+      const what = ep.pipe ? "named pipe" : "unix socket";
+      const vol = backingVolume(tpl, c, canonicalHostPath(where));
       if (vol?.hostPath) {
         return {
           severity: "high",
-          why: `it points at ${where}, a socket on the node (hostPath volume "${vol.name}")`,
+          why: `it points at ${where}, a ${ep.pipe ? "named pipe" : "socket"} on the node (hostPath volume "${vol.name}")`,
         };
       }
       if (dind) {
@@ -93,8 +94,8 @@ function judge(
         severity: "high",
         why:
           kind === "docker"
-            ? `it points at the unix socket ${where}, which only the node's Docker Engine provides`
-            : `it points at the unix socket ${where}${kind ? ` (${kind})` : ""}: a Docker API endpoint on the node, check what serves it after the move`,
+            ? `it points at the ${what} ${where}, which only the node's Docker Engine provides`
+            : `it points at the ${what} ${where}${kind ? ` (${kind})` : ""}: a Docker API endpoint on the node, check what serves it after the move`,
       };
     }
   }

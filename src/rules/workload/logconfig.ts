@@ -13,8 +13,9 @@
  * - promtail: `pipeline_stages: - docker: {}` without `- cri: {}`
  *   (https://grafana.com/docs/loki/latest/send-data/promtail/stages/cri/).
  */
-import { CONTAINER_LOG_PATHS, DOCKER_CONTAINER_LOG_DIR } from "../data/sockets.js";
-import { isUnder, normalizePath } from "./util.js";
+import { DOCKER_CONTAINER_LOG_DIRS } from "../data/sockets.js";
+import { classifyHostPath } from "./hostpaths.js";
+import { canonicalHostPath } from "./util.js";
 
 export interface LogConfigFinding {
   shipper: "fluent-bit" | "fluentd" | "filebeat" | "promtail";
@@ -47,11 +48,16 @@ function listValue(v: string): string[] {
 type LogPathKind = "docker-dir" | "kubelet" | "other";
 
 function logPathKind(p: string): LogPathKind {
-  if (!p.startsWith("/")) return "other";
-  const n = normalizePath(p.replace(/\*.*$/, "").replace(/\$\{.*$/, "")) || "/";
-  if (isUnder(n, DOCKER_CONTAINER_LOG_DIR.prefix) || n === "/var/lib/docker") return "docker-dir";
-  if (CONTAINER_LOG_PATHS.some((d) => isUnder(n, d))) return "kubelet";
-  return "other";
+  // Shippers read the host's log directories mounted at the same path (Linux, or a Windows drive path).
+  if (!p.startsWith("/") && !/^[A-Za-z]:[\\/]/.test(p)) return "other";
+  const dir = canonicalHostPath(p.replace(/\*.*$/, "").replace(/\$\{.*$/, ""));
+  const c = classifyHostPath(dir);
+  // The data root itself (`/var/lib/docker/*/*.log`) is Docker's log directory too.
+  if (c?.kind === "docker-logs") return "docker-dir";
+  if (DOCKER_CONTAINER_LOG_DIRS.some((d) => d.prefix.slice(0, d.prefix.lastIndexOf("/")) === dir)) {
+    return "docker-dir";
+  }
+  return c?.kind === "kubelet-logs" ? "kubelet" : "other";
 }
 
 // ---------------------------------------------------------------- fluent-bit (classic .conf)

@@ -7,17 +7,10 @@ import type { DocPath } from "../../core/types.js";
 import type { Container, EnvVar, PodTemplate } from "../../core/workload.js";
 import { type AgentRow, KNOWN_AGENTS } from "../data/agents.js";
 import { LOG_SHIPPERS, type LogShipperRow } from "../data/logging.js";
-import { CONTAINER_LOG_PATHS, SOCKET_PARENT_DIRS, type SocketKind, socketKindOf } from "../data/sockets.js";
+import { socketKindOf } from "../data/sockets.js";
+import { hostPathMatches, matchesOfKind } from "./hostpaths.js";
 import { analyseArgv, type DockerUse } from "./shell.js";
-import {
-  basename,
-  hostVolumes,
-  isUnder,
-  normalizePath,
-  parseImage,
-  repoEndsWith,
-  subPathRefs,
-} from "./util.js";
+import { canonicalHostPath, namedPipe, normalizePath, parseImage, repoEndsWith } from "./util.js";
 
 export interface LocatedUse {
   use: DockerUse;
@@ -88,6 +81,8 @@ export interface Endpoint {
   kind: EndpointKind;
   /** Socket path (unix) or host:port (tcp). */
   where?: string;
+  /** A Windows named pipe (`npipe:////./pipe/docker_engine`): a local endpoint like a unix socket. */
+  pipe?: boolean;
 }
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"]);
@@ -96,6 +91,8 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"
 export function classifyEndpoint(value: string | undefined): Endpoint {
   if (value === undefined) return { kind: "unknown" };
   const v = value.trim();
+  const pipe = namedPipe(v);
+  if (pipe) return { kind: "unix", where: pipe, pipe: true };
   if (v.startsWith("unix://")) return { kind: "unix", where: normalizePath(v.slice("unix://".length)) };
   if (v.startsWith("/")) return { kind: "unix", where: normalizePath(v) };
   const m =
@@ -147,45 +144,25 @@ export function logShipperEvidence(tpl: PodTemplate): string | undefined {
     const row = logShipperOf(c.image);
     if (row) return `container "${c.name}" runs ${row.id} (${c.image})`;
   }
-  for (const hv of hostVolumes(tpl)) {
-    const logDir = CONTAINER_LOG_PATHS.find((p) => isUnder(hv.canonical, p));
-    if (logDir) return `it mounts ${hv.hostPath} from the host`;
-  }
+  const logs = matchesOfKind(tpl, "kubelet-logs").find((m) => m.via === "volume");
+  if (logs) return `it mounts ${logs.volume.hostPath} from the host`;
   return undefined;
-}
-
-/** Socket kinds reachable through a hostPath (the volume itself or a subPath below it). */
-export function mountedSocketKinds(tpl: PodTemplate): Set<SocketKind> {
-  const out = new Set<SocketKind>();
-  for (const hv of hostVolumes(tpl)) {
-    const k = socketKindOf(hv.canonical);
-    if (k) out.add(k);
-    for (const ref of subPathRefs(hv)) {
-      const sk = socketKindOf(ref.canonical);
-      if (sk) out.add(sk);
-    }
-  }
-  return out;
-}
-
-export function isSocketParentDir(canonical: string): boolean {
-  return SOCKET_PARENT_DIRS.some((d) => d.path === canonical);
 }
 
 /** True when the pod can reach the node's Docker Engine socket: a Docker socket or a socket parent mount. */
 export function reachesHostDocker(tpl: PodTemplate): boolean {
-  const kinds = mountedSocketKinds(tpl);
-  if (kinds.has("docker") || kinds.has("dockershim") || kinds.has("cri-dockerd")) return true;
   // /run/containerd and /run/crio hold other runtimes' sockets, not Docker's.
-  return hostVolumes(tpl).some((hv) =>
-    SOCKET_PARENT_DIRS.some((d) => d.reachesDocker && d.path === hv.canonical),
+  return hostPathMatches(tpl).some((m) =>
+    m.match.kind === "socket"
+      ? m.match.socket === "docker" || m.match.socket === "dockershim" || m.match.socket === "cri-dockerd"
+      : m.match.kind === "socket-parent" && m.via === "volume" && m.match.row.reachesDocker,
   );
 }
 
 function envSocketPath(e: EnvVar): boolean {
   if (e.value === undefined) return false;
   const ep = classifyEndpoint(e.value);
-  return ep.kind === "unix" && (ep.where ?? "").endsWith("docker.sock");
+  return ep.kind === "unix" && socketKindOf(canonicalHostPath(ep.where ?? "")) === "docker";
 }
 
 /**
@@ -214,19 +191,14 @@ export function dockerSigns(tpl: PodTemplate): string[] {
     const agent = agentOf(c.image);
     if (agent) signs.push(`container "${c.name}" runs ${agent.product} (${c.image})`);
     for (const m of c.volumeMounts) {
-      if (basename(normalizePath(m.mountPath)).endsWith("docker.sock")) {
+      if (socketKindOf(canonicalHostPath(m.mountPath)) === "docker") {
         signs.push(`container "${c.name}" mounts a volume at ${m.mountPath}`);
       }
     }
   }
-  for (const hv of hostVolumes(tpl)) {
-    for (const ref of subPathRefs(hv)) {
-      if (socketKindOf(ref.canonical) === "docker") {
-        signs.push(
-          `container "${ref.container.name}" mounts ${ref.canonical} through subPath "${ref.mount.subPath}"`,
-        );
-      }
-    }
+  for (const m of matchesOfKind(tpl, "socket")) {
+    if (m.via !== "subPath" || m.match.socket !== "docker" || !m.container) continue;
+    signs.push(`container "${m.container.name}" mounts ${m.canonical} through subPath "${m.mount?.subPath}"`);
   }
   return [...new Set(signs)];
 }

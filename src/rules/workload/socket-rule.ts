@@ -5,8 +5,9 @@
 import type { RuleContext, WorkloadRule } from "../../core/rule.js";
 import type { Hit, Severity } from "../../core/types.js";
 import type { Workload } from "../../core/workload.js";
-import { type SocketKind, socketKindOf } from "../data/sockets.js";
-import { containerOf, describeMounters, hostVolumes, normalizePath, pathText, subPathRefs } from "./util.js";
+import type { SocketKind } from "../data/sockets.js";
+import { matchesOfKind } from "./hostpaths.js";
+import { containerOf, describeMounters, displayPath, pathText } from "./util.js";
 
 export interface SocketRuleSpec {
   kind: SocketKind;
@@ -17,43 +18,38 @@ export interface SocketRuleSpec {
 }
 
 export function socketHits(workload: Workload, ctx: RuleContext, spec: SocketRuleSpec): Hit[] {
-  const hits: Hit[] = [];
-  const volumes = hostVolumes(workload.template);
-  if (volumes.length === 0) return hits;
+  const matches = matchesOfKind(workload.template, "socket").filter((m) => m.match.socket === spec.kind);
+  if (matches.length === 0) return [];
   const { severity, why } = spec.judge(ctx);
-  for (const hv of volumes) {
-    if (socketKindOf(hv.canonical) === spec.kind) {
-      hits.push({
+  return matches.map((m): Hit => {
+    const hv = m.volume;
+    if (m.via === "volume" || !m.container || !m.mount) {
+      const shown = displayPath(hv.hostPath);
+      return {
         severity,
         path: hv.path,
         ...containerOf(hv),
         message:
           `hostPath volume "${hv.volume.name}" (${pathText(hv.path, workload)}) mounts ${spec.what} ${hv.hostPath}` +
-          `${normalizePath(hv.hostPath) !== hv.hostPath ? ` (normalised: ${normalizePath(hv.hostPath)})` : ""}, ` +
-          `${describeMounters(hv)}. ${why}`,
+          `${shown !== hv.hostPath ? ` (normalised: ${shown})` : ""}, ${describeMounters(hv)}. ${why}`,
         evidence: { hostPath: hv.hostPath, normalized: hv.canonical, volume: hv.volume.name },
-      });
-      continue;
+      };
     }
-    for (const ref of subPathRefs(hv)) {
-      if (socketKindOf(ref.canonical) !== spec.kind) continue;
-      hits.push({
-        severity,
-        path: ref.path,
-        container: ref.container.name,
-        message:
-          `container "${ref.container.name}" mounts hostPath directory ${hv.hostPath} (volume "${hv.volume.name}") ` +
-          `with subPath "${ref.mount.subPath}", which is ${spec.what} ${ref.canonical}. ${why}`,
-        evidence: {
-          hostPath: hv.hostPath,
-          subPath: ref.mount.subPath ?? "",
-          normalized: ref.canonical,
-          volume: hv.volume.name,
-        },
-      });
-    }
-  }
-  return hits;
+    return {
+      severity,
+      path: m.path,
+      container: m.container.name,
+      message:
+        `container "${m.container.name}" mounts hostPath directory ${hv.hostPath} (volume "${hv.volume.name}") ` +
+        `with subPath "${m.mount.subPath}", which is ${spec.what} ${m.canonical}. ${why}`,
+      evidence: {
+        hostPath: hv.hostPath,
+        subPath: m.mount.subPath ?? "",
+        normalized: m.canonical,
+        volume: hv.volume.name,
+      },
+    };
+  });
 }
 
 export function socketRule(

@@ -22,11 +22,44 @@ export function normalizePath(p: string): string {
 }
 
 /**
+ * A host path as messages show it once normalised: `normalizePath` for POSIX paths, the canonical form for
+ * Windows pipes and drive paths (which `normalizePath` would mangle).
+ */
+export function displayPath(p: string): string {
+  return namedPipe(p) ?? (/^[A-Za-z]:[\\/]/.test(p.trim()) ? canonicalHostPath(p) : normalizePath(p));
+}
+
+/**
+ * A Windows named pipe (`\\.\pipe\docker_engine`, `//./pipe/docker_engine`, `npipe:////./pipe/x`), as
+ * `\\.\pipe\<name>` lower-cased (pipe names are case-insensitive), or undefined. Docker Engine on Windows
+ * listens on `\\.\pipe\docker_engine` (https://docs.docker.com/reference/cli/dockerd/#daemon-socket-option),
+ * containerd's CRI endpoint is `npipe://./pipe/containerd-containerd`
+ * (https://kubernetes.io/docs/setup/production-environment/container-runtimes/#containerd).
+ */
+export function namedPipe(p: string): string | undefined {
+  const m = /^(?:npipe:)?[\\/]{2,4}[.?][\\/]pipe[\\/]+([^\\/]+)$/i.exec(p.trim());
+  return m ? `\\\\.\\pipe\\${(m[1] ?? "").toLowerCase()}` : undefined;
+}
+
+/** `C:\ProgramData\docker`, `c:/programdata/docker/` -> `c:/programdata/docker` (Windows paths ignore case). */
+function windowsDrivePath(p: string): string | undefined {
+  const m = /^([A-Za-z]):[\\/](.*)$/.exec(p.trim());
+  if (!m) return undefined;
+  return `${(m[1] ?? "").toLowerCase()}:${normalizePath(m[2] ?? "").toLowerCase()}`.replace(/\/$/, "");
+}
+
+/**
  * `normalizePath`, then `/var/run` folded into `/run`: on every current distribution /var/run is a symlink
  * to /run, and the runtimes' documented socket paths use both spellings
  * (https://kubernetes.io/docs/setup/production-environment/container-runtimes/).
+ * Windows host paths keep their shape: a named pipe becomes `\\.\pipe\<name>`, a drive path
+ * `c:/programdata/docker` (forward slashes, lower case), so the tables can list one spelling of each.
  */
 export function canonicalHostPath(p: string): string {
+  const pipe = namedPipe(p);
+  if (pipe) return pipe;
+  const drive = windowsDrivePath(p);
+  if (drive !== undefined) return drive;
   const n = normalizePath(p);
   if (n === "/var/run") return "/run";
   if (n.startsWith("/var/run/")) return `/run/${n.slice("/var/run/".length)}`;
@@ -93,32 +126,6 @@ function computeHostVolumes(tpl: PodTemplate): HostVolume[] {
   return out;
 }
 
-/** A host path reached through a volumeMount subPath of a hostPath directory volume. */
-export interface SubPathRef {
-  volume: HostVolume;
-  container: Container;
-  mount: VolumeMount;
-  /** Canonical host path of volume + subPath. */
-  canonical: string;
-  /** [...container.path, "volumeMounts", i, "subPath"]. */
-  path: DocPath;
-}
-
-export function subPathRefs(hv: HostVolume): SubPathRef[] {
-  const out: SubPathRef[] = [];
-  for (const { container, mount } of hv.mounts) {
-    if (!mount.subPath) continue;
-    out.push({
-      volume: hv,
-      container,
-      mount,
-      canonical: canonicalHostPath(`${hv.canonical}/${mount.subPath}`),
-      path: [...container.path, "volumeMounts", mount.index, "subPath"],
-    });
-  }
-  return out;
-}
-
 /** Names of the distinct containers mounting a volume, for messages and the `container` field. */
 export function mountingContainers(hv: HostVolume): string[] {
   return [...new Set(hv.mounts.map((m) => m.container.name))];
@@ -133,7 +140,11 @@ export function containerOf(hv: HostVolume): { container?: string } {
 export function describeMounters(hv: HostVolume): string {
   const names = mountingContainers(hv);
   if (names.length === 0) return "no container mounts it yet";
-  return `mounted by container${names.length > 1 ? "s" : ""} ${names.map((n) => `"${n}"`).join(", ")}`;
+  return `mounted by container${names.length > 1 ? "s" : ""} ${capList(
+    names.map((n) => `"${n}"`),
+    MESSAGE_LIST_MAX,
+    ", ",
+  )}`;
 }
 
 /** A Docker-only dependency: `sev` when a target runtime is not Docker Engine, info when staying on cri-dockerd. */
@@ -230,13 +241,18 @@ export function imagePath(c: Container): DocPath {
   return [...c.path, "image"];
 }
 
-/** Joins names for messages: "a", "a and b", "a, b and c". */
-export function listText(items: readonly string[]): string {
-  if (items.length <= 1) return items[0] ?? "";
-  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+/** How many names a message lists before "and K more" (a DaemonSet template may carry hundreds of containers). */
+export const MESSAGE_LIST_MAX = 5;
+
+/**
+ * At most `max` items joined by `sep`, then "and K more": `a; b; c; and 2 more`. Messages stay readable and
+ * of bounded size however many containers or commands an object has.
+ */
+export function capList(items: readonly string[], max = MESSAGE_LIST_MAX, sep = "; "): string {
+  if (items.length <= max) return items.join(sep);
+  return `${items.slice(0, max).join(sep)}${sep}and ${items.length - max} more`;
 }
 
-/** A DocPath as text for messages: spec.volumes[2].hostPath.path. */
 /**
  * A path for messages. Rule paths are relative to the pod template; given the workload, the text is the
  * path in the user's document (spec.template.spec.volumes[0]... for a Deployment, items[2]... in a List).
