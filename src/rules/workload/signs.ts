@@ -4,12 +4,12 @@
  * normalised `PodTemplate`, never from free text (names, labels and comments are ignored).
  */
 import type { DocPath } from "../../core/types.js";
-import type { Container, EnvVar, PodTemplate } from "../../core/workload.js";
+import type { Container, EnvVar, ExecHook, PodTemplate } from "../../core/workload.js";
 import { type AgentRow, KNOWN_AGENTS } from "../data/agents.js";
 import { LOG_SHIPPERS, type LogShipperRow } from "../data/logging.js";
 import { socketKindOf } from "../data/sockets.js";
 import { hostPathMatches, matchesOfKind } from "./hostpaths.js";
-import { analyseArgv, type DockerUse } from "./shell.js";
+import { type Assignment, analyseArgv, type DockerUse, dockerAssignments } from "./shell.js";
 import { canonicalHostPath, namedPipe, normalizePath, parseImage, repoEndsWith } from "./util.js";
 
 export interface LocatedUse {
@@ -35,22 +35,38 @@ export function dockerUses(c: Container): LocatedUse[] {
   return cached;
 }
 
+/** Where argv element `el` of the container's command+args, or of one exec hook, is. */
+function locate(c: Container, el: number, hook?: ExecHook): { path: DocPath; where: string } {
+  if (hook) return { path: [...c.path, ...hook.path, el], where: hook.where };
+  const inCommand = el < c.command.length;
+  return {
+    path: inCommand ? [...c.path, "command", el] : [...c.path, "args", el - c.command.length],
+    where: inCommand ? "command" : "args",
+  };
+}
+
 function computeDockerUses(c: Container): LocatedUse[] {
   const out: LocatedUse[] = [];
-  const argv = [...c.command, ...c.args];
-  for (const use of analyseArgv(argv)) {
-    const inCommand = use.el < c.command.length;
-    out.push({
-      use,
-      container: c,
-      path: inCommand ? [...c.path, "command", use.el] : [...c.path, "args", use.el - c.command.length],
-      where: inCommand ? "command" : "args",
-    });
-  }
+  for (const use of analyseArgv([...c.command, ...c.args]))
+    out.push({ use, container: c, ...locate(c, use.el) });
   for (const hook of c.execHooks) {
-    for (const use of analyseArgv(hook.command)) {
-      out.push({ use, container: c, path: [...c.path, ...hook.path, use.el], where: hook.where });
-    }
+    for (const use of analyseArgv(hook.command)) out.push({ use, container: c, ...locate(c, use.el, hook) });
+  }
+  return out;
+}
+
+/** A `DOCKER_*=value` assignment in a container's shell code, located. */
+export interface LocatedAssignment extends Assignment {
+  path: DocPath;
+  where: string;
+}
+
+/** `DOCKER_HOST=… docker …`, `export DOCKER_HOST=…` in a container's command/args and exec hooks. */
+export function dockerAssignmentsOf(c: Container): LocatedAssignment[] {
+  const out: LocatedAssignment[] = [];
+  for (const a of dockerAssignments([...c.command, ...c.args])) out.push({ ...a, ...locate(c, a.el) });
+  for (const hook of c.execHooks) {
+    for (const a of dockerAssignments(hook.command)) out.push({ ...a, ...locate(c, a.el, hook) });
   }
   return out;
 }
@@ -173,8 +189,13 @@ function envSocketPath(e: EnvVar): boolean {
 export function dockerSigns(tpl: PodTemplate): string[] {
   const signs: string[] = [];
   for (const c of tpl.containers) {
+    const envHost = c.env.find((e) => e.name === "DOCKER_HOST")?.value;
     for (const lu of dockerUses(c)) {
-      if (isHostDockerUse(lu.use)) signs.push(`container "${c.name}" runs "${lu.use.text}" (${lu.where})`);
+      if (!isHostDockerUse(lu.use)) continue;
+      // A CLI told to use a daemon on localhost talks to a sidecar (unless localhost is the node).
+      const ep = lu.use.kind === "docker-cli" ? (lu.use.endpoint ?? envHost) : undefined;
+      if (ep !== undefined && !tpl.hostNetwork && classifyEndpoint(ep).kind === "tcp-local") continue;
+      signs.push(`container "${c.name}" runs "${lu.use.text}" (${lu.where})`);
     }
     // DOCKER_* pointing at a DinD sidecar on localhost is not the node's Docker.
     // (With hostNetwork, localhost is the node, so it is not a sidecar.)
