@@ -15,8 +15,22 @@ export function docsUrl(ruleId: string): string {
   return `${DOCS_BASE}/${ruleId}.md`;
 }
 
+/**
+ * The string data of the ConfigMaps and Secrets a scan has seen (Secret values decoded), by namespace and
+ * name. Lets a workload rule read what a pod mounts (a log shipper's config); absent when nothing feeds it.
+ */
+export interface ConfigSources {
+  lookup(
+    kind: "configMap" | "secret",
+    namespace: string | undefined,
+    name: string,
+  ): Readonly<Record<string, string>> | undefined;
+}
+
 export interface RuleContext {
   target: Target;
+  /** ConfigMaps and Secrets of the same input (files) or cluster, when the scan provides them. */
+  sources?: ConfigSources;
 }
 
 export interface WorkloadRule extends RuleMeta {

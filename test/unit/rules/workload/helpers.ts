@@ -3,10 +3,11 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadAll } from "js-yaml";
-import { auditObject } from "../../../../src/core/rule.js";
+import { auditObject, type ConfigSources } from "../../../../src/core/rule.js";
 import { makeTarget } from "../../../../src/core/target.js";
 import type { Finding } from "../../../../src/core/types.js";
 import { expandList, isObject, type K8sObject, toK8sObject } from "../../../../src/core/workload.js";
+import { configTexts } from "../../../../src/rules/workload/configdata.js";
 import { workloadRules } from "../../../../src/rules/workload/index.js";
 
 export const FIXTURES = join(dirname(fileURLToPath(import.meta.url)), "../../../fixtures/rules");
@@ -33,12 +34,29 @@ export interface TargetOpts {
   runtimes?: string;
 }
 
+/**
+ * The ConfigMaps and Secrets of a fixture, by kind/namespace/name, as a scan feeds them to rules
+ * (a name without namespace is found from any namespace, like rendered charts applied with -n).
+ */
+export function fixtureSources(objects: readonly K8sObject[]): ConfigSources {
+  const data = new Map<string, Record<string, string>>();
+  for (const o of objects) {
+    const texts = configTexts(o);
+    if (texts.length === 0) continue;
+    const kind = o.kind === "Secret" ? "secret" : "configMap";
+    data.set(`${kind}/${o.namespace ?? ""}/${o.name}`, Object.fromEntries(texts.map((t) => [t.key, t.text])));
+  }
+  return {
+    lookup: (kind, namespace, name) =>
+      data.get(`${kind}/${namespace ?? ""}/${name}`) ?? data.get(`${kind}//${name}`),
+  };
+}
+
 /** All findings of all workload rules for a fixture file. */
 export function auditFixture(ruleId: string, file: string, target: TargetOpts = {}): Finding[] {
-  const ctx = { target: makeTarget(target) };
-  return loadObjects(ruleId, file).flatMap(
-    (o) => auditObject(o, workloadRules, ctx, { ignore: new Set() }).findings,
-  );
+  const objects = loadObjects(ruleId, file);
+  const ctx = { target: makeTarget(target), sources: fixtureSources(objects) };
+  return objects.flatMap((o) => auditObject(o, workloadRules, ctx, { ignore: new Set() }).findings);
 }
 
 /** Findings of one rule for a fixture file. */
