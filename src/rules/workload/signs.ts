@@ -4,11 +4,12 @@
  * normalised `PodTemplate`, never from free text (names, labels and comments are ignored).
  */
 import type { DocPath } from "../../core/types.js";
+import { compareVersions, parseVersion } from "../../core/version.js";
 import type { Container, EnvVar, ExecHook, PodTemplate } from "../../core/workload.js";
 import { type AgentRow, KNOWN_AGENTS } from "../data/agents.js";
 import { LOG_SHIPPERS, type LogShipperRow } from "../data/logging.js";
-import { socketKindOf } from "../data/sockets.js";
-import { hostPathMatches, matchesOfKind } from "./hostpaths.js";
+import { type SocketKind, socketKindOf } from "../data/sockets.js";
+import { hostPathMatches, matchesOfKind, mountedSocketKinds } from "./hostpaths.js";
 import { type Assignment, analyseArgv, type DockerUse, dockerAssignments } from "./shell.js";
 import { canonicalHostPath, namedPipe, normalizePath, parseImage, repoEndsWith } from "./util.js";
 
@@ -139,10 +140,119 @@ export function isDindContainer(c: Container): boolean {
   );
 }
 
+/** The known agent an image runs: its repository path ends with a row's repository (a registry host counts). */
 export function agentOf(image: string): AgentRow | undefined {
   const p = parseImage(image);
-  if (p.imageId) return undefined;
-  return KNOWN_AGENTS.find((a) => a.repositories.some((r) => repoEndsWith(p, r)));
+  if (p.imageId || p.invalid) return undefined;
+  const full: typeof p = p.registry ? { ...p, path: [p.registry, ...p.path] } : p;
+  return KNOWN_AGENTS.find((a) => a.repositories.some((r) => repoEndsWith(full, r)));
+}
+
+export interface AgentVerdict {
+  agent: AgentRow;
+  /** False when the agent's version or configuration already works on containerd/CRI-O. */
+  needsSteps: boolean;
+  /** Why, in one clause for messages ("" when only the vendor list says so). */
+  why: string;
+}
+
+/** The value after `--flag` or in `--flag=value` among argv words. */
+function flagValues(words: readonly string[], flags: readonly string[]): string[] {
+  const out: string[] = [];
+  words.forEach((w, i) => {
+    for (const f of flags) {
+      if (w === f && words[i + 1] !== undefined) out.push(words[i + 1] as string);
+      else if (w.startsWith(`${f}=`)) out.push(w.slice(f.length + 1));
+    }
+  });
+  return out;
+}
+
+/** The runtime a socket-like value names: `unix:///run/containerd/containerd.sock`, a pipe, a path. */
+function endpointKind(value: string): SocketKind | undefined {
+  const ep = classifyEndpoint(value);
+  return ep.kind === "unix" ? socketKindOf(canonicalHostPath(ep.where ?? "")) : undefined;
+}
+
+/**
+ * `7.52.0-jmx` against `7.27.0`: true when at least; a major-only tag (`7`, `7-jmx`) or no tag (`latest`) is the
+ * newest release of its line, so only the major counts. Undefined when the tag is not a version.
+ */
+function tagAtLeast(tag: string | undefined, min: string): boolean | undefined {
+  const want = parseVersion(min);
+  if (!want) return undefined;
+  if (tag === undefined || tag === "latest") return true;
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?![\d.])/.exec(tag);
+  if (!m) return undefined;
+  const have = parseVersion(m[0]);
+  if (!have) return undefined;
+  if (m[2] === undefined) return have.major >= want.major;
+  return compareVersions(have, want) >= 0;
+}
+
+/**
+ * Whether a known agent still needs its vendor steps, from what the pod says: an explicit Docker setting
+ * (a Docker socket in its endpoint env or flags, a Docker-only flag) says yes; an explicit containerd/CRI-O
+ * setting, a release at or after the vendor's first CRI-capable one, or (for agents generated per runtime) a
+ * containerd/CRI-O socket mounted with no Docker one says no.
+ */
+export function agentVerdict(c: Container, tpl: PodTemplate): AgentVerdict | undefined {
+  const agent = agentOf(c.image);
+  if (!agent) return undefined;
+  const argv = [...c.command, ...c.args];
+  const settings = [
+    ...c.env
+      .filter((e) => agent.socketEnv?.includes(e.name) && e.value !== undefined)
+      .map((e) => ({ text: `${e.name}=${e.value}`, kind: endpointKind(e.value ?? "") })),
+    ...flagValues(argv, agent.socketFlags ?? []).map((v) => ({ text: v, kind: endpointKind(v) })),
+  ];
+  const docker = settings.find(
+    (s) => s.kind === "docker" || s.kind === "dockershim" || s.kind === "cri-dockerd",
+  );
+  if (docker) return { agent, needsSteps: true, why: `it is configured for Docker (${docker.text})` };
+  const dockerOnly = argv.find((w) =>
+    (agent.dockerOnlyFlags ?? []).some((f) => w === f || w === `${f}=true` || w === `${f}=1`),
+  );
+  if (dockerOnly) return { agent, needsSteps: true, why: `it runs with ${dockerOnly}` };
+  if (agent.onlyWhenDockerOnly) {
+    return {
+      agent,
+      needsSteps: false,
+      why: "it reads containerd and CRI-O unless told to report Docker only",
+    };
+  }
+  const cri = settings.find((s) => s.kind === "containerd" || s.kind === "crio");
+  if (cri) return { agent, needsSteps: false, why: `it is configured for ${cri.kind} (${cri.text})` };
+  if (agent.settledByCriSocketMount) {
+    const kinds = mountedSocketKinds(tpl);
+    if ((kinds.has("containerd") || kinds.has("crio")) && !kinds.has("docker") && !kinds.has("dockershim")) {
+      return {
+        agent,
+        needsSteps: false,
+        why: "the pod mounts the containerd/CRI-O socket and no Docker socket",
+      };
+    }
+  }
+  const p = parseImage(c.image);
+  if (agent.supportedFrom) {
+    const ok = p.digest && p.tag === undefined ? undefined : tagAtLeast(p.tag, agent.supportedFrom.version);
+    if (ok) {
+      return {
+        agent,
+        needsSteps: false,
+        why: `${p.tag ?? "latest"} is at or after ${agent.supportedFrom.version}, which works on containerd/CRI-O`,
+      };
+    }
+    return {
+      agent,
+      needsSteps: true,
+      why:
+        ok === false
+          ? `${p.tag} is older than ${agent.supportedFrom.version}, the first release that needs no steps`
+          : `its version is not in the tag; releases before ${agent.supportedFrom.version} need the steps`,
+    };
+  }
+  return { agent, needsSteps: true, why: "" };
 }
 
 export function logShipperOf(image: string): LogShipperRow | undefined {
@@ -209,8 +319,8 @@ export function dockerSigns(tpl: PodTemplate): string[] {
         signs.push(`container "${c.name}" sets ${e.name}=${e.value}`);
       }
     }
-    const agent = agentOf(c.image);
-    if (agent) signs.push(`container "${c.name}" runs ${agent.product} (${c.image})`);
+    const agent = agentVerdict(c, tpl);
+    if (agent?.needsSteps) signs.push(`container "${c.name}" runs ${agent.agent.product} (${c.image})`);
     for (const m of c.volumeMounts) {
       if (socketKindOf(canonicalHostPath(m.mountPath)) === "docker") {
         signs.push(`container "${c.name}" mounts a volume at ${m.mountPath}`);

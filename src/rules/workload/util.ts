@@ -2,6 +2,8 @@
  * Helpers shared by the workload rules: host path normalisation, image reference splitting, the mounts
  * that reach a hostPath, and target-dependent severities. Pure; never throws on odd input.
  */
+import type { ImageReference } from "../../core/image.js";
+import { parseReference } from "../../core/reference.js";
 import type { Target } from "../../core/target.js";
 import { leavesDocker } from "../../core/target.js";
 import type { DocPath, Severity } from "../../core/types.js";
@@ -164,16 +166,22 @@ export function targetRuntimes(target: Target): string {
   return t;
 }
 
-/** An image reference split into path components; deliberately lighter than the registry parser. */
+/**
+ * An image reference as the rules match it: validated and split by the one reference parser
+ * (core/reference.ts, containerd's grammar), keeping the path as written (no `library/` added).
+ */
 export interface ImageParts {
-  /** Registry host when the reference names one (first component with a dot or port, or "localhost"). */
+  /** Registry host when the reference names one ("docker.io" for index.docker.io). */
   registry?: string;
-  /** Lower-cased repository path components without the registry, e.g. ["datadog","agent"]. */
+  /** Repository path components without the registry, as written, e.g. ["datadog","agent"]. */
   path: string[];
+  /** The tag as written; undefined when none is (the kubelet then pulls :latest). */
   tag?: string;
   digest?: string;
   /** A bare image ID (`sha256:<hex>` or 64 hex digits): only exists in one node's image store. */
   imageId: boolean;
+  /** Not a reference any runtime accepts (the image rules say so); matches no repository. */
+  invalid?: boolean;
 }
 
 // Thousands of containers share a few hundred images and several rules look at each one: parse once.
@@ -192,33 +200,25 @@ export function parseImage(image: string): ImageParts {
 }
 
 function parseImageUncached(image: string): ImageParts {
-  const ref = image.trim();
-  if (/^(sha256:)?[a-f0-9]{64}$/i.test(ref)) return { path: [], imageId: true };
-  let rest = ref;
-  let digest: string | undefined;
-  const at = rest.indexOf("@");
-  if (at >= 0) {
-    digest = rest.slice(at + 1);
-    rest = rest.slice(0, at);
+  const text = image.trim();
+  if (/^(sha256:)?[a-f0-9]{64}$/i.test(text)) return { path: [], imageId: true };
+  let ref: ImageReference;
+  try {
+    ref = parseReference(text);
+  } catch {
+    return { path: [], imageId: false, invalid: true };
   }
-  let tag: string | undefined;
-  const slash = rest.lastIndexOf("/");
-  const colon = rest.lastIndexOf(":");
-  if (colon > slash) {
-    tag = rest.slice(colon + 1);
-    rest = rest.slice(0, colon);
-  }
-  const comps = rest.split("/").filter((c) => c !== "");
-  let registry: string | undefined;
-  const first = comps[0];
-  if (comps.length > 1 && first && (first.includes(".") || first.includes(":") || first === "localhost")) {
-    registry = first.toLowerCase();
-    comps.shift();
-  }
-  const parts: ImageParts = { path: comps.map((c) => c.toLowerCase()), imageId: false };
-  if (registry) parts.registry = registry;
-  if (tag) parts.tag = tag;
-  if (digest) parts.digest = digest;
+  const at = text.indexOf("@");
+  let name = at < 0 ? text : text.slice(0, at);
+  const colon = name.lastIndexOf(":");
+  const tagWritten = colon > name.lastIndexOf("/");
+  if (tagWritten) name = name.slice(0, colon);
+  const comps = name.split("/");
+  if (!ref.shortName) comps.shift();
+  const parts: ImageParts = { path: comps, imageId: false };
+  if (!ref.shortName) parts.registry = ref.registry.toLowerCase();
+  if (tagWritten && ref.tag) parts.tag = ref.tag;
+  if (ref.digest) parts.digest = ref.digest;
   return parts;
 }
 

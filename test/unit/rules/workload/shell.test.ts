@@ -177,8 +177,22 @@ describe("path and image helpers", () => {
       tag: "7.52.0",
       imageId: false,
     });
-    expect(parseImage("localhost:5000/app@sha256:abc").registry).toBe("localhost:5000");
+    expect(parseImage(`localhost:5000/app@sha256:${"b".repeat(64)}`)).toEqual({
+      registry: "localhost:5000",
+      path: ["app"],
+      digest: `sha256:${"b".repeat(64)}`,
+      imageId: false,
+    });
     expect(parseImage("nginx").path).toEqual(["nginx"]);
+    expect(parseImage("index.docker.io/library/nginx:1.27")).toEqual({
+      registry: "docker.io",
+      path: ["library", "nginx"],
+      tag: "1.27",
+      imageId: false,
+    });
     expect(parseImage(`sha256:${"a".repeat(64)}`).imageId).toBe(true);
+    // The reference parser's grammar decides: not a reference, so it matches no repository.
+    expect(parseImage("localhost:5000/app@sha256:abc")).toEqual({ path: [], imageId: false, invalid: true });
+    expect(parseImage("Datadog/Agent:7").invalid).toBe(true);
   });
 });
