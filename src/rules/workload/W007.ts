@@ -15,7 +15,7 @@ import type { Hit } from "../../core/types.js";
 import type { Container } from "../../core/workload.js";
 import { FLUENTD_DAEMONSET_IMAGE } from "../data/logging.js";
 import { configTexts, mountedConfigs } from "./configdata.js";
-import { matchesOfKind } from "./hostpaths.js";
+import { matchContainers, matchesOfKind, readsKubeletLogs } from "./hostpaths.js";
 import { configVarNames, dockerLogConfig, fluentBitSetVars } from "./logconfig.js";
 import {
   containerOf,
@@ -49,14 +49,25 @@ export const W007: WorkloadRule = {
     for (const m of matchesOfKind(workload.template, "docker-logs")) {
       const hv = m.volume;
       if (m.via === "volume" || !m.container || !m.mount) {
+        // Shippers that tail /var/log/containers mount Docker's directory too, because on Docker nodes those
+        // symlinks resolve into it (the upstream fluent-bit, fluentd, promtail and filebeat charts all do).
+        // That mount is dead weight after the move, not the input: whether the parser reads CRI lines is
+        // judged on the config (checkObject, or the env-driven check below).
+        const readers = matchContainers(m);
+        const alsoKubelet =
+          readers.length > 0 && readers.every((c) => readsKubeletLogs(workload.template, c));
         hits.push({
-          severity: sev,
+          severity: alsoKubelet ? dockerSeverity(ctx.target, "low") : sev,
           path: hv.path,
           ...containerOf(hv),
           message:
             `hostPath volume "${hv.volume.name}" (${pathText(hv.path, workload)}) mounts ${hv.hostPath}, Docker's json-file ` +
-            `log directory, ${describeMounters(hv)}. It does not exist on containerd/CRI-O nodes; logs are in ` +
-            "/var/log/pods in CRI format.",
+            `log directory, ${describeMounters(hv)}. ` +
+            (alsoKubelet
+              ? "The same container also mounts the kubelet's log directory, whose /var/log/containers symlinks " +
+                "resolve here on Docker nodes only; on containerd/CRI-O nodes this mount is empty and can go once " +
+                "no node runs Docker."
+              : "It does not exist on containerd/CRI-O nodes; logs are in /var/log/pods in CRI format."),
           evidence: { hostPath: hv.hostPath, normalized: hv.canonical, volume: hv.volume.name },
         });
         continue;

@@ -123,3 +123,32 @@ export function matchesOfKind<K extends HostPathClass["kind"]>(
 export function mountedSocketKinds(tpl: PodTemplate): Set<SocketKind> {
   return new Set(matchesOfKind(tpl, "socket").map((m) => m.match.socket));
 }
+
+/** The containers that reach a match: every container mounting the volume, or the subPath's container. */
+export function matchContainers(m: HostPathMatch): Container[] {
+  if (m.via === "subPath") return m.container ? [m.container] : [];
+  return [...new Set(m.volume.mounts.map((x) => x.container))];
+}
+
+/** Socket kinds one container reaches through hostPath volumes it mounts (or subPaths it uses). */
+export function containerSocketKinds(tpl: PodTemplate, c: Container): Set<SocketKind> {
+  const out = new Set<SocketKind>();
+  for (const m of matchesOfKind(tpl, "socket")) if (matchContainers(m).includes(c)) out.add(m.match.socket);
+  return out;
+}
+
+/**
+ * True when the container mounts a host directory that holds the kubelet's container logs (/var/log,
+ * /var/log/pods, /var/log/containers or below them), through a hostPath volume or a subPath.
+ */
+export function readsKubeletLogs(tpl: PodTemplate, c: Container): boolean {
+  for (const hv of hostVolumes(tpl)) {
+    for (const { container, mount } of hv.mounts) {
+      if (container !== c) continue;
+      const p = mount.subPath ? canonicalHostPath(`${hv.canonical}/${mount.subPath}`) : hv.canonical;
+      if (p === "/" || p === "/var") continue; // the whole host: says nothing about what it reads
+      if (CONTAINER_LOG_PATHS.some((d) => isUnder(d, p) || isUnder(p, d))) return true;
+    }
+  }
+  return false;
+}

@@ -3,15 +3,16 @@
  * Docker-in-Docker sidecars, known agents, log shippers and runtime socket mounts. Computed from the
  * normalised `PodTemplate`, never from free text (names, labels and comments are ignored).
  */
-import type { DocPath } from "../../core/types.js";
+import type { Target } from "../../core/target.js";
+import type { DocPath, Severity } from "../../core/types.js";
 import { compareVersions, parseVersion } from "../../core/version.js";
 import type { Container, EnvVar, ExecHook, PodTemplate } from "../../core/workload.js";
 import { type AgentRow, KNOWN_AGENTS } from "../data/agents.js";
 import { LOG_SHIPPERS, type LogShipperRow } from "../data/logging.js";
 import { type SocketKind, socketKindOf } from "../data/sockets.js";
-import { hostPathMatches, matchesOfKind, mountedSocketKinds } from "./hostpaths.js";
+import { containerSocketKinds, hostPathMatches, matchesOfKind, mountedSocketKinds } from "./hostpaths.js";
 import { type Assignment, analyseArgv, type DockerUse, dockerAssignments } from "./shell.js";
-import { canonicalHostPath, namedPipe, normalizePath, parseImage, repoEndsWith } from "./util.js";
+import { canonicalHostPath, capList, namedPipe, normalizePath, parseImage, repoEndsWith } from "./util.js";
 
 export interface LocatedUse {
   use: DockerUse;
@@ -332,4 +333,74 @@ export function dockerSigns(tpl: PodTemplate): string[] {
     signs.push(`container "${m.container.name}" mounts ${m.canonical} through subPath "${m.mount?.subPath}"`);
   }
   return [...new Set(signs)];
+}
+
+/** The socket kinds of the target runtimes that leave Docker: containerd -> "containerd", cri-o -> "crio". */
+export function targetSocketKinds(target: Target): SocketKind[] {
+  const out = new Set<SocketKind>();
+  for (const r of target.runtimes) {
+    if (r.name === "containerd") out.add("containerd");
+    else if (r.name === "cri-o") out.add("crio");
+  }
+  return [...out];
+}
+
+/** True when the container is itself a Docker client: docker commands, service management, DOCKER_* env. */
+export function usesDockerItself(c: Container): boolean {
+  return (
+    c.env.some((e) => DOCKER_ENV_NAMES.includes(e.name)) ||
+    dockerUses(c).some((lu) => lu.use.kind !== "socket-arg" && isHostDockerUse(lu.use))
+  );
+}
+
+const RUNTIME_LABEL: Record<SocketKind, string> = {
+  docker: "Docker",
+  dockershim: "dockershim",
+  "cri-dockerd": "cri-dockerd",
+  containerd: "containerd",
+  crio: "CRI-O",
+};
+
+/**
+ * For a Docker socket mount: when every container that mounts it also mounts the socket of every target
+ * runtime and is no Docker client itself, it is a multi-runtime agent (Falco, monitoring agents) that uses
+ * whichever socket exists; the Docker mount is dead weight after the move, not a break.
+ */
+export function multiRuntimeMount(
+  tpl: PodTemplate,
+  containers: readonly Container[],
+  target: Target,
+): { severity: Severity; why: string } | undefined {
+  const want = targetSocketKinds(target);
+  if (want.length === 0 || containers.length === 0) return undefined;
+  const ok = containers.every(
+    (c) => !usesDockerItself(c) && want.every((k) => containerSocketKinds(tpl, c).has(k)),
+  );
+  if (!ok) return undefined;
+  const names = want.map((k) => RUNTIME_LABEL[k]).join(" and ");
+  return {
+    severity: "low",
+    why:
+      `The container${containers.length > 1 ? "s" : ""} mounting it also mount${containers.length > 1 ? "" : "s"} ` +
+      `the ${names} socket${want.length > 1 ? "s" : ""} and run${containers.length > 1 ? "" : "s"} no Docker ` +
+      "client: an agent that uses whichever runtime socket exists. This mount is unused after the move; remove it then.",
+  };
+}
+
+/**
+ * For a containerd/CRI-O socket mount: when every mounting container runs a known agent at a release or with
+ * a configuration that supports those runtimes (W013's verdict), the coupling is the vendor's to keep up.
+ */
+export function supportedAgentMount(
+  tpl: PodTemplate,
+  containers: readonly Container[],
+): { severity: Severity; why: string } | undefined {
+  if (containers.length === 0) return undefined;
+  const verdicts = containers.map((c) => ({ c, v: agentVerdict(c, tpl) }));
+  if (!verdicts.every(({ v }) => v && !v.needsSteps)) return undefined;
+  const list = verdicts.map(({ c, v }) => `"${c.name}" runs ${v?.agent.product} (${c.image})`);
+  return {
+    severity: "low",
+    why: `Container ${capList(list, 3, ", ")}: a release that supports containerd and CRI-O; check the vendor's notes for the target version.`,
+  };
 }

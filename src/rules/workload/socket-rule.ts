@@ -6,7 +6,7 @@ import type { RuleContext, WorkloadRule } from "../../core/rule.js";
 import type { Hit, Severity } from "../../core/types.js";
 import type { Workload } from "../../core/workload.js";
 import type { SocketKind } from "../data/sockets.js";
-import { matchesOfKind } from "./hostpaths.js";
+import { type HostPathMatch, matchesOfKind } from "./hostpaths.js";
 import { containerOf, describeMounters, displayPath, pathText } from "./util.js";
 
 export interface SocketRuleSpec {
@@ -15,13 +15,20 @@ export interface SocketRuleSpec {
   what: string;
   /** Severity and the sentence explaining it, for this target. */
   judge(ctx: RuleContext): { severity: Severity; why: string };
+  /** A different judgement for one mount, from what the mounting containers are (undefined: keep `judge`'s). */
+  adjust?(
+    workload: Workload,
+    match: HostPathMatch,
+    ctx: RuleContext,
+  ): { severity: Severity; why: string } | undefined;
 }
 
 export function socketHits(workload: Workload, ctx: RuleContext, spec: SocketRuleSpec): Hit[] {
   const matches = matchesOfKind(workload.template, "socket").filter((m) => m.match.socket === spec.kind);
   if (matches.length === 0) return [];
-  const { severity, why } = spec.judge(ctx);
+  const base = spec.judge(ctx);
   return matches.map((m): Hit => {
+    const { severity, why } = (base.severity !== "info" && spec.adjust?.(workload, m, ctx)) || base;
     const hv = m.volume;
     if (m.via === "volume" || !m.container || !m.mount) {
       const shown = displayPath(hv.hostPath);

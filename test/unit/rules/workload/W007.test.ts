@@ -3,12 +3,13 @@ import { dockerLogConfig } from "../../../../src/rules/workload/logconfig.js";
 import { brief, findings, TPL } from "./helpers.js";
 
 describe("W007 docker-log-dependency", () => {
-  it("fires on fluent-bit `Parser docker` and on the /var/lib/docker/containers hostPath", () => {
+  it("fires on fluent-bit `Parser docker`; the /var/lib/docker/containers mount next to /var/log is low", () => {
     const f = findings("W007", "fire-fluent-bit-parser-docker.yaml");
     expect(f.map(brief)).toEqual([
       { severity: "high", name: "fluent-bit-config", path: ["data", "input-kubernetes.conf"] },
       {
-        severity: "high",
+        // The shipper tails /var/log/containers; the Docker directory is only where the symlinks resolve.
+        severity: "low",
         container: "fluent-bit",
         name: "fluent-bit",
         path: [...TPL, "volumes", 1, "hostPath", "path"],
@@ -120,6 +121,23 @@ describe("W007 docker-log-dependency", () => {
 });
 
 describe("W007 configs read the way the agent reads them", () => {
+  it("is low for Docker's log directory mounted next to the kubelet's, high when it is the only input", () => {
+    expect(findings("W007", "fire-docker-dir-mounts.yaml").map(brief)).toEqual([
+      {
+        severity: "low",
+        container: "fluent-bit",
+        name: "fluent-bit",
+        path: [...TPL, "volumes", 2, "hostPath", "path"],
+      },
+      {
+        severity: "high",
+        container: "shipper",
+        name: "docker-logs-only",
+        path: [...TPL, "volumes", 0, "hostPath", "path"],
+      },
+    ]);
+  });
+
   it("follows a parser chosen by the container's env or by @SET in the same ConfigMap", () => {
     const f = findings("W007", "fire-parser-from-variables.yaml");
     expect(f.map(brief)).toEqual([
