@@ -1,13 +1,16 @@
 /**
  * The shared shape of the runtime-socket rules (W001, W002, W003, W005, W016): a hostPath volume whose
- * normalised path is the socket, or a hostPath directory whose volumeMount subPath reaches it.
+ * normalised path is the socket, or a hostPath directory whose volumeMount subPath reaches it; and the
+ * same socket named in a CI runner's configuration for the job pods it creates.
  */
 import type { RuleContext, WorkloadRule } from "../../core/rule.js";
 import type { Hit, Severity } from "../../core/types.js";
-import type { Workload } from "../../core/workload.js";
+import type { K8sObject, Workload } from "../../core/workload.js";
 import type { SocketKind } from "../data/sockets.js";
-import { type HostPathMatch, matchesOfKind } from "./hostpaths.js";
-import { containerOf, describeMounters, displayPath, pathText } from "./util.js";
+import { configTexts } from "./configdata.js";
+import { classifyHostPath, type HostPathMatch, matchesOfKind } from "./hostpaths.js";
+import { gitlabRunnerHostPaths } from "./runnerconfig.js";
+import { canonicalHostPath, containerOf, describeMounters, displayPath, pathText } from "./util.js";
 
 export interface SocketRuleSpec {
   kind: SocketKind;
@@ -59,6 +62,31 @@ export function socketHits(workload: Workload, ctx: RuleContext, spec: SocketRul
   });
 }
 
+/**
+ * The same sockets in a CI runner's configuration (a ConfigMap or Secret): the job pods it creates will
+ * mount them, though no manifest shows those pods.
+ */
+export function runnerConfigHits(object: K8sObject, ctx: RuleContext, spec: SocketRuleSpec): Hit[] {
+  const hits: Hit[] = [];
+  for (const { key, text, path } of configTexts(object)) {
+    for (const v of gitlabRunnerHostPaths(text)) {
+      const canonical = canonicalHostPath(v.hostPath);
+      const c = classifyHostPath(canonical);
+      if (c?.kind !== "socket" || c.socket !== spec.kind) continue;
+      const { severity, why } = spec.judge(ctx);
+      hits.push({
+        severity,
+        path,
+        message:
+          `${object.kind} key "${key}" (GitLab Runner config): the job pods it creates mount ${spec.what} ` +
+          `${v.hostPath}${v.name ? ` (volume "${v.name}")` : ""} from the node. ${why}`,
+        evidence: { hostPath: v.hostPath, normalized: canonical, key, runner: "gitlab-runner" },
+      });
+    }
+  }
+  return hits;
+}
+
 export function socketRule(
   meta: Omit<WorkloadRule, "check" | "category" | "checkObject">,
   spec: SocketRuleSpec,
@@ -67,5 +95,6 @@ export function socketRule(
     ...meta,
     category: "workload",
     check: (workload, ctx) => socketHits(workload, ctx, spec),
+    checkObject: (object, ctx) => runnerConfigHits(object, ctx, spec),
   };
 }

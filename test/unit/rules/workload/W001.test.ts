@@ -103,3 +103,18 @@ describe("W001/W005/W016 on agents that mount every runtime's socket", () => {
     expect(f.filter((x) => x.ruleId === "W001").map((x) => x.severity)).toEqual(["low", "critical"]);
   });
 });
+
+describe("socket rules on CI runner configuration", () => {
+  it("reads GitLab Runner host_path volumes for the job pods it will create", () => {
+    const f = auditFixture("W001", "fire-gitlab-runner-config.yaml");
+    expect(f.map((x) => [x.ruleId, x.severity, x.subject.kind, x.subject.name, x.path])).toEqual([
+      ["W001", "critical", "ConfigMap", "gitlab-runner", ["data", "config.template.toml"]],
+      ["W016", "high", "Secret", "runner-crio", ["stringData", "config.toml"]],
+    ]);
+    expect(f[0]?.message).toBe(
+      'ConfigMap key "config.template.toml" (GitLab Runner config): the job pods it creates mount the Docker ' +
+        'Engine socket /var/run/docker.sock (volume "docker") from the node. The target runtimes ' +
+        "(containerd@2.3, cri-o@1.37) run no Docker daemon on the node: calls to this socket fail once the node is migrated.",
+    );
+  });
+});
