@@ -68,7 +68,29 @@ export interface HostPathMatch {
   match: HostPathClass;
 }
 
-const cache = new WeakMap<PodTemplate, HostPathMatch[]>();
+interface Matches {
+  all: HostPathMatch[];
+  byKind: Map<HostPathClass["kind"], HostPathMatch[]>;
+}
+
+const cache = new WeakMap<PodTemplate, Matches>();
+const NONE: readonly HostPathMatch[] = Object.freeze([]);
+
+function matchesOf(tpl: PodTemplate): Matches {
+  let m = cache.get(tpl);
+  if (!m) {
+    const all = computeMatches(tpl);
+    const byKind = new Map<HostPathClass["kind"], HostPathMatch[]>();
+    for (const x of all) {
+      const list = byKind.get(x.match.kind);
+      if (list) list.push(x);
+      else byKind.set(x.match.kind, [x]);
+    }
+    m = { all, byKind };
+    cache.set(tpl, m);
+  }
+  return m;
+}
 
 /**
  * Every classified host path of a pod template, volume by volume in spec order: the volume first, then its
@@ -77,12 +99,7 @@ const cache = new WeakMap<PodTemplate, HostPathMatch[]>();
  * Computed once per template; do not mutate.
  */
 export function hostPathMatches(tpl: PodTemplate): readonly HostPathMatch[] {
-  let out = cache.get(tpl);
-  if (!out) {
-    out = computeMatches(tpl);
-    cache.set(tpl, out);
-  }
-  return out;
+  return matchesOf(tpl).all;
 }
 
 function computeMatches(tpl: PodTemplate): HostPathMatch[] {
@@ -109,14 +126,14 @@ function computeMatches(tpl: PodTemplate): HostPathMatch[] {
   return out;
 }
 
-/** The matches of one kind, typed. */
+/** The matches of one kind, typed (computed with the rest; do not mutate). */
 export function matchesOfKind<K extends HostPathClass["kind"]>(
   tpl: PodTemplate,
   kind: K,
-): (HostPathMatch & { match: Extract<HostPathClass, { kind: K }> })[] {
-  return hostPathMatches(tpl).filter(
-    (m): m is HostPathMatch & { match: Extract<HostPathClass, { kind: K }> } => m.match.kind === kind,
-  );
+): readonly (HostPathMatch & { match: Extract<HostPathClass, { kind: K }> })[] {
+  return (matchesOf(tpl).byKind.get(kind) ?? NONE) as (HostPathMatch & {
+    match: Extract<HostPathClass, { kind: K }>;
+  })[];
 }
 
 /** Socket kinds the pod reaches through a hostPath (the volume itself or a subPath below it). */
