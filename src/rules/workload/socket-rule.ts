@@ -9,7 +9,7 @@ import type { K8sObject, Workload } from "../../core/workload.js";
 import type { SocketKind } from "../data/sockets.js";
 import { configTexts } from "./configdata.js";
 import { classifyHostPath, type HostPathMatch, matchesOfKind } from "./hostpaths.js";
-import { gitlabRunnerHostPaths } from "./runnerconfig.js";
+import { runnerHostPaths } from "./runnerconfig.js";
 import { canonicalHostPath, containerOf, describeMounters, displayPath, pathText } from "./util.js";
 
 export interface SocketRuleSpec {
@@ -69,7 +69,7 @@ export function socketHits(workload: Workload, ctx: RuleContext, spec: SocketRul
 export function runnerConfigHits(object: K8sObject, ctx: RuleContext, spec: SocketRuleSpec): Hit[] {
   const hits: Hit[] = [];
   for (const { key, text, path } of configTexts(object)) {
-    for (const v of gitlabRunnerHostPaths(text)) {
+    for (const v of runnerHostPaths(text)) {
       const canonical = canonicalHostPath(v.hostPath);
       const c = classifyHostPath(canonical);
       if (c?.kind !== "socket" || c.socket !== spec.kind) continue;
@@ -78,9 +78,9 @@ export function runnerConfigHits(object: K8sObject, ctx: RuleContext, spec: Sock
         severity,
         path,
         message:
-          `${object.kind} key "${key}" (GitLab Runner config): the job pods it creates mount ${spec.what} ` +
+          `${object.kind} key "${key}" (${v.runner} config): the job pods it creates mount ${spec.what} ` +
           `${v.hostPath}${v.name ? ` (volume "${v.name}")` : ""} from the node. ${why}`,
-        evidence: { hostPath: v.hostPath, normalized: canonical, key, runner: "gitlab-runner" },
+        evidence: { hostPath: v.hostPath, normalized: canonical, key, runner: v.runner },
       });
     }
   }

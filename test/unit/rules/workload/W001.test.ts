@@ -118,3 +118,14 @@ describe("socket rules on CI runner configuration", () => {
     );
   });
 });
+
+describe("socket rules on Jenkins Kubernetes-plugin pod templates", () => {
+  it("reads hostPathVolume entries of the JCasC config, block and flow style", () => {
+    const f = auditFixture("W001", "fire-jenkins-casc-config.yaml");
+    expect(f.map((x) => [x.ruleId, x.severity, x.path, x.evidence?.hostPath])).toEqual([
+      ["W001", "critical", ["data", "jcasc-default-config.yaml"], "/var/run/docker.sock"],
+      ["W002", "critical", ["data", "jcasc-default-config.yaml"], "/var/run/dockershim.sock"],
+    ]);
+    expect(f[0]?.message).toContain('key "jcasc-default-config.yaml" (Jenkins Kubernetes plugin config)');
+  });
+});
