@@ -16,7 +16,7 @@ import {
   isHostDockerUse,
   reachesHostDocker,
 } from "./signs.js";
-import { dockerSeverity, pathText } from "./util.js";
+import { capList, dockerSeverity, MESSAGE_LIST_MAX, pathText } from "./util.js";
 
 const WHAT: Record<DockerUseKind, string> = {
   "docker-cli": "runs the docker CLI",
@@ -103,7 +103,11 @@ export const W008: WorkloadRule = {
           container: c.name,
           message:
             `container "${c.name}" ${[...new Set(uses.map((u) => WHAT[u.use.kind]))].join(" and ")} in its ` +
-            `${first.where} (${pathText(first.path, workload)}): ${cmds.map((t) => `"${t}"`).join(", ")}. ${why}`,
+            `${first.where} (${pathText(first.path, workload)}): ${capList(
+              cmds.map((t) => `"${t}"`),
+              MESSAGE_LIST_MAX,
+              ", ",
+            )}. ${why}`,
           evidence: { commands: cmds.join("\n"), where: first.where },
         });
       }

@@ -112,3 +112,21 @@ describe("messages that list containers", () => {
     expect(w001?.message.length).toBeLessThan(400);
   });
 });
+
+describe("messages that list commands", () => {
+  it("W008 names five docker commands of one script and counts the rest", () => {
+    const script = Array.from({ length: 40 }, (_, i) => `docker rm -f job-${i}`).join("\n");
+    const obj = toK8sObject(
+      {
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: "cleanup" },
+        spec: { containers: [{ name: "c", image: "example.com/x:1", command: ["sh", "-c", script] }] },
+      },
+      { file: "inline" },
+    );
+    const f = auditObject(obj, workloadRules, { target: makeTarget({}) }, { ignore: new Set() }).findings;
+    const w008 = f.find((x) => x.ruleId === "W008");
+    expect(w008?.message).toContain('"docker rm -f job-4", and 35 more. Check where it connects');
+  });
+});
