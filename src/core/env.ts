@@ -17,10 +17,15 @@ export interface EnvSources {
 
 const utf8 = new TextDecoder("utf-8", { fatal: true });
 
-/** A Secret `data` value: base64 (https://kubernetes.io/docs/concepts/configuration/secret/); undefined if not text. */
-function decodeBase64(text: string): string | undefined {
+/**
+ * A Secret `data` value as text: base64 (https://kubernetes.io/docs/concepts/configuration/secret/),
+ * undefined when it is not base64 of UTF-8 text.
+ */
+export function decodeBase64Text(b64: string): string | undefined {
+  const clean = b64.replace(/\s+/g, "");
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(clean)) return undefined;
   try {
-    const bin = atob(text.replace(/\s+/g, ""));
+    const bin = atob(clean);
     const bytes = new Uint8Array(bin.length);
     for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
     return utf8.decode(bytes);
@@ -53,7 +58,7 @@ export class EnvStore implements EnvSources {
       for (const k of Object.keys(data)) {
         const v = data[k];
         if (typeof v !== "string") continue;
-        const text = kind === "secret" ? decodeBase64(v) : v;
+        const text = kind === "secret" ? decodeBase64Text(v) : v;
         if (text !== undefined) out[k] = text;
       }
     }

@@ -29,6 +29,8 @@ export function docsUrl(ruleId: string): string {
 
 export interface RuleContext {
   target: Target;
+  /** ConfigMaps and Secrets of the same input (files) or cluster, when the scan provides them. */
+  sources?: EnvSources;
 }
 
 /**

@@ -59,11 +59,13 @@ export interface FilesScanResult {
 }
 
 /**
- * Text that may reference ConfigMaps/Secrets for env (configMapRef, secretRef, configMapKeyRef,
- * secretKeyRef): such documents wait for the whole input. One scan for "Ref"; fieldRef,
- * resourceFieldRef and scaleTargetRef (in many documents) do not count.
+ * Text that may read ConfigMaps/Secrets: for env (configMapRef, secretRef, configMapKeyRef,
+ * secretKeyRef) or as mounted files (`configMap:` and `secret:`/`secretName:` volumes, which rules read
+ * for log-shipper configs). Such documents wait for the whole input, so a ConfigMap written after the
+ * workload is still seen. fieldRef, resourceFieldRef and scaleTargetRef do not count.
  */
-function mayReferenceEnvSources(text: string): boolean {
+function mayReadConfigSources(text: string): boolean {
+  if (text.includes("configMap:") || text.includes("secretName:")) return true;
   for (let i = text.indexOf("Ref"); i >= 0; i = text.indexOf("Ref", i + 3)) {
     if (
       text.startsWith("Key", i - 3) ||
@@ -77,11 +79,12 @@ function mayReferenceEnvSources(text: string): boolean {
 
 export async function scanFiles(inputs: readonly string[], opts: FilesScanOptions): Promise<FilesScanResult> {
   const rules = opts.rules ?? workloadRules;
-  const ctx: RuleContext = { target: opts.target };
+  const envStore = new EnvStore();
+  // Rules read the ConfigMaps/Secrets a pod mounts (log shipper configs) from the same store as env.
+  const ctx: RuleContext = { target: opts.target, sources: envStore };
   const coverage = emptyCoverage();
   const findings: Finding[] = [];
   const images = new Map<string, ImageUses>();
-  const envStore = new EnvStore();
   const genericKinds = new Set<string>();
   const deferred: { file: string; chunk: DocumentChunk; objects: K8sObject[] }[] = [];
   const issue = (kind: "error" | "skipped" | "warning", i: CoverageIssue) => {
@@ -200,7 +203,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
       issue("skipped", { source: file.path, reason: "no YAML documents (only comments)" });
     const results = parseChunks(file.text, chunks, file.json);
     const mayTemplate = file.text.includes("{{");
-    const mayRefEnv = mayReferenceEnvSources(file.text);
+    const mayRefEnv = mayReadConfigSources(file.text);
     for (const [i, chunk] of chunks.entries()) {
       coverage.documents++;
       const parsed = results[i];
@@ -254,7 +257,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
         envStore.add(obj);
         objects.push(obj);
       }
-      if (mayRefEnv && mayReferenceEnvSources(chunk.text)) deferred.push({ file: file.path, chunk, objects });
+      if (mayRefEnv && mayReadConfigSources(chunk.text)) deferred.push({ file: file.path, chunk, objects });
       else auditDocument(file.path, chunk, objects);
     }
     opts.onProgress?.({ files: coverage.files, documents: coverage.documents });

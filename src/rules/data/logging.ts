@@ -63,13 +63,45 @@ export const LOG_SHIPPERS: readonly LogShipperRow[] = [
 ];
 
 /**
- * The fluentd-kubernetes-daemonset images parse container logs as JSON unless
- * FLUENT_CONTAINER_TAIL_PARSER_TYPE says otherwise (templates/conf/tail_container_parse.conf.erb:
- * `@type "#{ENV['FLUENT_CONTAINER_TAIL_PARSER_TYPE'] || 'json'}"`); the env exists from v1.12.0-*-1.1.
+ * Images whose built-in configuration parses container logs as Docker JSON unless told otherwise (W007).
+ * The default only applies while the image's own config file is the one the agent loads: a config file
+ * chosen by env or flag, or a volume mounted over the file, replaces it (and is judged on its own).
  */
-export const FLUENTD_DAEMONSET_IMAGE = {
+export interface BuiltInLogConfigRow {
+  id: string;
+  /** Repository path suffix, compared by component. */
+  repository: string;
+  /** Env that picks the parser; unset, or set to `dockerValue`, the image parses Docker JSON only. */
+  parserEnv: string;
+  /** The value of `parserEnv` that means Docker JSON (the default when unset). */
+  dockerValue: string;
+  /** Directory the entrypoint resolves the config file in, and the file it loads by default. */
+  configDir: string;
+  defaultConfig: string;
+  /** Env naming the config file relative to `configDir`. */
+  configEnv: string;
+  /** Env whose words are appended to the agent's command line (a config flag there replaces the file). */
+  optsEnv: string;
+  /** Agent flags that name the config file. */
+  configFlags: readonly string[];
+  source: string;
+}
+
+/**
+ * fluentd-kubernetes-daemonset: `@type "#{ENV['FLUENT_CONTAINER_TAIL_PARSER_TYPE'] || 'json'}"`
+ * (templates/conf/tail_container_parse.conf.erb; the env exists from v1.12.0-*-1.1), and the entrypoint
+ * runs `fluentd -c /fluentd/etc/${FLUENTD_CONF} ... ${FLUENTD_OPT}` with FLUENTD_CONF=fluent.conf in the
+ * image (templates/entrypoint.sh.erb, templates/Dockerfile.erb).
+ */
+export const FLUENTD_DAEMONSET_IMAGE: BuiltInLogConfigRow = {
+  id: "fluentd-kubernetes-daemonset",
   repository: "fluent/fluentd-kubernetes-daemonset",
   parserEnv: "FLUENT_CONTAINER_TAIL_PARSER_TYPE",
+  dockerValue: "json",
   configDir: "/fluentd/etc",
+  defaultConfig: "fluent.conf",
+  configEnv: "FLUENTD_CONF",
+  optsEnv: "FLUENTD_OPT",
+  configFlags: ["-c", "--config"],
   source: "https://github.com/fluent/fluentd-kubernetes-daemonset#use-cri-parser-for-containerdcri-o-logs",
-} as const;
+};

@@ -1,7 +1,8 @@
 /**
  * Host paths that expose a container runtime, as data (DESIGN.md §2: facts that change with releases are
  * tables with a source per row). Paths are compared after `canonicalHostPath` (util.ts), which folds
- * `/var/run` into `/run`; the rows therefore list the `/run` spelling only.
+ * `/var/run` into `/run` and writes Windows paths as `\\.\pipe\<name>` or `c:/lower/case`; the rows therefore
+ * list those spellings only. The one matcher over these tables is hostpaths.ts.
  */
 
 export type SocketKind = "docker" | "dockershim" | "cri-dockerd" | "containerd" | "crio";
@@ -34,14 +35,17 @@ export const SOCKETS: readonly SocketRow[] = [
   {
     kind: "dockershim",
     defaults: ["/run/dockershim.sock"],
-    matches: (p) => p.endsWith("dockershim.sock"),
+    // Windows nodes: the kubelet's dockershim served npipe:////./pipe/dockershim
+    // (https://kubernetes.io/docs/tasks/administer-cluster/migrating-from-dockershim/find-out-runtime-you-use/).
+    matches: (p) => p.endsWith("dockershim.sock") || p === "\\\\.\\pipe\\dockershim",
     source: "https://github.com/aws-containers/kubectl-detector-for-docker-socket/issues/2",
   },
   {
     // Rootless Docker puts it under /run/user/<uid>/docker.sock; the kubectl-dds suffix match covers that.
     kind: "docker",
-    defaults: ["/run/docker.sock"],
-    matches: (p) => p.endsWith("docker.sock"),
+    // Windows nodes: \\.\pipe\docker_engine (https://docs.docker.com/reference/cli/dockerd/#daemon-socket-option).
+    defaults: ["/run/docker.sock", "\\\\.\\pipe\\docker_engine"],
+    matches: (p) => p.endsWith("docker.sock") || p === "\\\\.\\pipe\\docker_engine",
     source:
       "https://kubernetes.io/docs/tasks/administer-cluster/migrating-from-dockershim/migrating-telemetry-and-security-agents/",
   },
@@ -49,8 +53,9 @@ export const SOCKETS: readonly SocketRow[] = [
     // k3s uses /run/k3s/containerd/containerd.sock, Bottlerocket /run/host-containerd/containerd.sock
     // (both in Falco's default socket list, falcosecurity/falco falco.yaml).
     kind: "containerd",
-    defaults: ["/run/containerd/containerd.sock"],
-    matches: (p) => base(p) === "containerd.sock",
+    // Windows nodes: npipe://./pipe/containerd-containerd (same source).
+    defaults: ["/run/containerd/containerd.sock", "\\\\.\\pipe\\containerd-containerd"],
+    matches: (p) => base(p) === "containerd.sock" || p === "\\\\.\\pipe\\containerd-containerd",
     source: "https://kubernetes.io/docs/setup/production-environment/container-runtimes/#containerd",
   },
   {
@@ -116,7 +121,9 @@ export interface DockerDirRow {
   source: string;
 }
 
-/** Docker Engine's state and config directories (W006). /var/lib/docker/containers is W007's. */
+const DOCKERD_DATA_DOC = "https://docs.docker.com/engine/daemon/#daemon-data-directory";
+
+/** Docker Engine's state and config directories (W006). The json-file log directories are W007's. */
 export const DOCKER_DATA_DIRS: readonly DockerDirRow[] = [
   {
     prefix: "/var/lib/docker",
@@ -129,13 +136,27 @@ export const DOCKER_DATA_DIRS: readonly DockerDirRow[] = [
     source:
       "https://kubernetes.io/docs/tasks/administer-cluster/migrating-from-dockershim/check-if-dockershim-removal-affects-you/",
   },
+  {
+    // Windows: the data root and daemon.json both live under C:\ProgramData\docker (DOCKERD_DATA_DOC).
+    prefix: "c:/programdata/docker",
+    what: "Docker Engine's data root and configuration on Windows (images, containers, config\\daemon.json)",
+    source: DOCKERD_DATA_DOC,
+  },
 ];
 
-/** Docker's json-file container logs (W007). */
-export const DOCKER_CONTAINER_LOG_DIR = {
-  prefix: "/var/lib/docker/containers",
-  source: "https://github.com/fluent/fluent-bit-kubernetes-logging/issues/88",
-} as const;
+export interface LogDirRow {
+  prefix: string;
+  source: string;
+}
+
+/** Docker's json-file container logs (W007): <data-root>/containers on Linux and Windows nodes. */
+export const DOCKER_CONTAINER_LOG_DIRS: readonly LogDirRow[] = [
+  {
+    prefix: "/var/lib/docker/containers",
+    source: "https://github.com/fluent/fluent-bit-kubernetes-logging/issues/88",
+  },
+  { prefix: "c:/programdata/docker/containers", source: DOCKERD_DATA_DOC },
+];
 
 /** Paths where the kubelet exposes container logs in the runtime's format (CRI text on containerd/CRI-O). */
 export const CONTAINER_LOG_PATHS: readonly string[] = ["/var/log/containers", "/var/log/pods"];

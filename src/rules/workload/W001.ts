@@ -6,6 +6,8 @@
  */
 import type { WorkloadRule } from "../../core/rule.js";
 import { leavesDocker } from "../../core/target.js";
+import { matchContainers } from "./hostpaths.js";
+import { multiRuntimeMount } from "./signs.js";
 import { socketRule } from "./socket-rule.js";
 import { targetRuntimes } from "./util.js";
 
@@ -28,6 +30,7 @@ export const W001: WorkloadRule = socketRule(
   {
     kind: "docker",
     what: "the Docker Engine socket",
+    adjust: (workload, m, ctx) => multiRuntimeMount(workload.template, matchContainers(m), ctx.target),
     judge(ctx) {
       return leavesDocker(ctx.target)
         ? {

@@ -12,9 +12,9 @@
  */
 import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit } from "../../core/types.js";
-import { SOCKET_PARENT_DIRS, socketKindOf } from "../data/sockets.js";
+import { hostPathMatches, matchesOfKind } from "./hostpaths.js";
 import { dockerSigns } from "./signs.js";
-import { containerOf, describeMounters, dockerSeverity, hostVolumes, pathText, subPathRefs } from "./util.js";
+import { capList, containerOf, describeMounters, dockerSeverity, pathText } from "./util.js";
 
 export const W004: WorkloadRule = {
   id: "W004",
@@ -32,28 +32,29 @@ export const W004: WorkloadRule = {
   defaultSeverity: "medium",
   check(workload, ctx) {
     const tpl = workload.template;
-    const parents = hostVolumes(tpl).filter((hv) => SOCKET_PARENT_DIRS.some((d) => d.path === hv.canonical));
+    const parents = matchesOfKind(tpl, "socket-parent").filter((m) => m.via === "volume");
     if (parents.length === 0) return [];
     const signs = dockerSigns(tpl);
     if (signs.length === 0) return [];
     const hits: Hit[] = [];
-    for (const hv of parents) {
+    for (const { volume: hv, match } of parents) {
       // A subPath that lands on a socket is reported by that socket's rule, not again here.
-      if (subPathRefs(hv).some((r) => socketKindOf(r.canonical) !== undefined)) continue;
-      const row = SOCKET_PARENT_DIRS.find((d) => d.path === hv.canonical);
+      const toSocket = hostPathMatches(tpl).some(
+        (m) => m.volume === hv && m.via === "subPath" && m.match.kind === "socket",
+      );
+      if (toSocket) continue;
       hits.push({
         severity: dockerSeverity(ctx.target, "medium"),
         path: hv.path,
         ...containerOf(hv),
         message:
           `hostPath volume "${hv.volume.name}" (${pathText(hv.path, workload)}) mounts ${hv.hostPath}, which holds ` +
-          `${row?.reaches ?? "a runtime socket"}, ${describeMounters(hv)}; the pod also uses Docker: ` +
-          `${signs.slice(0, 3).join("; ")}${signs.length > 3 ? `; and ${signs.length - 3} more` : ""}.`,
+          `${match.row.reaches}, ${describeMounters(hv)}; the pod also uses Docker: ${capList(signs, 3)}.`,
         evidence: {
           hostPath: hv.hostPath,
           normalized: hv.canonical,
           volume: hv.volume.name,
-          signs: signs.join("; "),
+          signs: capList(signs, 20),
         },
       });
     }

@@ -7,6 +7,8 @@
  */
 import type { WorkloadRule } from "../../core/rule.js";
 import { atLeastMinor } from "../../core/version.js";
+import { matchContainers } from "./hostpaths.js";
+import { supportedAgentMount } from "./signs.js";
 import { socketRule } from "./socket-rule.js";
 
 export const W005: WorkloadRule = socketRule(
@@ -27,6 +29,7 @@ export const W005: WorkloadRule = socketRule(
   {
     kind: "containerd",
     what: "the containerd socket",
+    adjust: (workload, m) => supportedAgentMount(workload.template, matchContainers(m)),
     judge(ctx) {
       const v2 = ctx.target.runtimes.filter((r) => r.name === "containerd" && atLeastMinor(r.version, 2, 0));
       const crio = ctx.target.runtimes.filter((r) => r.name === "cri-o");

@@ -7,22 +7,10 @@
  */
 import type { WorkloadRule } from "../../core/rule.js";
 import type { DocPath, Hit } from "../../core/types.js";
-import { DOCKER_CONTAINER_LOG_DIR, DOCKER_DATA_DIRS, type DockerDirRow } from "../data/sockets.js";
+import type { DockerDirRow } from "../data/sockets.js";
+import { matchesOfKind } from "./hostpaths.js";
 import { logShipperEvidence } from "./signs.js";
-import {
-  containerOf,
-  describeMounters,
-  dockerSeverity,
-  hostVolumes,
-  isUnder,
-  pathText,
-  subPathRefs,
-} from "./util.js";
-
-function dataDirOf(canonical: string): DockerDirRow | undefined {
-  if (isUnder(canonical, DOCKER_CONTAINER_LOG_DIR.prefix)) return undefined;
-  return DOCKER_DATA_DIRS.find((d) => isUnder(canonical, d.prefix));
-}
+import { containerOf, describeMounters, dockerSeverity, pathText } from "./util.js";
 
 export const W006: WorkloadRule = {
   id: "W006",
@@ -65,11 +53,11 @@ export const W006: WorkloadRule = {
       if (container) hit.container = container;
       hits.push(hit);
     };
-    for (const hv of hostVolumes(workload.template)) {
-      const row = dataDirOf(hv.canonical);
-      if (row) {
+    for (const m of matchesOfKind(workload.template, "docker-data")) {
+      const hv = m.volume;
+      if (m.via === "volume" || !m.container || !m.mount) {
         push(
-          row,
+          m.match.row,
           hv.path,
           `hostPath volume "${hv.volume.name}" (${pathText(hv.path, workload)}) mounts ${hv.hostPath}, ${describeMounters(hv)}`,
           { hostPath: hv.hostPath, normalized: hv.canonical, volume: hv.volume.name },
@@ -77,22 +65,18 @@ export const W006: WorkloadRule = {
         );
         continue;
       }
-      for (const ref of subPathRefs(hv)) {
-        const r = dataDirOf(ref.canonical);
-        if (!r) continue;
-        push(
-          r,
-          ref.path,
-          `container "${ref.container.name}" mounts ${ref.canonical} through hostPath ${hv.hostPath} + subPath "${ref.mount.subPath}"`,
-          {
-            hostPath: hv.hostPath,
-            subPath: ref.mount.subPath ?? "",
-            normalized: ref.canonical,
-            volume: hv.volume.name,
-          },
-          ref.container.name,
-        );
-      }
+      push(
+        m.match.row,
+        m.path,
+        `container "${m.container.name}" mounts ${m.canonical} through hostPath ${hv.hostPath} + subPath "${m.mount.subPath}"`,
+        {
+          hostPath: hv.hostPath,
+          subPath: m.mount.subPath ?? "",
+          normalized: m.canonical,
+          volume: hv.volume.name,
+        },
+        m.container.name,
+      );
     }
     return hits;
   },

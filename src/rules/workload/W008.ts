@@ -9,8 +9,14 @@
 import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit } from "../../core/types.js";
 import type { DockerUseKind } from "./shell.js";
-import { dockerUses, isDindContainer, isHostDockerUse, reachesHostDocker } from "./signs.js";
-import { dockerSeverity, pathText } from "./util.js";
+import {
+  classifyEndpoint,
+  dockerUses,
+  isDindContainer,
+  isHostDockerUse,
+  reachesHostDocker,
+} from "./signs.js";
+import { capList, dockerSeverity, MESSAGE_LIST_MAX, pathText } from "./util.js";
 
 const WHAT: Record<DockerUseKind, string> = {
   "docker-cli": "runs the docker CLI",
@@ -54,13 +60,34 @@ export const W008: WorkloadRule = {
         if (!first) continue;
         const viaHost = uses.some((u) => u.use.host);
         const cliOnly = uses.every((u) => u.use.kind === "docker-cli");
+        // Where the CLI connects, when the script (DOCKER_HOST=…, -H) or the container's env says so.
+        const envHost = c.env.find((e) => e.name === "DOCKER_HOST")?.value;
+        const eps = uses
+          .filter((u) => u.use.kind === "docker-cli")
+          .map((u) => u.use.endpoint ?? envHost)
+          .filter((v): v is string => v !== undefined)
+          .map(classifyEndpoint);
+        const tcp =
+          cliOnly && eps.length > 0 && eps.every((e) => e.kind === "tcp-local" || e.kind === "tcp-remote");
+        const where = [...new Set(eps.map((e) => e.where ?? ""))].join(", ");
         let severity: Hit["severity"];
         let why: string;
-        if (podReachesHost || viaHost) {
+        if (viaHost) {
           severity = "high";
-          why = viaHost
-            ? "It enters the node's namespaces (nsenter/chroot), so it acts on the node's Docker Engine."
-            : "The pod also mounts the Docker socket or a directory holding it, so this talks to the node's Docker Engine.";
+          why = "It enters the node's namespaces (nsenter/chroot), so it acts on the node's Docker Engine.";
+        } else if (tcp && tpl.hostNetwork && eps.some((e) => e.kind === "tcp-local")) {
+          severity = "high";
+          why = `It connects to ${where} and the pod uses hostNetwork, so that is the node's Docker Engine over TCP.`;
+        } else if (tcp && dindInPod && eps.every((e) => e.kind === "tcp-local")) {
+          severity = "info";
+          why = `It connects to ${where} (DOCKER_HOST), the pod's own Docker-in-Docker daemon, not the node's.`;
+        } else if (tcp) {
+          severity = "medium";
+          why = `It connects to ${where} (DOCKER_HOST); check that this daemon is not the node's Docker Engine.`;
+        } else if (podReachesHost) {
+          severity = "high";
+          why =
+            "The pod also mounts the Docker socket or a directory holding it, so this talks to the node's Docker Engine.";
         } else if (dindInPod && cliOnly) {
           severity = "info";
           why =
@@ -76,7 +103,11 @@ export const W008: WorkloadRule = {
           container: c.name,
           message:
             `container "${c.name}" ${[...new Set(uses.map((u) => WHAT[u.use.kind]))].join(" and ")} in its ` +
-            `${first.where} (${pathText(first.path, workload)}): ${cmds.map((t) => `"${t}"`).join(", ")}. ${why}`,
+            `${first.where} (${pathText(first.path, workload)}): ${capList(
+              cmds.map((t) => `"${t}"`),
+              MESSAGE_LIST_MAX,
+              ", ",
+            )}. ${why}`,
           evidence: { commands: cmds.join("\n"), where: first.where },
         });
       }

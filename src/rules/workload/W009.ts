@@ -6,16 +6,17 @@
  */
 import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit, Severity } from "../../core/types.js";
-import type { Container, EnvVar, PodTemplate } from "../../core/workload.js";
+import type { Container, PodTemplate } from "../../core/workload.js";
 import { socketKindOf } from "../data/sockets.js";
 import {
   classifyEndpoint,
   DOCKER_ENDPOINT_ENV,
   DOCKER_ENV_NAMES,
+  dockerAssignmentsOf,
   type Endpoint,
   isDindContainer,
 } from "./signs.js";
-import { canonicalHostPath, dockerSeverity, hostVolumes, isUnder, normalizePath } from "./util.js";
+import { canonicalHostPath, dockerSeverity, hostVolumes, isUnder, pathText } from "./util.js";
 
 /** Which volume backs `path` inside container `c` (longest mountPath prefix). */
 function backingVolume(
@@ -25,7 +26,7 @@ function backingVolume(
 ): { hostPath: boolean; name: string } | undefined {
   let best: { len: number; name: string } | undefined;
   for (const m of c.volumeMounts) {
-    const mp = normalizePath(m.mountPath);
+    const mp = canonicalHostPath(m.mountPath);
     if (isUnder(path, mp) && (!best || mp.length > best.len)) best = { len: mp.length, name: m.name };
   }
   if (!best) return undefined;
@@ -36,7 +37,7 @@ function backingVolume(
 function judge(
   tpl: PodTemplate,
   c: Container,
-  e: EnvVar,
+  value: string | undefined,
   ep: Endpoint,
   dind: boolean,
 ): { severity: Severity; why: string } {
@@ -68,17 +69,18 @@ function judge(
       return {
         severity: "medium",
         why:
-          e.value === undefined
+          value === undefined
             ? "its value comes from a Secret/ConfigMap or the downward API"
             : "its value is not a recognised address",
       };
     case "unix": {
       const where = ep.where ?? "";
-      const vol = backingVolume(tpl, c, where);
+      const what = ep.pipe ? "named pipe" : "unix socket";
+      const vol = backingVolume(tpl, c, canonicalHostPath(where));
       if (vol?.hostPath) {
         return {
           severity: "high",
-          why: `it points at ${where}, a socket on the node (hostPath volume "${vol.name}")`,
+          why: `it points at ${where}, a ${ep.pipe ? "named pipe" : "socket"} on the node (hostPath volume "${vol.name}")`,
         };
       }
       if (dind) {
@@ -93,8 +95,8 @@ function judge(
         severity: "high",
         why:
           kind === "docker"
-            ? `it points at the unix socket ${where}, which only the node's Docker Engine provides`
-            : `it points at the unix socket ${where}${kind ? ` (${kind})` : ""}: a Docker API endpoint on the node, check what serves it after the move`,
+            ? `it points at the ${what} ${where}, which only the node's Docker Engine provides`
+            : `it points at the ${what} ${where}${kind ? ` (${kind})` : ""}: a Docker API endpoint on the node, check what serves it after the move`,
       };
     }
   }
@@ -130,7 +132,7 @@ export const W009: WorkloadRule = {
           ? classifyEndpoint(e.value)
           : ({ kind: "unix", where: "/var/run/docker.sock" } as Endpoint);
         podDind ??= tpl.containers.some(isDindContainer);
-        const j = judge(tpl, c, e, ep, podDind);
+        const j = judge(tpl, c, e.value, ep, podDind);
         const why = isEndpoint
           ? j.why
           : `without DOCKER_HOST the client uses the default /var/run/docker.sock; ${j.why}`;
@@ -143,6 +145,22 @@ export const W009: WorkloadRule = {
           container: c.name,
           message: `container "${c.name}" sets ${e.name}${shown !== undefined ? `=${shown}` : ""}: ${why}.`,
           evidence: { name: e.name, ...(shown !== undefined ? { value: shown } : {}) },
+        });
+      }
+      // The same variables assigned in the container's own shell code: `DOCKER_HOST=… docker ps`.
+      const seen = new Set<string>();
+      for (const a of dockerAssignmentsOf(c)) {
+        const key = `${a.name}=${a.value}@${pathText(a.path)}`;
+        if (!DOCKER_ENDPOINT_ENV.has(a.name) || seen.has(key)) continue;
+        seen.add(key);
+        podDind ??= tpl.containers.some(isDindContainer);
+        const j = judge(tpl, c, a.value, classifyEndpoint(a.value), podDind);
+        hits.push({
+          severity: j.severity === "info" ? "info" : dockerSeverity(ctx.target, j.severity),
+          path: a.path,
+          container: c.name,
+          message: `container "${c.name}" sets ${a.name}=${a.value} in its ${a.where} (${pathText(a.path, workload)}): ${j.why}.`,
+          evidence: { name: a.name, value: a.value, where: a.where },
         });
       }
     }

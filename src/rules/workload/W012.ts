@@ -47,6 +47,7 @@ export const W012: WorkloadRule = {
     for (const [key, value] of Object.entries(tpl.annotations)) {
       let containerName: string | undefined;
       let covered: boolean;
+      let orphan = false;
       if (key === POD_KEY) {
         covered =
           tpl.seccompProfileType !== undefined ||
@@ -54,6 +55,8 @@ export const W012: WorkloadRule = {
       } else if (key.startsWith(CONTAINER_PREFIX)) {
         containerName = key.slice(CONTAINER_PREFIX.length);
         const c = tpl.containers.find((x) => x.name === containerName);
+        // An annotation naming no container never applied to anything: nothing runs Unconfined because of it.
+        orphan = c === undefined;
         covered = tpl.seccompProfileType !== undefined || c?.seccompProfileType !== undefined;
       } else {
         continue;
@@ -63,7 +66,10 @@ export const W012: WorkloadRule = {
       const field = seccompFieldFor(v);
       let severity: Severity;
       let why: string;
-      if (v === "unconfined") {
+      if (orphan) {
+        severity = "low";
+        why = `There is no container named "${containerName}" in this pod template, so the annotation applies to nothing; it is stale metadata`;
+      } else if (v === "unconfined") {
         severity = "info";
         why = "It asks for Unconfined, which is what the pod gets anyway once the annotation is ignored";
       } else if (!ignoredByKubelet) {
@@ -84,9 +90,11 @@ export const W012: WorkloadRule = {
         severity,
         path: [...(tpl.metadataPath ?? ["metadata"]), "annotations", key],
         message: `annotation ${key}: ${value}${dockerDefault ? " uses the docker/default profile (deprecated since 1.11)" : ""}. ${why}.`,
-        remediation: field
-          ? `Set ${containerName ? `spec.containers[name=${containerName}].securityContext` : "spec.securityContext"}.${field} and remove the annotation.`
-          : `"${v}" has no field equivalent; choose RuntimeDefault or a Localhost profile in securityContext.seccompProfile and remove the annotation.`,
+        remediation: orphan
+          ? "Delete the annotation: it names no container of this pod template."
+          : field
+            ? `Set ${containerName ? `spec.containers[name=${containerName}].securityContext` : "spec.securityContext"}.${field} and remove the annotation.`
+            : `"${v}" has no field equivalent; choose RuntimeDefault or a Localhost profile in securityContext.seccompProfile and remove the annotation.`,
         evidence: { annotation: key, value },
       };
       if (containerName && tpl.containers.some((c) => c.name === containerName))

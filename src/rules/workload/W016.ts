@@ -5,6 +5,8 @@
  * (https://kubernetes.io/docs/setup/production-environment/container-runtimes/#cri-o).
  */
 import type { WorkloadRule } from "../../core/rule.js";
+import { matchContainers } from "./hostpaths.js";
+import { supportedAgentMount } from "./signs.js";
 import { socketRule } from "./socket-rule.js";
 
 export const W016: WorkloadRule = socketRule(
@@ -23,6 +25,7 @@ export const W016: WorkloadRule = socketRule(
   {
     kind: "crio",
     what: "the CRI-O socket",
+    adjust: (workload, m) => supportedAgentMount(workload.template, matchContainers(m)),
     judge(ctx) {
       const others = ctx.target.runtimes.filter((r) => r.name !== "cri-o");
       if (others.length > 0) {

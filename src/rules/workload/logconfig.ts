@@ -13,8 +13,9 @@
  * - promtail: `pipeline_stages: - docker: {}` without `- cri: {}`
  *   (https://grafana.com/docs/loki/latest/send-data/promtail/stages/cri/).
  */
-import { CONTAINER_LOG_PATHS, DOCKER_CONTAINER_LOG_DIR } from "../data/sockets.js";
-import { isUnder, normalizePath } from "./util.js";
+import { DOCKER_CONTAINER_LOG_DIRS } from "../data/sockets.js";
+import { classifyHostPath } from "./hostpaths.js";
+import { canonicalHostPath } from "./util.js";
 
 export interface LogConfigFinding {
   shipper: "fluent-bit" | "fluentd" | "filebeat" | "promtail";
@@ -47,11 +48,16 @@ function listValue(v: string): string[] {
 type LogPathKind = "docker-dir" | "kubelet" | "other";
 
 function logPathKind(p: string): LogPathKind {
-  if (!p.startsWith("/")) return "other";
-  const n = normalizePath(p.replace(/\*.*$/, "").replace(/\$\{.*$/, "")) || "/";
-  if (isUnder(n, DOCKER_CONTAINER_LOG_DIR.prefix) || n === "/var/lib/docker") return "docker-dir";
-  if (CONTAINER_LOG_PATHS.some((d) => isUnder(n, d))) return "kubelet";
-  return "other";
+  // Shippers read the host's log directories mounted at the same path (Linux, or a Windows drive path).
+  if (!p.startsWith("/") && !/^[A-Za-z]:[\\/]/.test(p)) return "other";
+  const dir = canonicalHostPath(p.replace(/\*.*$/, "").replace(/\$\{.*$/, ""));
+  const c = classifyHostPath(dir);
+  // The data root itself (`/var/lib/docker/*/*.log`) is Docker's log directory too.
+  if (c?.kind === "docker-logs") return "docker-dir";
+  if (DOCKER_CONTAINER_LOG_DIRS.some((d) => d.prefix.slice(0, d.prefix.lastIndexOf("/")) === dir)) {
+    return "docker-dir";
+  }
+  return c?.kind === "kubelet-logs" ? "kubelet" : "other";
 }
 
 // ---------------------------------------------------------------- fluent-bit (classic .conf)
@@ -337,14 +343,80 @@ function promtail(text: string): LogConfigFinding[] {
   return out;
 }
 
-/** All Docker-only log parsing found in one config text. */
+// ---------------------------------------------------------------- variables
+
+/** Looks up a variable a config refers to (the container's env, fluent-bit `@SET`); undefined when unknown. */
+export type VarLookup = (name: string) => string | undefined;
+
+/**
+ * `${NAME}` (fluent-bit, filebeat, promtail with -config.expand-env, vector), with a default as
+ * `${NAME:default}` (Beats) or `${NAME:-default}` (promtail):
+ * https://docs.fluentbit.io/manual/administration/configuring-fluent-bit/classic-mode/variables,
+ * https://www.elastic.co/guide/en/beats/filebeat/current/using-environ-vars.html,
+ * https://grafana.com/docs/loki/latest/send-data/promtail/configuration/#use-environment-variables-in-the-configuration.
+ */
+const DOLLAR_VAR = /\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-?([^}]*))?\}/g;
+/**
+ * fluentd's embedded Ruby: `"#{ENV['NAME']}"`, `"#{ENV['NAME'] || 'default'}"`, `"#{ENV.fetch('NAME', 'default')}"`
+ * (https://docs.fluentd.org/configuration/config-file#embedded-ruby-code); the fluentd-kubernetes-daemonset
+ * images pick their container-log parser this way.
+ */
+const RUBY_ENV =
+  /#\{ENV(?:\[\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*\](?:\s*\|\|\s*['"]([^'"]*)['"])?|\.fetch\(\s*['"]([A-Za-z_][A-Za-z0-9_]*)['"]\s*(?:,\s*['"]([^'"]*)['"])?\s*\))\s*\}/g;
+
+/** The names of the variables a config text refers to, in order of first use. */
+export function configVarNames(text: string): string[] {
+  const names = new Set<string>();
+  for (const m of text.matchAll(DOLLAR_VAR)) names.add(m[1] ?? "");
+  for (const m of text.matchAll(RUBY_ENV)) names.add(m[1] ?? m[3] ?? "");
+  names.delete("");
+  return [...names];
+}
+
+/**
+ * Replaces the variables a lookup knows; with `defaults`, an unknown variable takes the default the text
+ * gives it. Anything else stays as written (and so matches no parser name).
+ */
+export function expandConfigVars(text: string, lookup: VarLookup, defaults = true): string {
+  if (!text.includes("${") && !text.includes("#{")) return text;
+  const pick = (all: string, value: string | undefined, def: string | undefined) =>
+    value ?? (defaults ? def : undefined) ?? all;
+  return text
+    .replace(DOLLAR_VAR, (all, name: string, def?: string) => pick(all, lookup(name), def))
+    .replace(RUBY_ENV, (all, n1?: string, d1?: string, n2?: string, d2?: string) =>
+      pick(all, lookup(n1 ?? n2 ?? ""), d1 ?? d2),
+    );
+}
+
+/** fluent-bit `@SET NAME=value` lines (classic mode), which `${NAME}` in any included file can use. */
+export function fluentBitSetVars(text: string, into: Map<string, string> = new Map()): Map<string, string> {
+  if (!/@set/i.test(text)) return into;
+  for (const m of text.matchAll(/^\s*@SET\s+([A-Za-z_][A-Za-z0-9_]*)\s*=\s*(.*?)\s*$/gim)) {
+    into.set(m[1] ?? "", unquote(m[2] ?? ""));
+  }
+  return into;
+}
+
+// ---------------------------------------------------------------- entry point
+
 /**
  * Every finding below needs the config to name a Docker path or parser ("docker") or the kubelet's log
  * directories (".../containers", ".../pods"): most ConfigMaps are skipped on this test alone.
  */
 const MAY_MATTER = /docker|containers|pods/i;
 
-export function dockerLogConfig(text: string): LogConfigFinding[] {
+/**
+ * All Docker-only log parsing found in one config text. `vars` gives the variables the text may use
+ * (`Parser ${LOG_PARSER}`): fluent-bit `@SET`s of the same ConfigMap, and the env of the container that
+ * reads it. Defaults written in the text (`${X:-docker}`, `#{ENV['X'] || 'json'}`) apply only when
+ * `vars.complete` says the lookup is all the process will see: a ConfigMap read on its own does not
+ * know the env of the pod that mounts it.
+ */
+export function dockerLogConfig(
+  raw: string,
+  vars?: { lookup: VarLookup; complete: boolean },
+): LogConfigFinding[] {
+  const text = vars ? expandConfigVars(raw, vars.lookup, vars.complete) : raw;
   if (!MAY_MATTER.test(text)) return [];
   return [
     ...fluentBitClassic(text),

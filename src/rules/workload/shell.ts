@@ -7,7 +7,8 @@
  * It is deliberately not a full shell: no variable expansion, no aliases, no functions. A construct it does
  * not understand degrades to "no finding", never to an exception.
  */
-import { basename, normalizePath } from "./util.js";
+import { socketKindOf } from "../data/sockets.js";
+import { basename, canonicalHostPath, namedPipe } from "./util.js";
 
 /** One shell word and the argv element (command+args, or exec hook command) it came from. */
 export interface Word {
@@ -179,6 +180,26 @@ export interface DockerUse {
   text: string;
   /** True when reached through nsenter or chroot, i.e. acting on the node itself. */
   host: boolean;
+  /**
+   * The Docker endpoint the command was given in the script itself: `DOCKER_HOST=… docker ps`,
+   * `export DOCKER_HOST=…` earlier in the script, or `docker -H …`/`--host …`. Undefined when the script
+   * does not say (the container's env, if any, applies).
+   */
+  endpoint?: string;
+}
+
+/** A `NAME=value` assignment in a shell command (`DOCKER_HOST=x cmd`, `export DOCKER_HOST=x`). */
+export interface Assignment {
+  name: string;
+  value: string;
+  /** The argv element it is in. */
+  el: number;
+}
+
+/** Variables assigned so far in one script: exports and plain assignments carry to later commands. */
+interface Scope {
+  vars: Map<string, string>;
+  assignments: Assignment[];
 }
 
 const KEYWORDS = new Set([
@@ -197,7 +218,6 @@ const KEYWORDS = new Set([
   "done",
 ]);
 const SHELLS = new Set(["sh", "bash", "ash", "dash", "zsh", "ksh", "mksh"]);
-const ASSIGNMENT = /^[A-Za-z_][A-Za-z0-9_]*=/;
 const SERVICE_VERBS = new Set([
   "start",
   "stop",
@@ -237,6 +257,26 @@ const OPTS_WITH_VALUE: Record<string, ReadonlySet<string>> = {
     "--delimiter",
   ]),
   exec: new Set(["-a"]),
+  doas: new Set(["-u", "-C"]),
+  // procps watch: -n/--interval SECONDS, -q/--equexit CYCLES (https://man7.org/linux/man-pages/man1/watch.1.html).
+  watch: new Set(["-n", "--interval", "-q", "--equexit"]),
+  // util-linux su/runuser: the command is the value of -c/--command
+  // (https://man7.org/linux/man-pages/man1/su.1.html).
+  su: new Set([
+    "-s",
+    "--shell",
+    "-g",
+    "--group",
+    "-G",
+    "--supp-group",
+    "-w",
+    "--whitelist-environment",
+    "-u",
+    "--user",
+  ]),
+  // util-linux flock: flock [options] FILE COMMAND... or flock [options] FILE -c COMMAND
+  // (https://man7.org/linux/man-pages/man1/flock.1.html).
+  flock: new Set(["-w", "--wait", "--timeout", "-E", "--conflict-exit-code"]),
   nice: new Set(["-n", "--adjustment"]),
   ionice: new Set(["-c", "-n", "-p"]),
   stdbuf: new Set(["-i", "-o", "-e"]),
@@ -275,7 +315,10 @@ function cmdText(words: Word[]): string {
   return t.length > 120 ? `${t.slice(0, 117)}...` : t;
 }
 
-/** The value of a word that may be `--flag=value`, `unix://path` or a bare path. */
+/**
+ * The path in a word that may be `--flag=value`, `unix://path`, `npipe://…`, a bare POSIX path or a Windows
+ * pipe/drive path, in canonical host-path form (util.ts `canonicalHostPath`).
+ */
 function pathValue(text: string): string | undefined {
   let v = text;
   if (v.startsWith("-")) {
@@ -283,45 +326,118 @@ function pathValue(text: string): string | undefined {
     if (eq < 0) return undefined;
     v = v.slice(eq + 1);
   }
+  if (/\s/.test(v)) return undefined;
+  if (namedPipe(v) || /^[A-Za-z]:[\\/]/.test(v)) return canonicalHostPath(v);
   v = v.replace(/^unix:\/\//, "");
-  if (!v.startsWith("/") || /\s/.test(v)) return undefined;
-  return normalizePath(v);
+  return v.startsWith("/") ? canonicalHostPath(v) : undefined;
 }
+
+/** Docker Engine's daemon.json: /etc/docker on Linux, C:\ProgramData\docker\config on Windows. */
+const DAEMON_JSON = ["/etc/docker/daemon.json", "c:/programdata/docker/config/daemon.json"];
 
 function pathUses(words: Word[], host: boolean): DockerUse[] {
   const out: DockerUse[] = [];
   for (const w of words) {
     const p = pathValue(w.text);
     if (!p) continue;
-    if (p === "/etc/docker/daemon.json" || p.endsWith("/etc/docker/daemon.json")) {
+    // Also below a host root mounted into the container (/host/etc/docker/daemon.json).
+    if (DAEMON_JSON.some((d) => p === d || p.endsWith(d))) {
       out.push({ kind: "daemon-json", el: w.el, text: cmdText(words), host });
-    } else if (p.endsWith("docker.sock")) {
+    } else if (socketKindOf(p) === "docker") {
       out.push({ kind: "socket-arg", el: w.el, text: cmdText(words), host });
     }
   }
   return out;
 }
 
+const VAR_NAME = /^([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
+
+/** The Docker endpoint in effect for a command: its own inline assignment, else the script's. */
+function endpointOf(scope: Scope, inline: ReadonlyMap<string, string>): string | undefined {
+  return inline.get("DOCKER_HOST") ?? scope.vars.get("DOCKER_HOST");
+}
+
+/** `docker -H x ps`, `docker --host=x ps`: the endpoint named on the docker command line. */
+function hostFlag(words: Word[], from: number): string | undefined {
+  for (let k = from; k < words.length; k++) {
+    const t = (words[k] as Word).text;
+    if (t === "-H" || t === "--host") return words[k + 1]?.text;
+    if (t.startsWith("--host=")) return t.slice("--host=".length);
+    if (/^-H./.test(t)) return t.slice(2);
+    if (!t.startsWith("-")) return undefined; // the subcommand: options after it are its own
+  }
+  return undefined;
+}
+
+/** Analyses a script given as one word (`sh -c`, `su -c`, `watch`, `flock -c`) in a scope of its own. */
+function analyseScript(script: Word, depth: number, host: boolean, outer: Scope): DockerUse[] {
+  if (depth >= MAX_DEPTH) return [];
+  // A child shell inherits exported variables; what it assigns stays in it but is still recorded.
+  const scope: Scope = { vars: new Map(outer.vars), assignments: outer.assignments };
+  const out: DockerUse[] = [];
+  for (const c of splitShell(script.text, script.el)) out.push(...analyseCommand(c, depth + 1, host, scope));
+  return out;
+}
+
+/** Index of the value of `-c`/`--command` (also `-lc`, `--command=`), or -1; `inline` when glued. */
+function commandOption(words: Word[], from: number): { at: number; inline?: string } {
+  for (let k = from; k < words.length; k++) {
+    const t = (words[k] as Word).text;
+    if (t === "--") return { at: -1 };
+    if (t === "-c" || t === "--command") return { at: k + 1 };
+    if (t.startsWith("--command=")) return { at: k, inline: t.slice("--command=".length) };
+    if (/^-[A-Za-z]*c$/.test(t)) return { at: k + 1 };
+  }
+  return { at: -1 };
+}
+
 /** Analyses one simple command (already split into words). */
-function analyseCommand(input: Word[], depth: number, host: boolean): DockerUse[] {
+function analyseCommand(input: Word[], depth: number, host: boolean, scope: Scope): DockerUse[] {
   const out: DockerUse[] = [...pathUses(input, host)];
   const words = input.filter((w) => !w.redirect);
+  const inline = new Map<string, string>();
   let i = 0;
   for (let guard = 0; guard < 64 && i < words.length; guard++) {
     const w = words[i] as Word;
-    if (KEYWORDS.has(w.text) || ASSIGNMENT.test(w.text)) {
+    const assign = VAR_NAME.exec(w.text);
+    if (assign) {
+      const name = assign[1] ?? "";
+      const value = assign[2] ?? "";
+      scope.assignments.push({ name, value, el: w.el });
+      inline.set(name, value);
+      // `X=1` alone sets a shell variable for the rest of the script; `X=1 cmd` only for cmd.
+      if (i === words.length - 1) for (const [k, v] of inline) scope.vars.set(k, v);
+      i++;
+      continue;
+    }
+    if (KEYWORDS.has(w.text)) {
       i++;
       continue;
     }
     const name = basename(w.text);
     switch (name) {
+      case "export":
+      case "declare":
+      case "typeset":
+      case "local":
+      case "readonly": {
+        for (const x of words.slice(i + 1)) {
+          const m = VAR_NAME.exec(x.text);
+          if (!m) continue;
+          scope.assignments.push({ name: m[1] ?? "", value: m[2] ?? "", el: x.el });
+          scope.vars.set(m[1] ?? "", m[2] ?? "");
+        }
+        return out;
+      }
       case "exec":
       case "nohup":
+      case "setsid":
       case "nice":
       case "ionice":
       case "stdbuf":
       case "xargs":
       case "sudo":
+      case "doas":
       case "env":
       case "busybox":
         i = skipOptions(words, i + 1, OPTS_WITH_VALUE[name] ?? new Set());
@@ -333,6 +449,66 @@ function analyseCommand(input: Word[], depth: number, host: boolean): DockerUse[
         continue;
       case "timeout": {
         i = skipOptions(words, i + 1, OPTS_WITH_VALUE.timeout as ReadonlySet<string>) + 1; // + DURATION
+        continue;
+      }
+      case "watch": {
+        // watch runs its operands through `sh -c` joined by spaces, or directly with -x/--exec.
+        const start = skipOptions(words, i + 1, OPTS_WITH_VALUE.watch as ReadonlySet<string>);
+        const direct = words.slice(i + 1, start).some((x) => x.text === "-x" || x.text === "--exec");
+        const first = words[start];
+        if (!first) return out;
+        if (direct) {
+          i = start;
+          continue;
+        }
+        const script = {
+          text: words
+            .slice(start)
+            .map((x) => x.text)
+            .join(" "),
+          el: first.el,
+        };
+        out.push(...analyseScript(script, depth, host, scope));
+        return out;
+      }
+      case "su":
+      case "runuser": {
+        // su [options] [-] [user [args]]: only -c/--command runs something we can see.
+        const opt = commandOption(words, i + 1);
+        const script =
+          opt.inline !== undefined ? { text: opt.inline, el: (words[opt.at] as Word).el } : words[opt.at];
+        if (opt.at >= 0 && script) out.push(...analyseScript(script, depth, host, scope));
+        // runuser -u USER -- COMMAND runs the command directly.
+        const dd = words.findIndex((x, k) => k > i && x.text === "--");
+        if (name === "runuser" && opt.at < 0 && dd >= 0) {
+          i = dd + 1;
+          continue;
+        }
+        return out;
+      }
+      case "flock": {
+        // flock [options] FILE -c COMMAND, or flock [options] FILE COMMAND [ARGS]; -c may also come first.
+        const withValue = OPTS_WITH_VALUE.flock as ReadonlySet<string>;
+        let script: Word | undefined;
+        let file = false;
+        let k = i + 1;
+        while (k < words.length) {
+          const t = (words[k] as Word).text;
+          if (t === "-c" || t === "--command") {
+            script = words[k + 1];
+            k += 2;
+          } else if (t.startsWith("-") && t !== "-") {
+            k += withValue.has(t) ? 2 : 1;
+          } else if (!file) {
+            file = true;
+            k++;
+          } else break;
+        }
+        if (script) {
+          out.push(...analyseScript(script, depth, host, scope));
+          return out;
+        }
+        i = k;
         continue;
       }
       case "nsenter": {
@@ -363,33 +539,38 @@ function analyseCommand(input: Word[], depth: number, host: boolean): DockerUse[
         j += withValue.has(t) ? 2 : 1;
       }
       const script = words[j];
-      if (hasC && script && depth < MAX_DEPTH) {
-        for (const c of splitShell(script.text, script.el)) out.push(...analyseCommand(c, depth + 1, host));
+      if (hasC && script) {
+        // Inline assignments before the shell are exported to it.
+        const child: Scope = { vars: new Map([...scope.vars, ...inline]), assignments: scope.assignments };
+        out.push(...analyseScript(script, depth, host, child));
       }
       return out;
     }
     const text = cmdText(words.slice(i));
     const rest = words.slice(i + 1).map((x) => x.text);
+    const use = (kind: DockerUseKind, endpoint?: string): DockerUse => {
+      const u: DockerUse = { kind, el: w.el, text, host };
+      if (endpoint !== undefined) u.endpoint = endpoint;
+      return u;
+    };
     if (name === "docker") {
       // /etc/init.d/docker restart is the SysV service script, not the client.
-      const kind = w.text.includes("/init.d/") ? "service" : "docker-cli";
-      out.push({ kind, el: w.el, text, host });
+      if (w.text.includes("/init.d/")) out.push(use("service"));
+      else out.push(use("docker-cli", hostFlag(words, i + 1) ?? endpointOf(scope, inline)));
     } else if (name === "dockerd" || name === "dockerd-entrypoint.sh" || name === "dockerd-rootless.sh") {
-      out.push({ kind: "dockerd", el: w.el, text, host });
+      out.push(use("dockerd"));
     } else if (name === "systemctl") {
       const k = skipOptions(words, i + 1, OPTS_WITH_VALUE.systemctl as ReadonlySet<string>);
       const verb = words[k]?.text ?? "";
       const units = words.slice(k + 1).map((x) => x.text);
       if (SERVICE_VERBS.has(verb) && units.some((u) => /^docker(\.service|\.socket)?$/.test(u))) {
-        out.push({ kind: "service", el: w.el, text, host });
+        out.push(use("service"));
       }
     } else if (name === "service" || name === "rc-service") {
-      if (rest[0] === "docker" && SERVICE_VERBS.has(rest[1] ?? ""))
-        out.push({ kind: "service", el: w.el, text, host });
+      if (rest[0] === "docker" && SERVICE_VERBS.has(rest[1] ?? "")) out.push(use("service"));
     } else if (name === "pkill" || name === "killall") {
       const k = skipOptions(words, i + 1, OPTS_WITH_VALUE[name] as ReadonlySet<string>);
-      if (words.slice(k).some((x) => x.text === "dockerd"))
-        out.push({ kind: "signal", el: w.el, text, host });
+      if (words.slice(k).some((x) => x.text === "dockerd")) out.push(use("signal"));
     }
     return out;
   }
@@ -398,11 +579,11 @@ function analyseCommand(input: Word[], depth: number, host: boolean): DockerUse[
 
 /** Finds Docker uses in an exec-form argv (container command+args, or an exec hook). */
 export function analyseArgv(argv: readonly string[]): DockerUse[] {
-  // Every use this module reports names docker, dockerd, docker.service, docker.sock or /etc/docker:
-  // an argv without the letters "docker" has none, and most containers are skipped without tokenising.
+  // Every use this module reports names docker, dockerd, docker.service, docker.sock, docker_engine or
+  // /etc/docker: an argv without the letters "docker" has none, and most containers are skipped unparsed.
   if (!argv.some((a) => DOCKER_RE.test(a))) return [];
   const words: Word[] = argv.map((text, el) => ({ text, el }));
-  const uses = analyseCommand(words, 0, false);
+  const uses = analyseCommand(words, 0, false, { vars: new Map(), assignments: [] });
   const seen = new Set<string>();
   return uses.filter((u) => {
     const key = `${u.kind}:${u.el}:${u.text}`;
@@ -410,4 +591,20 @@ export function analyseArgv(argv: readonly string[]): DockerUse[] {
     seen.add(key);
     return true;
   });
+}
+
+/**
+ * `DOCKER_*` variables an exec-form argv assigns in its shell code (`DOCKER_HOST=… docker ps`,
+ * `export DOCKER_HOST=…`, `env DOCKER_HOST=… tool`), in order. The container's `env` is not included.
+ */
+export function dockerAssignments(argv: readonly string[]): Assignment[] {
+  if (!argv.some((a) => a.includes("DOCKER_"))) return [];
+  const scope: Scope = { vars: new Map(), assignments: [] };
+  analyseCommand(
+    argv.map((text, el) => ({ text, el })),
+    0,
+    false,
+    scope,
+  );
+  return scope.assignments.filter((a) => a.name.startsWith("DOCKER_"));
 }

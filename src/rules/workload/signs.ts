@@ -3,21 +3,16 @@
  * Docker-in-Docker sidecars, known agents, log shippers and runtime socket mounts. Computed from the
  * normalised `PodTemplate`, never from free text (names, labels and comments are ignored).
  */
-import type { DocPath } from "../../core/types.js";
-import type { Container, EnvVar, PodTemplate } from "../../core/workload.js";
+import type { Target } from "../../core/target.js";
+import type { DocPath, Severity } from "../../core/types.js";
+import { compareVersions, parseVersion } from "../../core/version.js";
+import type { Container, EnvVar, ExecHook, PodTemplate } from "../../core/workload.js";
 import { type AgentRow, KNOWN_AGENTS } from "../data/agents.js";
 import { LOG_SHIPPERS, type LogShipperRow } from "../data/logging.js";
-import { CONTAINER_LOG_PATHS, SOCKET_PARENT_DIRS, type SocketKind, socketKindOf } from "../data/sockets.js";
-import { analyseArgv, type DockerUse } from "./shell.js";
-import {
-  basename,
-  hostVolumes,
-  isUnder,
-  normalizePath,
-  parseImage,
-  repoEndsWith,
-  subPathRefs,
-} from "./util.js";
+import { type SocketKind, socketKindOf } from "../data/sockets.js";
+import { containerSocketKinds, hostPathMatches, matchesOfKind, mountedSocketKinds } from "./hostpaths.js";
+import { type Assignment, analyseArgv, type DockerUse, dockerAssignments } from "./shell.js";
+import { canonicalHostPath, capList, namedPipe, normalizePath, parseImage, repoEndsWith } from "./util.js";
 
 export interface LocatedUse {
   use: DockerUse;
@@ -42,22 +37,38 @@ export function dockerUses(c: Container): LocatedUse[] {
   return cached;
 }
 
+/** Where argv element `el` of the container's command+args, or of one exec hook, is. */
+function locate(c: Container, el: number, hook?: ExecHook): { path: DocPath; where: string } {
+  if (hook) return { path: [...c.path, ...hook.path, el], where: hook.where };
+  const inCommand = el < c.command.length;
+  return {
+    path: inCommand ? [...c.path, "command", el] : [...c.path, "args", el - c.command.length],
+    where: inCommand ? "command" : "args",
+  };
+}
+
 function computeDockerUses(c: Container): LocatedUse[] {
   const out: LocatedUse[] = [];
-  const argv = [...c.command, ...c.args];
-  for (const use of analyseArgv(argv)) {
-    const inCommand = use.el < c.command.length;
-    out.push({
-      use,
-      container: c,
-      path: inCommand ? [...c.path, "command", use.el] : [...c.path, "args", use.el - c.command.length],
-      where: inCommand ? "command" : "args",
-    });
-  }
+  for (const use of analyseArgv([...c.command, ...c.args]))
+    out.push({ use, container: c, ...locate(c, use.el) });
   for (const hook of c.execHooks) {
-    for (const use of analyseArgv(hook.command)) {
-      out.push({ use, container: c, path: [...c.path, ...hook.path, use.el], where: hook.where });
-    }
+    for (const use of analyseArgv(hook.command)) out.push({ use, container: c, ...locate(c, use.el, hook) });
+  }
+  return out;
+}
+
+/** A `DOCKER_*=value` assignment in a container's shell code, located. */
+export interface LocatedAssignment extends Assignment {
+  path: DocPath;
+  where: string;
+}
+
+/** `DOCKER_HOST=… docker …`, `export DOCKER_HOST=…` in a container's command/args and exec hooks. */
+export function dockerAssignmentsOf(c: Container): LocatedAssignment[] {
+  const out: LocatedAssignment[] = [];
+  for (const a of dockerAssignments([...c.command, ...c.args])) out.push({ ...a, ...locate(c, a.el) });
+  for (const hook of c.execHooks) {
+    for (const a of dockerAssignments(hook.command)) out.push({ ...a, ...locate(c, a.el, hook) });
   }
   return out;
 }
@@ -88,6 +99,8 @@ export interface Endpoint {
   kind: EndpointKind;
   /** Socket path (unix) or host:port (tcp). */
   where?: string;
+  /** A Windows named pipe (`npipe:////./pipe/docker_engine`): a local endpoint like a unix socket. */
+  pipe?: boolean;
 }
 
 const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"]);
@@ -96,6 +109,8 @@ const LOCAL_HOSTS = new Set(["localhost", "127.0.0.1", "::1", "[::1]", "0.0.0.0"
 export function classifyEndpoint(value: string | undefined): Endpoint {
   if (value === undefined) return { kind: "unknown" };
   const v = value.trim();
+  const pipe = namedPipe(v);
+  if (pipe) return { kind: "unix", where: pipe, pipe: true };
   if (v.startsWith("unix://")) return { kind: "unix", where: normalizePath(v.slice("unix://".length)) };
   if (v.startsWith("/")) return { kind: "unix", where: normalizePath(v) };
   const m =
@@ -126,10 +141,119 @@ export function isDindContainer(c: Container): boolean {
   );
 }
 
+/** The known agent an image runs: its repository path ends with a row's repository (a registry host counts). */
 export function agentOf(image: string): AgentRow | undefined {
   const p = parseImage(image);
-  if (p.imageId) return undefined;
-  return KNOWN_AGENTS.find((a) => a.repositories.some((r) => repoEndsWith(p, r)));
+  if (p.imageId || p.invalid) return undefined;
+  const full: typeof p = p.registry ? { ...p, path: [p.registry, ...p.path] } : p;
+  return KNOWN_AGENTS.find((a) => a.repositories.some((r) => repoEndsWith(full, r)));
+}
+
+export interface AgentVerdict {
+  agent: AgentRow;
+  /** False when the agent's version or configuration already works on containerd/CRI-O. */
+  needsSteps: boolean;
+  /** Why, in one clause for messages ("" when only the vendor list says so). */
+  why: string;
+}
+
+/** The value after `--flag` or in `--flag=value` among argv words. */
+function flagValues(words: readonly string[], flags: readonly string[]): string[] {
+  const out: string[] = [];
+  words.forEach((w, i) => {
+    for (const f of flags) {
+      if (w === f && words[i + 1] !== undefined) out.push(words[i + 1] as string);
+      else if (w.startsWith(`${f}=`)) out.push(w.slice(f.length + 1));
+    }
+  });
+  return out;
+}
+
+/** The runtime a socket-like value names: `unix:///run/containerd/containerd.sock`, a pipe, a path. */
+function endpointKind(value: string): SocketKind | undefined {
+  const ep = classifyEndpoint(value);
+  return ep.kind === "unix" ? socketKindOf(canonicalHostPath(ep.where ?? "")) : undefined;
+}
+
+/**
+ * `7.52.0-jmx` against `7.27.0`: true when at least; a major-only tag (`7`, `7-jmx`) or no tag (`latest`) is the
+ * newest release of its line, so only the major counts. Undefined when the tag is not a version.
+ */
+function tagAtLeast(tag: string | undefined, min: string): boolean | undefined {
+  const want = parseVersion(min);
+  if (!want) return undefined;
+  if (tag === undefined || tag === "latest") return true;
+  const m = /^v?(\d+)(?:\.(\d+))?(?:\.(\d+))?(?![\d.])/.exec(tag);
+  if (!m) return undefined;
+  const have = parseVersion(m[0]);
+  if (!have) return undefined;
+  if (m[2] === undefined) return have.major >= want.major;
+  return compareVersions(have, want) >= 0;
+}
+
+/**
+ * Whether a known agent still needs its vendor steps, from what the pod says: an explicit Docker setting
+ * (a Docker socket in its endpoint env or flags, a Docker-only flag) says yes; an explicit containerd/CRI-O
+ * setting, a release at or after the vendor's first CRI-capable one, or (for agents generated per runtime) a
+ * containerd/CRI-O socket mounted with no Docker one says no.
+ */
+export function agentVerdict(c: Container, tpl: PodTemplate): AgentVerdict | undefined {
+  const agent = agentOf(c.image);
+  if (!agent) return undefined;
+  const argv = [...c.command, ...c.args];
+  const settings = [
+    ...c.env
+      .filter((e) => agent.socketEnv?.includes(e.name) && e.value !== undefined)
+      .map((e) => ({ text: `${e.name}=${e.value}`, kind: endpointKind(e.value ?? "") })),
+    ...flagValues(argv, agent.socketFlags ?? []).map((v) => ({ text: v, kind: endpointKind(v) })),
+  ];
+  const docker = settings.find(
+    (s) => s.kind === "docker" || s.kind === "dockershim" || s.kind === "cri-dockerd",
+  );
+  if (docker) return { agent, needsSteps: true, why: `it is configured for Docker (${docker.text})` };
+  const dockerOnly = argv.find((w) =>
+    (agent.dockerOnlyFlags ?? []).some((f) => w === f || w === `${f}=true` || w === `${f}=1`),
+  );
+  if (dockerOnly) return { agent, needsSteps: true, why: `it runs with ${dockerOnly}` };
+  if (agent.onlyWhenDockerOnly) {
+    return {
+      agent,
+      needsSteps: false,
+      why: "it reads containerd and CRI-O unless told to report Docker only",
+    };
+  }
+  const cri = settings.find((s) => s.kind === "containerd" || s.kind === "crio");
+  if (cri) return { agent, needsSteps: false, why: `it is configured for ${cri.kind} (${cri.text})` };
+  if (agent.settledByCriSocketMount) {
+    const kinds = mountedSocketKinds(tpl);
+    if ((kinds.has("containerd") || kinds.has("crio")) && !kinds.has("docker") && !kinds.has("dockershim")) {
+      return {
+        agent,
+        needsSteps: false,
+        why: "the pod mounts the containerd/CRI-O socket and no Docker socket",
+      };
+    }
+  }
+  const p = parseImage(c.image);
+  if (agent.supportedFrom) {
+    const ok = p.digest && p.tag === undefined ? undefined : tagAtLeast(p.tag, agent.supportedFrom.version);
+    if (ok) {
+      return {
+        agent,
+        needsSteps: false,
+        why: `${p.tag ?? "latest"} is at or after ${agent.supportedFrom.version}, which works on containerd/CRI-O`,
+      };
+    }
+    return {
+      agent,
+      needsSteps: true,
+      why:
+        ok === false
+          ? `${p.tag} is older than ${agent.supportedFrom.version}, the first release that needs no steps`
+          : `its version is not in the tag; releases before ${agent.supportedFrom.version} need the steps`,
+    };
+  }
+  return { agent, needsSteps: true, why: "" };
 }
 
 export function logShipperOf(image: string): LogShipperRow | undefined {
@@ -147,45 +271,25 @@ export function logShipperEvidence(tpl: PodTemplate): string | undefined {
     const row = logShipperOf(c.image);
     if (row) return `container "${c.name}" runs ${row.id} (${c.image})`;
   }
-  for (const hv of hostVolumes(tpl)) {
-    const logDir = CONTAINER_LOG_PATHS.find((p) => isUnder(hv.canonical, p));
-    if (logDir) return `it mounts ${hv.hostPath} from the host`;
-  }
+  const logs = matchesOfKind(tpl, "kubelet-logs").find((m) => m.via === "volume");
+  if (logs) return `it mounts ${logs.volume.hostPath} from the host`;
   return undefined;
-}
-
-/** Socket kinds reachable through a hostPath (the volume itself or a subPath below it). */
-export function mountedSocketKinds(tpl: PodTemplate): Set<SocketKind> {
-  const out = new Set<SocketKind>();
-  for (const hv of hostVolumes(tpl)) {
-    const k = socketKindOf(hv.canonical);
-    if (k) out.add(k);
-    for (const ref of subPathRefs(hv)) {
-      const sk = socketKindOf(ref.canonical);
-      if (sk) out.add(sk);
-    }
-  }
-  return out;
-}
-
-export function isSocketParentDir(canonical: string): boolean {
-  return SOCKET_PARENT_DIRS.some((d) => d.path === canonical);
 }
 
 /** True when the pod can reach the node's Docker Engine socket: a Docker socket or a socket parent mount. */
 export function reachesHostDocker(tpl: PodTemplate): boolean {
-  const kinds = mountedSocketKinds(tpl);
-  if (kinds.has("docker") || kinds.has("dockershim") || kinds.has("cri-dockerd")) return true;
   // /run/containerd and /run/crio hold other runtimes' sockets, not Docker's.
-  return hostVolumes(tpl).some((hv) =>
-    SOCKET_PARENT_DIRS.some((d) => d.reachesDocker && d.path === hv.canonical),
+  return hostPathMatches(tpl).some((m) =>
+    m.match.kind === "socket"
+      ? m.match.socket === "docker" || m.match.socket === "dockershim" || m.match.socket === "cri-dockerd"
+      : m.match.kind === "socket-parent" && m.via === "volume" && m.match.row.reachesDocker,
   );
 }
 
 function envSocketPath(e: EnvVar): boolean {
   if (e.value === undefined) return false;
   const ep = classifyEndpoint(e.value);
-  return ep.kind === "unix" && (ep.where ?? "").endsWith("docker.sock");
+  return ep.kind === "unix" && socketKindOf(canonicalHostPath(ep.where ?? "")) === "docker";
 }
 
 /**
@@ -196,8 +300,13 @@ function envSocketPath(e: EnvVar): boolean {
 export function dockerSigns(tpl: PodTemplate): string[] {
   const signs: string[] = [];
   for (const c of tpl.containers) {
+    const envHost = c.env.find((e) => e.name === "DOCKER_HOST")?.value;
     for (const lu of dockerUses(c)) {
-      if (isHostDockerUse(lu.use)) signs.push(`container "${c.name}" runs "${lu.use.text}" (${lu.where})`);
+      if (!isHostDockerUse(lu.use)) continue;
+      // A CLI told to use a daemon on localhost talks to a sidecar (unless localhost is the node).
+      const ep = lu.use.kind === "docker-cli" ? (lu.use.endpoint ?? envHost) : undefined;
+      if (ep !== undefined && !tpl.hostNetwork && classifyEndpoint(ep).kind === "tcp-local") continue;
+      signs.push(`container "${c.name}" runs "${lu.use.text}" (${lu.where})`);
     }
     // DOCKER_* pointing at a DinD sidecar on localhost is not the node's Docker.
     // (With hostNetwork, localhost is the node, so it is not a sidecar.)
@@ -211,22 +320,87 @@ export function dockerSigns(tpl: PodTemplate): string[] {
         signs.push(`container "${c.name}" sets ${e.name}=${e.value}`);
       }
     }
-    const agent = agentOf(c.image);
-    if (agent) signs.push(`container "${c.name}" runs ${agent.product} (${c.image})`);
+    const agent = agentVerdict(c, tpl);
+    if (agent?.needsSteps) signs.push(`container "${c.name}" runs ${agent.agent.product} (${c.image})`);
     for (const m of c.volumeMounts) {
-      if (basename(normalizePath(m.mountPath)).endsWith("docker.sock")) {
+      if (socketKindOf(canonicalHostPath(m.mountPath)) === "docker") {
         signs.push(`container "${c.name}" mounts a volume at ${m.mountPath}`);
       }
     }
   }
-  for (const hv of hostVolumes(tpl)) {
-    for (const ref of subPathRefs(hv)) {
-      if (socketKindOf(ref.canonical) === "docker") {
-        signs.push(
-          `container "${ref.container.name}" mounts ${ref.canonical} through subPath "${ref.mount.subPath}"`,
-        );
-      }
-    }
+  for (const m of matchesOfKind(tpl, "socket")) {
+    if (m.via !== "subPath" || m.match.socket !== "docker" || !m.container) continue;
+    signs.push(`container "${m.container.name}" mounts ${m.canonical} through subPath "${m.mount?.subPath}"`);
   }
   return [...new Set(signs)];
+}
+
+/** The socket kinds of the target runtimes that leave Docker: containerd -> "containerd", cri-o -> "crio". */
+export function targetSocketKinds(target: Target): SocketKind[] {
+  const out = new Set<SocketKind>();
+  for (const r of target.runtimes) {
+    if (r.name === "containerd") out.add("containerd");
+    else if (r.name === "cri-o") out.add("crio");
+  }
+  return [...out];
+}
+
+/** True when the container is itself a Docker client: docker commands, service management, DOCKER_* env. */
+export function usesDockerItself(c: Container): boolean {
+  return (
+    c.env.some((e) => DOCKER_ENV_NAMES.includes(e.name)) ||
+    dockerUses(c).some((lu) => lu.use.kind !== "socket-arg" && isHostDockerUse(lu.use))
+  );
+}
+
+const RUNTIME_LABEL: Record<SocketKind, string> = {
+  docker: "Docker",
+  dockershim: "dockershim",
+  "cri-dockerd": "cri-dockerd",
+  containerd: "containerd",
+  crio: "CRI-O",
+};
+
+/**
+ * For a Docker socket mount: when every container that mounts it also mounts the socket of every target
+ * runtime and is no Docker client itself, it is a multi-runtime agent (Falco, monitoring agents) that uses
+ * whichever socket exists; the Docker mount is dead weight after the move, not a break.
+ */
+export function multiRuntimeMount(
+  tpl: PodTemplate,
+  containers: readonly Container[],
+  target: Target,
+): { severity: Severity; why: string } | undefined {
+  const want = targetSocketKinds(target);
+  if (want.length === 0 || containers.length === 0) return undefined;
+  const ok = containers.every(
+    (c) => !usesDockerItself(c) && want.every((k) => containerSocketKinds(tpl, c).has(k)),
+  );
+  if (!ok) return undefined;
+  const names = want.map((k) => RUNTIME_LABEL[k]).join(" and ");
+  return {
+    severity: "low",
+    why:
+      `The container${containers.length > 1 ? "s" : ""} mounting it also mount${containers.length > 1 ? "" : "s"} ` +
+      `the ${names} socket${want.length > 1 ? "s" : ""} and run${containers.length > 1 ? "" : "s"} no Docker ` +
+      "client: an agent that uses whichever runtime socket exists. This mount is unused after the move; remove it then.",
+  };
+}
+
+/**
+ * For a containerd/CRI-O socket mount: when every mounting container runs a known agent at a release or with
+ * a configuration that supports those runtimes (W013's verdict), the coupling is the vendor's to keep up.
+ */
+export function supportedAgentMount(
+  tpl: PodTemplate,
+  containers: readonly Container[],
+): { severity: Severity; why: string } | undefined {
+  if (containers.length === 0) return undefined;
+  const verdicts = containers.map((c) => ({ c, v: agentVerdict(c, tpl) }));
+  if (!verdicts.every(({ v }) => v && !v.needsSteps)) return undefined;
+  const list = verdicts.map(({ c, v }) => `"${c.name}" runs ${v?.agent.product} (${c.image})`);
+  return {
+    severity: "low",
+    why: `Container ${capList(list, 3, ", ")}: a release that supports containerd and CRI-O; check the vendor's notes for the target version.`,
+  };
 }

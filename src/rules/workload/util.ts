@@ -2,7 +2,8 @@
  * Helpers shared by the workload rules: host path normalisation, image reference splitting, the mounts
  * that reach a hostPath, and target-dependent severities. Pure; never throws on odd input.
  */
-import { splitReference } from "../../core/reference.js";
+import type { ImageReference } from "../../core/image.js";
+import { parseReference } from "../../core/reference.js";
 import type { Target } from "../../core/target.js";
 import { leavesDocker } from "../../core/target.js";
 import type { DocPath, Severity } from "../../core/types.js";
@@ -23,11 +24,44 @@ export function normalizePath(p: string): string {
 }
 
 /**
+ * A host path as messages show it once normalised: `normalizePath` for POSIX paths, the canonical form for
+ * Windows pipes and drive paths (which `normalizePath` would mangle).
+ */
+export function displayPath(p: string): string {
+  return namedPipe(p) ?? (/^[A-Za-z]:[\\/]/.test(p.trim()) ? canonicalHostPath(p) : normalizePath(p));
+}
+
+/**
+ * A Windows named pipe (`\\.\pipe\docker_engine`, `//./pipe/docker_engine`, `npipe:////./pipe/x`), as
+ * `\\.\pipe\<name>` lower-cased (pipe names are case-insensitive), or undefined. Docker Engine on Windows
+ * listens on `\\.\pipe\docker_engine` (https://docs.docker.com/reference/cli/dockerd/#daemon-socket-option),
+ * containerd's CRI endpoint is `npipe://./pipe/containerd-containerd`
+ * (https://kubernetes.io/docs/setup/production-environment/container-runtimes/#containerd).
+ */
+export function namedPipe(p: string): string | undefined {
+  const m = /^(?:npipe:)?[\\/]{2,4}[.?][\\/]pipe[\\/]+([^\\/]+)$/i.exec(p.trim());
+  return m ? `\\\\.\\pipe\\${(m[1] ?? "").toLowerCase()}` : undefined;
+}
+
+/** `C:\ProgramData\docker`, `c:/programdata/docker/` -> `c:/programdata/docker` (Windows paths ignore case). */
+function windowsDrivePath(p: string): string | undefined {
+  const m = /^([A-Za-z]):[\\/](.*)$/.exec(p.trim());
+  if (!m) return undefined;
+  return `${(m[1] ?? "").toLowerCase()}:${normalizePath(m[2] ?? "").toLowerCase()}`.replace(/\/$/, "");
+}
+
+/**
  * `normalizePath`, then `/var/run` folded into `/run`: on every current distribution /var/run is a symlink
  * to /run, and the runtimes' documented socket paths use both spellings
  * (https://kubernetes.io/docs/setup/production-environment/container-runtimes/).
+ * Windows host paths keep their shape: a named pipe becomes `\\.\pipe\<name>`, a drive path
+ * `c:/programdata/docker` (forward slashes, lower case), so the tables can list one spelling of each.
  */
 export function canonicalHostPath(p: string): string {
+  const pipe = namedPipe(p);
+  if (pipe) return pipe;
+  const drive = windowsDrivePath(p);
+  if (drive !== undefined) return drive;
   const n = normalizePath(p);
   if (n === "/var/run") return "/run";
   if (n.startsWith("/var/run/")) return `/run/${n.slice("/var/run/".length)}`;
@@ -94,32 +128,6 @@ function computeHostVolumes(tpl: PodTemplate): HostVolume[] {
   return out;
 }
 
-/** A host path reached through a volumeMount subPath of a hostPath directory volume. */
-export interface SubPathRef {
-  volume: HostVolume;
-  container: Container;
-  mount: VolumeMount;
-  /** Canonical host path of volume + subPath. */
-  canonical: string;
-  /** [...mount.path, "subPath" | "subPathExpr"], from the object root. */
-  path: DocPath;
-}
-
-export function subPathRefs(hv: HostVolume): SubPathRef[] {
-  const out: SubPathRef[] = [];
-  for (const { container, mount } of hv.mounts) {
-    if (!mount.subPath) continue;
-    out.push({
-      volume: hv,
-      container,
-      mount,
-      canonical: canonicalHostPath(`${hv.canonical}/${mount.subPath}`),
-      path: [...mount.path, mount.subPathField ?? "subPath"],
-    });
-  }
-  return out;
-}
-
 /** Names of the distinct containers mounting a volume, for messages and the `container` field. */
 export function mountingContainers(hv: HostVolume): string[] {
   return [...new Set(hv.mounts.map((m) => m.container.name))];
@@ -134,7 +142,11 @@ export function containerOf(hv: HostVolume): { container?: string } {
 export function describeMounters(hv: HostVolume): string {
   const names = mountingContainers(hv);
   if (names.length === 0) return "no container mounts it yet";
-  return `mounted by container${names.length > 1 ? "s" : ""} ${names.map((n) => `"${n}"`).join(", ")}`;
+  return `mounted by container${names.length > 1 ? "s" : ""} ${capList(
+    names.map((n) => `"${n}"`),
+    MESSAGE_LIST_MAX,
+    ", ",
+  )}`;
 }
 
 /** A Docker-only dependency: `sev` when a target runtime is not Docker Engine, info when staying on cri-dockerd. */
@@ -154,16 +166,22 @@ export function targetRuntimes(target: Target): string {
   return t;
 }
 
-/** An image reference split into path components (by core/reference.ts splitReference), not validated. */
+/**
+ * An image reference as the rules match it: validated and split by the one reference parser
+ * (core/reference.ts, containerd's grammar), keeping the path as written (no `library/` added).
+ */
 export interface ImageParts {
-  /** Registry host when the reference names one (first component with a dot or port, or "localhost"). */
+  /** Registry host when the reference names one ("docker.io" for index.docker.io). */
   registry?: string;
-  /** Lower-cased repository path components without the registry, e.g. ["datadog","agent"]. */
+  /** Repository path components without the registry, as written, e.g. ["datadog","agent"]. */
   path: string[];
+  /** The tag as written; undefined when none is (the kubelet then pulls :latest). */
   tag?: string;
   digest?: string;
   /** A bare image ID (`sha256:<hex>` or 64 hex digits): only exists in one node's image store. */
   imageId: boolean;
+  /** Not a reference any runtime accepts (the image rules say so); matches no repository. */
+  invalid?: boolean;
 }
 
 // Thousands of containers share a few hundred images and several rules look at each one: parse once.
@@ -183,17 +201,25 @@ export function parseImage(image: string): ImageParts {
 
 /** Lenient on purpose (templated or upper-case references still name an image): core's splitter, no validation. */
 function parseImageUncached(image: string): ImageParts {
-  const ref = image.trim();
-  if (/^(sha256:)?[a-f0-9]{64}$/i.test(ref)) return { path: [], imageId: true };
-  const split = splitReference(ref);
-  const path = split.remainder
-    .split("/")
-    .filter((c) => c !== "")
-    .map((c) => c.toLowerCase());
-  const parts: ImageParts = { path, imageId: false };
-  if (split.domain) parts.registry = split.domain.toLowerCase();
-  if (split.tag) parts.tag = split.tag;
-  if (split.digest) parts.digest = split.digest;
+  const text = image.trim();
+  if (/^(sha256:)?[a-f0-9]{64}$/i.test(text)) return { path: [], imageId: true };
+  let ref: ImageReference;
+  try {
+    ref = parseReference(text);
+  } catch {
+    return { path: [], imageId: false, invalid: true };
+  }
+  const at = text.indexOf("@");
+  let name = at < 0 ? text : text.slice(0, at);
+  const colon = name.lastIndexOf(":");
+  const tagWritten = colon > name.lastIndexOf("/");
+  if (tagWritten) name = name.slice(0, colon);
+  const comps = name.split("/");
+  if (!ref.shortName) comps.shift();
+  const parts: ImageParts = { path: comps, imageId: false };
+  if (!ref.shortName) parts.registry = ref.registry.toLowerCase();
+  if (tagWritten && ref.tag) parts.tag = ref.tag;
+  if (ref.digest) parts.digest = ref.digest;
   return parts;
 }
 
@@ -216,10 +242,16 @@ export function imagePath(c: Container): DocPath {
   return [...c.path, "image"];
 }
 
-/** Joins names for messages: "a", "a and b", "a, b and c". */
-export function listText(items: readonly string[]): string {
-  if (items.length <= 1) return items[0] ?? "";
-  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1]}`;
+/** How many names a message lists before "and K more" (a DaemonSet template may carry hundreds of containers). */
+export const MESSAGE_LIST_MAX = 5;
+
+/**
+ * At most `max` items joined by `sep`, then "and K more": `a; b; c; and 2 more`. Messages stay readable and
+ * of bounded size however many containers or commands an object has.
+ */
+export function capList(items: readonly string[], max = MESSAGE_LIST_MAX, sep = "; "): string {
+  if (items.length <= max) return items.join(sep);
+  return `${items.slice(0, max).join(sep)}${sep}and ${items.length - max} more`;
 }
 
 /**

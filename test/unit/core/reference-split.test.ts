@@ -41,13 +41,13 @@ describe("splitReference", () => {
     }
   });
 
-  it("the rules' view still reads references the strict parser refuses", () => {
+  it("a reference the strict parser refuses is invalid in the rules' view too (I003 reports it)", () => {
+    // The kubelet refuses it (InvalidImageName) before any runtime sees it: it names no agent's image.
     expect(() => parseReference("Registry.example.com/Team/App:$(TAG)")).toThrow();
     expect(parseImage("Registry.example.com/Team/App:$(TAG)")).toEqual({
-      registry: "registry.example.com",
-      path: ["team", "app"],
-      tag: "$(TAG)",
+      path: [],
       imageId: false,
+      invalid: true,
     });
   });
 });

@@ -15,6 +15,11 @@ describe("W004 runtime-socket-parent-mount", () => {
     expect(f[0]?.evidence?.signs).toContain("Datadog Agent");
   });
 
+  it("stays quiet on /var/run for an agent version that detects containerd/CRI-O itself", () => {
+    expect(findings("W004", "quiet-agent-detects-runtime.yaml")).toEqual([]);
+    expect(auditFixture("W004", "quiet-agent-detects-runtime.yaml")).toEqual([]);
+  });
+
   it("fires on / when a container runs docker through chroot", () => {
     const f = findings("W004", "fire-root-and-docker-cli.yaml");
     expect(f.map(brief)).toEqual([

@@ -3,12 +3,13 @@ import { dockerLogConfig } from "../../../../src/rules/workload/logconfig.js";
 import { brief, findings, TPL } from "./helpers.js";
 
 describe("W007 docker-log-dependency", () => {
-  it("fires on fluent-bit `Parser docker` and on the /var/lib/docker/containers hostPath", () => {
+  it("fires on fluent-bit `Parser docker`; the /var/lib/docker/containers mount next to /var/log is low", () => {
     const f = findings("W007", "fire-fluent-bit-parser-docker.yaml");
     expect(f.map(brief)).toEqual([
       { severity: "high", name: "fluent-bit-config", path: ["data", "input-kubernetes.conf"] },
       {
-        severity: "high",
+        // The shipper tails /var/log/containers; the Docker directory is only where the symlinks resolve.
+        severity: "low",
         container: "fluent-bit",
         name: "fluent-bit",
         path: [...TPL, "volumes", 1, "hostPath", "path"],
@@ -116,5 +117,72 @@ describe("W007 docker-log-dependency", () => {
     it("requires a filebeat config before reading `type: docker`", () => {
       expect(dockerLogConfig("- type: docker\n  name: my-ci-executor\n")).toEqual([]);
     });
+  });
+});
+
+describe("W007 configs read the way the agent reads them", () => {
+  it("is low for Docker's log directory mounted next to the kubelet's, high when it is the only input", () => {
+    expect(findings("W007", "fire-docker-dir-mounts.yaml").map(brief)).toEqual([
+      {
+        severity: "low",
+        container: "fluent-bit",
+        name: "fluent-bit",
+        path: [...TPL, "volumes", 2, "hostPath", "path"],
+      },
+      {
+        severity: "high",
+        container: "shipper",
+        name: "docker-logs-only",
+        path: [...TPL, "volumes", 0, "hostPath", "path"],
+      },
+    ]);
+  });
+
+  it("follows a parser chosen by the container's env or by @SET in the same ConfigMap", () => {
+    const f = findings("W007", "fire-parser-from-variables.yaml");
+    expect(f.map(brief)).toEqual([
+      {
+        severity: "high",
+        container: "fluent-bit",
+        name: "fb-docker",
+        path: [...TPL, "containers", 0, "env", 1, "value"],
+      },
+      { severity: "high", name: "fb-set-parser", path: ["data", "input.conf"] },
+    ]);
+    expect(f[0]?.message).toBe(
+      'container "fluent-bit" reads ConfigMap "fb-env-parser" key "input.conf" (fluent-bit) with LOG_PARSER=docker: ' +
+        "[INPUT] tail input on /var/log/containers/*.log parses with Parser docker and no cri parser. " +
+        "containerd and CRI-O write CRI-format lines, which this parser cannot read.",
+    );
+    // The ConfigMap on its own says nothing about the parser: no finding on it.
+    expect(f.some((x) => x.subject.name === "fb-env-parser")).toBe(false);
+  });
+
+  it("reads log configs kept in Secrets, stringData as text and data as base64", () => {
+    const f = findings("W007", "fire-config-in-secret.yaml");
+    expect(f.map((x) => [x.subject.kind, x.subject.name, x.path, x.evidence?.shipper])).toEqual([
+      ["Secret", "filebeat-config", ["stringData", "filebeat.yml"], "filebeat"],
+      ["Secret", "fluent-bit-config", ["data", "input.conf"], "fluent-bit"],
+    ]);
+    expect(f[1]?.message).toContain('Secret key "input.conf" (fluent-bit)');
+  });
+
+  it("judges an agent by the config it loads: FLUENTD_CONF, -c/--config, FLUENTD_OPT replace the image's default", () => {
+    expect(findings("W007", "quiet-fluentd-own-config.yaml")).toEqual([]);
+  });
+
+  it("expands $-brace variables with or without defaults and fluentd's #{ENV[...]} only as far as it knows", () => {
+    const fluentd =
+      "<source>\n  @type tail\n  path /var/log/containers/*.log\n  <parse>\n    @type \"#{ENV['PARSER'] || 'json'}\"\n  </parse>\n</source>\n";
+    // Alone, the default is not applied: the pod that mounts the ConfigMap may set PARSER.
+    expect(dockerLogConfig(fluentd, { lookup: () => undefined, complete: false })).toEqual([]);
+    expect(dockerLogConfig(fluentd, { lookup: () => undefined, complete: true })).toHaveLength(1);
+    expect(
+      dockerLogConfig(fluentd, { lookup: (n) => (n === "PARSER" ? "cri" : undefined), complete: true }),
+    ).toEqual([]);
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: promtail's own ${VAR:-default} syntax, not a JS template.
+    const promtail = "scrape_configs:\n- job_name: k\n  pipeline_stages:\n  - ${STAGE:-docker}: {}\n";
+    expect(dockerLogConfig(promtail, { lookup: () => undefined, complete: true })).toHaveLength(1);
+    expect(dockerLogConfig(promtail, { lookup: () => "cri", complete: true })).toEqual([]);
   });
 });

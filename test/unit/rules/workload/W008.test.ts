@@ -74,3 +74,21 @@ describe("W008 docker-cli-in-command", () => {
     expect(f.map((x) => [x.severity, x.subject.container])).toEqual([["medium", "tools"]]);
   });
 });
+
+describe("W008 through command wrappers and inline DOCKER_HOST", () => {
+  it("judges a CLI by the endpoint its script gives it, and sees docker behind flock/su/timeout/nice/watch/sudo", () => {
+    const f = findings("W008", "fire-wrappers-and-inline-host.yaml");
+    expect(f.map((x) => [x.subject.name, x.severity, x.subject.container, x.path])).toEqual([
+      // The pod mounts the node's socket for its helper, but the build script talks to the dind service.
+      ["runner-job-inline-host", "info", "build", ["spec", "containers", 0, "command", 2]],
+      ["node-image-gc", "high", "gc", [...CRON_TPL, "containers", 0, "args", 0]],
+      // Exec form: the finding points at the docker element itself.
+      ["docker-watch", "medium", "watch", [...TPL, "containers", 0, "args", 3]],
+      ["docker-watch", "medium", "watch", [...TPL, "containers", 0, "livenessProbe", "exec", "command", 2]],
+    ]);
+    expect(f[0]?.message).toContain(
+      "It connects to localhost:2375, 127.0.0.1:2375 (DOCKER_HOST), the pod's own",
+    );
+    expect(f[1]?.message).toContain('"docker system prune -af"');
+  });
+});

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { brief, findings, TPL } from "./helpers.js";
+import { auditFixture, brief, CRON_TPL, findings, TPL } from "./helpers.js";
 
 describe("W009 docker-host-env", () => {
   it("is high for a unix socket backed by a hostPath", () => {
@@ -66,5 +66,34 @@ describe("W009 docker-host-env", () => {
     expect(f.map((x) => x.severity)).toEqual(["high"]);
     expect(f[0]?.message).toContain("/run/podman/podman.sock");
     expect(f[0]?.message).not.toContain("only the node's Docker Engine provides");
+  });
+});
+
+describe("W009 DOCKER_HOST assigned in the container's shell code", () => {
+  it("reports inline and exported DOCKER_HOST like env, judged the same way", () => {
+    const f = auditFixture("W008", "fire-wrappers-and-inline-host.yaml").filter((x) => x.ruleId === "W009");
+    expect(
+      f.map((x) => [x.subject.name, x.severity, x.subject.container, x.path, x.evidence?.value]),
+    ).toEqual([
+      [
+        "runner-job-inline-host",
+        "info",
+        "build",
+        ["spec", "containers", 0, "command", 2],
+        "tcp://localhost:2375",
+      ],
+      [
+        "node-image-gc",
+        "high",
+        "gc",
+        [...CRON_TPL, "containers", 0, "args", 0],
+        "unix:///var/run/docker.sock",
+      ],
+    ]);
+    expect(f[1]?.message).toBe(
+      'container "gc" sets DOCKER_HOST=unix:///var/run/docker.sock in its args ' +
+        "(spec.jobTemplate.spec.template.spec.containers[0].args[0]): it points at /var/run/docker.sock, " +
+        'a socket on the node (hostPath volume "run").',
+    );
   });
 });

@@ -65,3 +65,36 @@ describe("W012 seccomp-docker-default", () => {
     expect(seccompFieldFor("docker/custom")).toBeUndefined();
   });
 });
+
+describe("W012 container annotations naming no container", () => {
+  it("is low for a container name the template does not have, high for a real (init) container", () => {
+    const f = findings("W012", "fire-unknown-container.yaml");
+    expect(f.map(brief)).toEqual([
+      {
+        severity: "low",
+        name: "renamed",
+        path: [
+          "spec",
+          "template",
+          "metadata",
+          "annotations",
+          "container.seccomp.security.alpha.kubernetes.io/agent",
+        ],
+      },
+      {
+        severity: "high",
+        container: "init-volume",
+        name: "renamed",
+        path: [
+          "spec",
+          "template",
+          "metadata",
+          "annotations",
+          "container.seccomp.security.alpha.kubernetes.io/init-volume",
+        ],
+      },
+    ]);
+    expect(f[0]?.message).toContain('no container named "agent"');
+    expect(f[0]?.remediation).toBe("Delete the annotation: it names no container of this pod template.");
+  });
+});

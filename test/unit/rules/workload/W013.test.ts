@@ -64,3 +64,26 @@ describe("W013 known-docker-agent", () => {
     expect(findings("W013", "quiet-names-only.yaml")).toEqual([]);
   });
 });
+
+describe("W013 agent versions and configuration", () => {
+  it("stays quiet on agents at a CRI-capable version or configured for containerd/CRI-O", () => {
+    expect(findings("W013", "quiet-supported-versions.yaml")).toEqual([]);
+  });
+
+  it("fires on a Docker configuration, an old release, an unknown version and cAdvisor's docker_only", () => {
+    const f = findings("W013", "fire-versions-and-configs.yaml");
+    expect(f.map((x) => [x.subject.container, x.severity, x.evidence?.agent])).toEqual([
+      ["dd-docker", "medium", "datadog-agent"],
+      ["newrelic", "medium", "newrelic-infrastructure"],
+      ["falco-digest", "medium", "falco"],
+      ["cadvisor", "high", "cadvisor"],
+    ]);
+    expect(f.map((x) => x.message.slice(x.message.indexOf("containerd/CRI-O") + 16))).toEqual([
+      ": it is configured for Docker (DD_CRI_SOCKET_PATH=/var/run/docker.sock).",
+      ": 1.20.5 is older than 1.42.0, the first release that needs no steps.",
+      ": its version is not in the tag; releases before 0.41.0 need the steps.",
+      ": it runs with -docker_only.",
+    ]);
+    expect(f[1]?.remediation).toContain("https://docs.newrelic.com/");
+  });
+});

@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadAll } from "js-yaml";
+import { EnvStore } from "../../../../src/core/env.js";
 import { auditObject } from "../../../../src/core/rule.js";
 import { makeTarget } from "../../../../src/core/target.js";
 import type { Finding } from "../../../../src/core/types.js";
@@ -33,11 +34,23 @@ export interface TargetOpts {
   runtimes?: string;
 }
 
+/**
+ * The ConfigMaps and Secrets of a fixture, by kind/namespace/name, as a scan feeds them to rules
+ * (a name without namespace is found from any namespace, like rendered charts applied with -n).
+ */
+export function fixtureSources(objects: readonly K8sObject[]): EnvStore {
+  const store = new EnvStore();
+  for (const o of objects) store.add(o);
+  return store;
+}
+
 /** All findings of all workload rules for a fixture file. */
 export function auditFixture(ruleId: string, file: string, target: TargetOpts = {}): Finding[] {
-  const ctx = { target: makeTarget(target) };
-  return loadObjects(ruleId, file).flatMap(
-    (o) => auditObject(o, workloadRules, ctx, { ignore: new Set() }).findings,
+  const objects = loadObjects(ruleId, file);
+  const sources = fixtureSources(objects);
+  const ctx = { target: makeTarget(target), sources };
+  return objects.flatMap(
+    (o) => auditObject(o, workloadRules, ctx, { ignore: new Set(), envSources: sources }).findings,
   );
 }
 

@@ -1,0 +1,102 @@
+/**
+ * Host paths that CI runners mount into the job pods they create, read from the runner's own configuration
+ * (kept in a ConfigMap or Secret; the job pods themselves never appear in manifests). Read line by line
+ * (rules do not parse TOML or YAML); never throws.
+ * - GitLab Runner's Kubernetes executor: `[[runners.kubernetes.volumes.host_path]]` tables with `name`,
+ *   `mount_path` and `host_path`, which "defaults to the same path as `mount_path`"
+ *   (https://docs.gitlab.com/runner/executors/kubernetes/#configure-volume-types); exposing
+ *   /var/run/docker.sock this way is how builds use the node's Docker (same page, "Exposed /var/run/docker.sock").
+ * - Jenkins' Kubernetes plugin pod templates in Configuration as Code (the jenkins chart's JCasC ConfigMap):
+ *   `volumes: - hostPathVolume: {hostPath, mountPath}` (https://github.com/jenkinsci/kubernetes-plugin#pod-and-container-template-configuration).
+ */
+
+export type RunnerKind = "GitLab Runner" | "Jenkins Kubernetes plugin";
+
+export interface RunnerHostPath {
+  runner: RunnerKind;
+  /** The volume's `name`, or "" when not given. */
+  name: string;
+  /** `host_path`, or `mount_path` when host_path is not given. */
+  hostPath: string;
+}
+
+const HOST_PATH_TABLE = /^\[\[\s*runners\.kubernetes\.volumes\.host_path\s*\]\]$/;
+
+function tomlString(v: string): string | undefined {
+  const m = /^"((?:[^"\\]|\\.)*)"|^'([^']*)'/.exec(v.trim());
+  if (!m) return undefined;
+  return m[2] ?? (m[1] ?? "").replace(/\\(["\\])/g, "$1");
+}
+
+/** The host_path volumes of a GitLab Runner config.toml; [] for any other text. */
+export function gitlabRunnerHostPaths(text: string): RunnerHostPath[] {
+  if (!text.includes("runners.kubernetes.volumes.host_path")) return [];
+  const out: RunnerHostPath[] = [];
+  let cur: { name?: string; host?: string; mount?: string } | undefined;
+  const flush = () => {
+    const p = cur?.host ?? cur?.mount;
+    if (cur && p) out.push({ runner: "GitLab Runner", name: cur.name ?? "", hostPath: p });
+    cur = undefined;
+  };
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/\s+#.*$/, "").trim();
+    if (line.startsWith("[")) {
+      // Sub-tables of the volume ([runners.kubernetes.volumes.host_path.x]) would keep it open; none exist.
+      flush();
+      if (HOST_PATH_TABLE.test(line)) cur = {};
+      continue;
+    }
+    if (!cur) continue;
+    const kv = /^([A-Za-z_]+)\s*=\s*(.*)$/.exec(line);
+    if (!kv) continue;
+    const value = tomlString(kv[2] ?? "");
+    if (value === undefined) continue;
+    if (kv[1] === "name") cur.name = value;
+    else if (kv[1] === "host_path") cur.host = value;
+    else if (kv[1] === "mount_path") cur.mount = value;
+  }
+  flush();
+  return out;
+}
+
+function yamlScalar(v: string): string {
+  const t = v.trim();
+  if ((t.startsWith('"') && t.endsWith('"')) || (t.startsWith("'") && t.endsWith("'"))) return t.slice(1, -1);
+  return t;
+}
+
+/** The `hostPathVolume` entries of Jenkins Kubernetes-plugin pod templates (JCasC YAML); [] for other text. */
+export function jenkinsHostPaths(text: string): RunnerHostPath[] {
+  if (!text.includes("hostPathVolume")) return [];
+  const out: RunnerHostPath[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let i = 0; i < lines.length; i++) {
+    const line = lines[i] ?? "";
+    const flow = /hostPathVolume:\s*\{([^}]*)\}/.exec(line);
+    if (flow) {
+      const host = /hostPath:\s*("[^"]*"|'[^']*'|[^,\s}]+)/.exec(flow[1] ?? "");
+      if (host)
+        out.push({ runner: "Jenkins Kubernetes plugin", name: "", hostPath: yamlScalar(host[1] ?? "") });
+      continue;
+    }
+    const head = /^(\s*)(?:-\s+)?hostPathVolume:\s*(#.*)?$/.exec(line);
+    if (!head) continue;
+    const indent = (head[1] ?? "").length;
+    for (let j = i + 1; j < lines.length; j++) {
+      const l = lines[j] ?? "";
+      if (l.trim() === "" || l.trim().startsWith("#")) continue;
+      if (l.length - l.trimStart().length <= indent) break;
+      const kv = /^\s*hostPath:\s*(.+?)\s*(#.*)?$/.exec(l);
+      if (kv) {
+        out.push({ runner: "Jenkins Kubernetes plugin", name: "", hostPath: yamlScalar(kv[1] ?? "") });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** Every CI runner host_path volume in one config text. */
+export function runnerHostPaths(text: string): RunnerHostPath[] {
+  return [...gitlabRunnerHostPaths(text), ...jenkinsHostPaths(text)];
+}
