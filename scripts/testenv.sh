@@ -181,7 +181,7 @@ TOML
   mkdir -p "$dir/oracles/cimage/registries.d"
   printf '[[registry]]\nlocation = "%s"\ninsecure = true\n' "$reg_addr" >"$dir/oracles/cimage/registries.conf"
   printf '{"default":[{"type":"insecureAcceptAnything"}]}\n' >"$dir/oracles/cimage/policy.json"
-  : >"$dir/oracles/cimage/storage.conf"
+  printf '[storage]\ndriver = "vfs"\n' >"$dir/oracles/cimage/storage.conf"
 }
 
 # Waits for every oracle containerd's CRI; on failure prints its log and fails the whole `up`.

@@ -227,44 +227,57 @@ export function buildProgram(state: ProgramState): Command {
         .command("files")
         .description("audit manifest files, directories (recursive) or - for stdin; the CI gate")
         .argument("<paths...>", "files, directories, or - for stdin"),
-    ).option("--check-images", "also check every image the workloads use against the target runtimes"),
+    )
+      .option("--check-images", "also check every image the workloads use against the target runtimes")
+      .option(
+        "--verify-layers",
+        "with --check-images: read the first bytes of each layer (HTTP Range) and probe foreign-layer URLs",
+      ),
   );
   files
     .exitOverride()
-    .action(async (paths: string[], opts: CommonOptions & RegistryCliOptions & { checkImages?: boolean }) => {
-      const p = prepare(opts);
-      const registry = opts.checkImages ? await registrySettings(opts) : undefined;
-      const progress = progressWriter(opts);
-      const result = await scanFiles(paths, {
-        target: p.target,
-        ignore: p.ignore,
-        stdin: process.stdin,
-        collectImages: opts.checkImages === true,
-        onIssue: (sev, i) => {
-          const where = `${i.source}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ""}` : ""}`;
-          if (sev === "error") p.log.error(`${where}: ${i.reason}`);
-          else p.log.warn(`${where}: ${i.reason}`);
-        },
-        ...(progress ? { onProgress: (pr) => progress(`${pr.files} files, ${pr.documents} documents`) } : {}),
-      });
-      let images: ImageCheckResult | undefined;
-      if (registry) {
-        images = await checkImages(result.images, {
+    .action(
+      async (
+        paths: string[],
+        opts: CommonOptions & RegistryCliOptions & { checkImages?: boolean; verifyLayers?: boolean },
+      ) => {
+        const p = prepare(opts);
+        const registry = opts.checkImages ? await registrySettings(opts) : undefined;
+        const progress = progressWriter(opts);
+        const result = await scanFiles(paths, {
           target: p.target,
           ignore: p.ignore,
-          ...registry,
-          ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
+          stdin: process.stdin,
+          collectImages: opts.checkImages === true,
+          onIssue: (sev, i) => {
+            const where = `${i.source}${i.line ? `:${i.line}${i.column ? `:${i.column}` : ""}` : ""}`;
+            if (sev === "error") p.log.error(`${where}: ${i.reason}`);
+            else p.log.warn(`${where}: ${i.reason}`);
+          },
+          ...(progress
+            ? { onProgress: (pr) => progress(`${pr.files} files, ${pr.documents} documents`) }
+            : {}),
         });
-        result.coverage.images = { checked: images.checked, unknown: images.unknown };
-      }
-      progress?.("");
-      emit(state, p, opts, {
-        findings: images ? [...result.findings, ...images.findings] : result.findings,
-        coverage: result.coverage,
-        ...(images ? { images: images.images } : {}),
-        inputErrors: result.coverage.errors.length > 0,
-      });
-    });
+        let images: ImageCheckResult | undefined;
+        if (registry) {
+          images = await checkImages(result.images, {
+            target: p.target,
+            ignore: p.ignore,
+            verifyLayers: opts.verifyLayers === true,
+            ...registry,
+            ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
+          });
+          result.coverage.images = { checked: images.checked, unknown: images.unknown };
+        }
+        progress?.("");
+        emit(state, p, opts, {
+          findings: images ? [...result.findings, ...images.findings] : result.findings,
+          coverage: result.coverage,
+          ...(images ? { images: images.images } : {}),
+          inputErrors: result.coverage.errors.length > 0,
+        });
+      },
+    );
 
   const image = addRegistryOptions(
     addCommonOptions(
@@ -287,6 +300,7 @@ export function buildProgram(state: ProgramState): Command {
       target: p.target,
       ignore: p.ignore,
       withTree: true,
+      verifyLayers: true,
       ...registry,
       ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
     });

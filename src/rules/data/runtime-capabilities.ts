@@ -73,8 +73,13 @@ export interface RuntimeCapabilities {
   ociZstdLayer?: boolean;
   /** `+encrypted` layers: imgcrypt stream processor (containerd 1.x), CRI wiring removed (2.x), keys dir (CRI-O). */
   encryptedLayers?: "stream-processor" | "cri-wiring-removed" | "decryption-keys-path";
-  /** Foreign / non-distributable layers with `urls`. */
-  foreignLayers?: "urls-then-registry" | "urls-only";
+  /**
+   * Foreign / non-distributable layers with `urls`. `urls-only-registry-on-connect-error`: c/image
+   * < 5.30 fetches from the URLs with no registry fallback on an HTTP error, but a connection error is
+   * lost (a shadowed `err` in getExternalBlob) and it then fetches from the registry (measured on
+   * containers/image 5.23; fixed by https://github.com/containers/image/commit/321d0ecc, v5.30.0).
+   */
+  foreignLayers?: "urls-then-registry" | "urls-only" | "urls-only-registry-on-connect-error";
   /** The runtime can run Windows containers at all. */
   windowsContainers: boolean;
   /** OCI manifest whose config is typed as a Docker config. */
@@ -186,7 +191,10 @@ function crio(
     dockerZstdLayer: minor >= 35,
     ociZstdLayer: true,
     encryptedLayers: "decryption-keys-path",
-    foreignLayers: "urls-only",
+    foreignLayers:
+      compareVersions(cimageVersion, { major: 5, minor: 30 }) >= 0
+        ? "urls-only"
+        : "urls-only-registry-on-connect-error",
     windowsContainers: false,
     // c/image < 5.22 has no artifact check at all (derived: the mix is stored as an image).
     ociManifestDockerConfig:
