@@ -176,6 +176,22 @@ TOML
   done
   [ -n "$list" ] || die "up: no oracle skopeo in $bin (run: testenv.sh fetch)"
   echo "$list" >"$dir/oracles/cimage-list"
+  # Docker Engine: vfs storage, no iptables, no bridge, no userland proxy (nothing touches the host's
+  # network), its own data-root, exec-root (where it starts its containerd) and socket under DIR, in
+  # the same private mount namespace as the containerds. The test registries (real and stub) are plain
+  # HTTP on loopback.
+  list=""
+  for v in $(ls "$bin" | sed -n 's/^dockerd-//p' | sort -V); do
+    d=$dir/oracles/docker-$v
+    mkdir -p "$d"/{data,exec}
+    "$dir/bin/isolated-all" "$bin/dockerd-$v" --storage-driver vfs --iptables=false --ip6tables=false \
+      --bridge=none --userland-proxy=false -H "unix://$d/docker.sock" --data-root "$d/data" \
+      --exec-root "$d/exec" --pidfile "$d/docker.pid" --insecure-registry 127.0.0.0/8 >"$d/log" 2>&1 &
+    echo $! >"$d/pid"
+    list="$list${list:+,}$v=$d/docker.sock"
+  done
+  [ -n "$list" ] || die "up: no oracle dockerd in $bin (run: testenv.sh fetch)"
+  echo "$list" >"$dir/oracles/docker-list"
   # c/image oracles: a private registries.conf (the registry is plain HTTP), policy and registries.d,
   # so the host's /etc/containers never decides an outcome.
   mkdir -p "$dir/oracles/cimage/registries.d"
@@ -196,6 +212,15 @@ wait_oracles() {
       tail -n 30 "$d/log" >&2 || true
       cmd_down "$dir" keep-log
       die "up: oracle containerd $v did not start or its CRI plugin did not load"
+    fi
+  done
+  for e in $(tr , " " <"$dir/oracles/docker-list"); do
+    v=${e%%=*} sock=${e#*=} d=$dir/oracles/docker-$v
+    if ! wait_for 60 curl -fsS --unix-socket "$sock" http://docker/_ping || ! pid_alive "$(cat "$d/pid")"; then
+      echo "--- dockerd $v log ($d/log):" >&2
+      tail -n 30 "$d/log" >&2 || true
+      cmd_down "$dir" keep-log
+      die "up: oracle dockerd $v did not start"
     fi
   done
 }
@@ -388,6 +413,7 @@ ISOLATED_ALL=$dir/bin/isolated-all
 ORACLE_CACHE=$ORACLE_CACHE
 CTD_ORACLES=$(cat "$dir/oracles/ctd-list")
 CIMAGE_ORACLES=$(cat "$dir/oracles/cimage-list")
+DOCKER_ORACLES=$(cat "$dir/oracles/docker-list")
 ENV
   mv "$dir/env.tmp" "$dir/env"
   log "up: registry $reg_addr (pid $reg_pid, $reg_version), containerd $ctd_version (pid $ctd_pid, snapshotter $snap), dir $dir"
@@ -421,11 +447,11 @@ cmd_down() {
     die "down: refusing to remove $dir" ;;
   esac
   local f pids=()
-  for f in "$dir/ctd/pid" "$dir/reg/pid" "$dir"/oracles/ctd-*/pid; do
+  for f in "$dir/ctd/pid" "$dir/reg/pid" "$dir"/oracles/ctd-*/pid "$dir"/oracles/docker-*/pid; do
     [ -f "$f" ] && pids+=("$(cat "$f")")
   done
   [ "${#pids[@]}" = 0 ] || stop_pids "${pids[@]}"
-  rm -f "$dir/ctd/pid" "$dir/reg/pid" "$dir"/oracles/ctd-*/pid
+  rm -f "$dir/ctd/pid" "$dir/reg/pid" "$dir"/oracles/ctd-*/pid "$dir"/oracles/docker-*/pid
   # podman's overlay driver leaves "<root>/overlay" bind-mounted on itself; containerd leaves nothing
   # after pulls, but a crashed run might. Unmount everything under DIR, deepest first.
   local m
@@ -461,6 +487,7 @@ ORACLE_PKGS=(
   libgpgme11t64/trixie
   libc6/sid libgpgme45/sid libassuan9/sid libgpg-error0/sid
   patchelf/bookworm
+  docker.io/sid
 )
 
 apt_private() {
@@ -543,6 +570,9 @@ oracle_link() {
       --force-rpath --set-rpath "$lr/usr/lib/x86_64-linux-gnu:/lib/x86_64-linux-gnu:/usr/lib/x86_64-linux-gnu" \
       "$bin/skopeo-$v" || die "fetch: patchelf failed on skopeo-$v"
   done
+  # Docker Engine (dockerd, classic image store) runs on the host's libc; it starts its own containerd.
+  v=$(sed -n 's/^Version: //p' "$c/pkg/docker.io_sid/control" | grep -oE '^[0-9]+\.[0-9]+')
+  ln -s "$(pkgroot docker.io/sid)/usr/sbin/dockerd" "$bin/dockerd-$v"
   echo "$stamp" >"$bin/.ok"
 }
 

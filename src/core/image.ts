@@ -128,8 +128,8 @@ export interface ImageFacts {
   layerUrls?: Record<string, LayerUrlStatus>;
 }
 
-/** The stream format the first bytes of a layer blob announce. */
-export type LayerMagic = "gzip" | "zstd" | "bzip2" | "xz" | "tar" | "other";
+/** The stream format the first bytes of a layer blob announce; `missing`: the registry answered 404. */
+export type LayerMagic = "gzip" | "zstd" | "bzip2" | "xz" | "tar" | "other" | "missing";
 
 /** A layer URL answered (2xx), answered 404, or could not be fetched (connection refused, 5xx...). */
 export type LayerUrlStatus = { ok: true } | { ok: false; notFound: boolean; error: string };

@@ -256,8 +256,8 @@ export class RegistryClient {
   /**
    * The first bytes of each distinct layer blob (Range: bytes=0-511, enough for a tar header's `ustar`
    * magic at offset 257) and a HEAD of each foreign-layer URL, for the single manifests in `facts`.
-   * A blob that cannot be read is left out (the rules then do not judge its bytes); errors never
-   * fail the inspection. Layers served from `urls` only are not read from the registry.
+   * A blob that cannot be read is left out (the rules then do not judge its bytes); a 404 is recorded
+   * as `missing` (Docker Engine needs every layer in the registry); errors never fail the inspection.
    */
   async #verifyLayers(ep: Endpoint, repository: string, facts: ImageFacts): Promise<void> {
     const manifests = [facts.root, ...Object.values(facts.children)].filter(
@@ -268,8 +268,8 @@ export class RegistryClient {
     for (const m of manifests) {
       for (const l of m.layers ?? []) {
         if (!isValidDigest(l.digest)) continue;
-        if (l.urls?.length) for (const u of l.urls) urls.add(u);
-        else layers.set(l.digest, l);
+        for (const u of l.urls ?? []) urls.add(u);
+        layers.set(l.digest, l);
       }
     }
     const magic: NonNullable<ImageFacts["layerMagic"]> = {};
@@ -292,6 +292,8 @@ export class RegistryClient {
           // 206 with the range, or 200 from a registry that ignores Range (then only if it fit).
           if ((res.status === 206 || res.status === 200) && res.body.length > 0)
             magic[l.digest] = sniffLayer(res.body.subarray(0, LAYER_SNIFF_BYTES));
+          // 404: the registry does not hold it (a foreign layer served from its URLs only).
+          else if (res.status === 404) magic[l.digest] = "missing";
         } catch {
           // unreadable: not judged
         }

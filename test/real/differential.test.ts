@@ -11,6 +11,8 @@
  * - containers/image 5.23 (podman 4.3.1), 5.34 (skopeo 1.18) and 5.39 (skopeo 1.22): the `copy.Image`
  *   into containers-storage that CRI-O's PullImage makes, for linux/amd64 and, when the image offers
  *   it, linux/arm64.
+ * - Docker Engine 28.5.2 (Debian sid `docker.io`, classic image store on vfs): an Engine API pull with
+ *   `platform`, for the same platforms; it stands for the `cri-dockerd@28.2` row (Docker Engine 28.2+).
  *
  * Agreement, per cell:
  * - the pull fails ⇔ the verdict is `incompatible` with a pull-stage finding (on CRI-O ≥ 1.33 rows an
@@ -32,7 +34,7 @@ import { expectedPull, judgeImage } from "../../src/rules/image/index.js";
 import type { PushedImage } from "./harness/crafted.js";
 import { CriClient } from "./harness/cri.js";
 import { ORACLES, type OracleSpec, PROVEN_ROWS } from "./harness/oracle-list.js";
-import { ctrUnpacked, type OraclePull, skopeoPull } from "./harness/oracles.js";
+import { ctrUnpacked, dockerPull, type OraclePull, skopeoPull } from "./harness/oracles.js";
 import { podmanPull } from "./harness/podman.js";
 
 const env = inject("testenv");
@@ -55,6 +57,8 @@ const NODE_DEPENDENT: Record<
     rule: "I004",
     setting: /decryption_keys_path|stream_processors|imgcrypt|decryption/,
     why: "the oracle node has no decryption keys",
+    // Docker Engine has no decryption at all: a plain pull failure there (I004)
+    applies: (row) => capsOf(row)?.encryptedLayers !== "unsupported",
   },
   // The layer URL refuses connections from here; whether a node reaches that host is its network setup.
   "nondistributable-dead-url": {
@@ -62,7 +66,8 @@ const NODE_DEPENDENT: Record<
     setting: /network access to those hosts/,
     why: "the oracle node cannot reach the layer URL",
     // containers/image < 5.30 drops the connection error and fetches from the registry (I005)
-    applies: (row) => capsOf(row)?.foreignLayers !== "urls-only-registry-on-connect-error",
+    applies: (row) =>
+      !["urls-only-registry-on-connect-error", "registry-only"].includes(capsOf(row)?.foreignLayers ?? ""),
   },
 };
 
@@ -95,6 +100,11 @@ async function oraclePull(o: OracleSpec, image: PushedImage, platform: string): 
   if (o.kind === "podman") {
     const r = await podmanPull(env.dir, image.ref, platform);
     return { ok: r.ok, message: r.message };
+  }
+  if (o.kind === "docker") {
+    const d = env.dockerOracles.find((x) => x.version === o.version);
+    if (!d) throw new Error(`testenv has no Docker Engine ${o.version} oracle`);
+    return dockerPull(d.sock, image.ref, platform);
   }
   if (o.kind === "skopeo") {
     const s = env.cimageOracles.find((c) => c.version === o.version);
@@ -172,9 +182,12 @@ test("every oracle of the list is running at the version it stands for", () => {
       .sort(),
   );
   expect(cimage).toEqual(
-    ORACLES.filter((o) => o.kind !== "cri-containerd")
+    ORACLES.filter((o) => o.kind === "podman" || o.kind === "skopeo")
       .map((o) => o.version)
       .sort(),
+  );
+  expect(env.dockerOracles.map((o) => o.version)).toEqual(
+    ORACLES.filter((o) => o.kind === "docker").map((o) => o.version),
   );
 });
 

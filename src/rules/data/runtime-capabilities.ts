@@ -72,14 +72,26 @@ export interface RuntimeCapabilities {
   /** `application/vnd.oci.image.layer.v1.tar+zstd`. */
   ociZstdLayer?: boolean;
   /** `+encrypted` layers: imgcrypt stream processor (containerd 1.x), CRI wiring removed (2.x), keys dir (CRI-O). */
-  encryptedLayers?: "stream-processor" | "cri-wiring-removed" | "decryption-keys-path";
+  encryptedLayers?: "stream-processor" | "cri-wiring-removed" | "decryption-keys-path" | "unsupported";
   /**
    * Foreign / non-distributable layers with `urls`. `urls-only-registry-on-connect-error`: c/image
    * < 5.30 fetches from the URLs with no registry fallback on an HTTP error, but a connection error is
    * lost (a shadowed `err` in getExternalBlob) and it then fetches from the registry (measured on
    * containers/image 5.23; fixed by https://github.com/containers/image/commit/321d0ecc, v5.30.0).
    */
-  foreignLayers?: "urls-then-registry" | "urls-only" | "urls-only-registry-on-connect-error";
+  foreignLayers?:
+    | "urls-then-registry"
+    | "urls-only"
+    | "urls-only-registry-on-connect-error"
+    | "registry-only";
+  /**
+   * Docker Engine refuses a layer (or config) media type that has neither an `application/vnd.oci.image`
+   * nor an `application/vnd.docker` prefix: "unsupported media type …" (moby distribution/registry.go
+   * supportedMediaTypes).
+   */
+  layerTypePrefixCheck?: boolean;
+  /** Docker Engine checks the OS in a single manifest's config on pull ("image operating system … cannot be used on this platform"). */
+  singleManifestOsCheck?: boolean;
   /** The runtime can run Windows containers at all. */
   windowsContainers: boolean;
   /** OCI manifest whose config is typed as a Docker config. */
@@ -239,6 +251,7 @@ function docker(
   label: string,
   source: string,
   schema1: Schema1Support,
+  over: Partial<RuntimeCapabilities> = {},
 ): RuntimeCapabilities {
   const row: RuntimeCapabilities = {
     runtime: "cri-dockerd",
@@ -251,6 +264,7 @@ function docker(
     windowsContainers: true,
     platformMatch: "docker-only",
     shortNames: "docker-io",
+    ...over,
   };
   if (until) row.until = until;
   return row;
@@ -260,6 +274,21 @@ function proven(oracle: string): Proof {
   return { status: "proven", oracle };
 }
 const CIMAGE_539 = "containers/image 5.39.1 (skopeo 1.22.0, Debian sid), linux/amd64 + linux/arm64";
+
+/**
+ * Docker Engine 28 (classic image store, Linux), measured with Docker Engine 28.5.2 and read in
+ * https://github.com/moby/moby/tree/v28.5.1/distribution: layers are always fetched from the registry
+ * (foreign-layer `urls` are used only on Windows, pull_v2_windows.go); encrypted layers are not
+ * decrypted ("failed to register layer: unexpected EOF"); media types outside the OCI/Docker prefixes
+ * are refused (registry.go supportedMediaTypes); a single manifest's config OS is checked on pull
+ * (config.go platformFromConfig). OCI and Docker zstd layers unpack.
+ */
+const DOCKER_28_MEASURED: Partial<RuntimeCapabilities> = {
+  encryptedLayers: "unsupported",
+  foreignLayers: "registry-only",
+  layerTypePrefixCheck: true,
+  singleManifestOsCheck: true,
+};
 
 const MOBY_DISABLE = "https://github.com/moby/moby/pull/47459";
 const MOBY_REMOVE = "https://github.com/moby/moby/pull/50036";
@@ -302,6 +331,7 @@ export const RUNTIME_CAPABILITIES: readonly RuntimeCapabilities[] = [
     "cri-dockerd (Docker Engine version not given: judged as a current engine, 28.2+)",
     MOBY_REMOVE,
     "removed",
+    DOCKER_28_MEASURED,
   ),
   docker(
     "20.10",
@@ -311,7 +341,10 @@ export const RUNTIME_CAPABILITIES: readonly RuntimeCapabilities[] = [
     "pulls-deprecated",
   ),
   docker("26.0", "28.2", "Docker Engine 26.0–28.1", MOBY_DISABLE, "disabled"),
-  docker("28.2", undefined, "Docker Engine 28.2+", MOBY_REMOVE, "removed"),
+  docker("28.2", undefined, "Docker Engine 28.2+", MOBY_REMOVE, "removed", {
+    ...DOCKER_28_MEASURED,
+    proof: proven("Docker Engine 28.5.2 (Debian sid), classic image store, linux/amd64 + linux/arm64"),
+  }),
 ];
 
 /** Where each column's facts come from (for docs and reviewers). */

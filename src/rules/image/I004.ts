@@ -109,6 +109,14 @@ export const I004: ImageRule<RuntimeCapabilities> = {
       // it pulls without a rootfs instead of failing on the diff_ids count.
       const noneUnpacked =
         caps.unpack === "transfer-service" && !m.layers.some((l) => containerdLayerType(l.mediaType, caps));
+      if (caps.layerTypePrefixCheck && !/^application\/vnd\.(oci\.image|docker)\./.test(t) && t !== "") {
+        hits.push(
+          pullFails("critical", `${name} refuses the layer type ${t}: "unsupported media type ${t}".`, {
+            evidence: { layerMediaType: t },
+          }),
+        );
+        continue;
+      }
       hits.push(...unknownType(name, rt.name, t, dockerV2, noneUnpacked));
     }
     return hits;
@@ -137,6 +145,13 @@ function encrypted(name: string, t: string, caps: RuntimeCapabilities): ImageHit
         "high",
         `${name} decrypts layers (${t}) only with the private keys in decryption_keys_path (default /etc/crio/keys/); ` +
           'without them the pull fails with "decrypting layer …".',
+        { evidence },
+      );
+    case "unsupported":
+      return pullFails(
+        "critical",
+        `${name} has no layer decryption: it applies the encrypted bytes (${t}) as a layer and the pull fails ` +
+          '("failed to register layer: unexpected EOF").',
         { evidence },
       );
     default:

@@ -55,6 +55,29 @@ export const I005: ImageRule<RuntimeCapabilities> = {
       return [];
     }
     const where = hosts.join(", ");
+    if (caps.foreignLayers === "registry-only") {
+      // Docker Engine on Linux ignores `urls`: the blob must be in the registry.
+      const missing = withUrls.filter((l) => facts.layerMagic?.[l.digest] === "missing");
+      if (missing.length) {
+        return [
+          pullFails(
+            "critical",
+            `${missing.length} foreign/non-distributable layer(s) are served only from ${where}; ${name} ignores layer URLs on Linux ` +
+              'and asks the registry, which does not have them: the pull fails ("unknown blob").',
+            { evidence },
+          ),
+        ];
+      }
+      if (facts.layerMagic !== undefined) return [];
+      return [
+        warn(
+          "medium",
+          `${withUrls.length} layer(s) are foreign/non-distributable with URLs on ${where}; ${name} ignores the URLs on Linux and ` +
+            "pulls them from the registry: the pull fails unless the registry holds those blobs.",
+          { evidence },
+        ),
+      ];
+    }
     // With --verify-layers / `image`, each URL was probed from here (HEAD). A 404 means the content is
     // gone for every node; a connection error only says this machine cannot reach the host.
     const probed = withUrls.map((l) => (l.urls ?? []).map((u) => facts.layerUrls?.[u]));

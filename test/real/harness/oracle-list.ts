@@ -21,7 +21,7 @@
  * verdict at either stage there.
  */
 
-export type OracleKind = "cri-containerd" | "podman" | "skopeo";
+export type OracleKind = "cri-containerd" | "podman" | "skopeo" | "docker";
 
 export interface OracleSpec {
   /** e.g. "containerd@1.7", "containers-image@5.34": the version of the code that pulls. */
@@ -85,6 +85,14 @@ export const ORACLES: readonly OracleSpec[] = [
     proves: ["cri-o@1.35", "cri-o@1.36"],
     platforms: "amd64-and-arm64",
     build: "skopeo 1.22.0 (Debian sid, containers/image 5.39.1) into containers-storage",
+  },
+  {
+    key: "docker@28.5",
+    kind: "docker",
+    version: "28.5",
+    proves: ["cri-dockerd@28.2"],
+    platforms: "amd64-and-arm64",
+    build: "Docker Engine 28.5.2 (Debian sid docker.io), classic image store (vfs), Engine API pull",
   },
 ];
 

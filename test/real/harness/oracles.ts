@@ -15,6 +15,7 @@
  */
 import { spawn } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
+import { request } from "node:http";
 import { join } from "node:path";
 import type { TestEnv } from "./testenv.js";
 
@@ -132,4 +133,47 @@ export async function ctrUnpacked(ctr: string, sock: string, ref: string): Promi
   const last = cols[cols.length - 1];
   if (last !== "true" && last !== "false") throw new Error(`unexpected ctr images check row: ${row}`);
   return last === "true";
+}
+
+/** One Docker Engine API call over its unix socket; the body is returned whole (pull progress is small). */
+function dockerApi(sock: string, method: string, path: string): Promise<{ status: number; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ socketPath: sock, method, path, headers: { host: "docker" } }, (res) => {
+      let body = "";
+      res.setEncoding("utf8").on("data", (d: string) => {
+        body += d;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, body }));
+    });
+    req.setTimeout(120_000, () => req.destroy(new Error(`docker ${method} ${path}: timed out`)));
+    req.on("error", reject);
+    req.end();
+  });
+}
+
+/**
+ * `docker pull --platform P REF` through the Engine API (POST /images/create), after removing any copy
+ * of it. The pull failed when the status is not 200 or a progress line carries `error`.
+ * https://docs.docker.com/reference/api/engine/version/v1.51/#tag/Image/operation/ImageCreate
+ */
+export async function dockerPull(sock: string, ref: string, platform: string): Promise<OraclePull> {
+  const at = ref.lastIndexOf(":");
+  const slash = ref.lastIndexOf("/");
+  const [name, tag] = at > slash ? [ref.slice(0, at), ref.slice(at + 1)] : [ref, "latest"];
+  await dockerApi(sock, "DELETE", `/images/${encodeURIComponent(ref)}?force=1`);
+  const q = new URLSearchParams({ fromImage: name, tag, platform });
+  const r = await dockerApi(sock, "POST", `/images/create?${q}`);
+  if (r.status !== 200) return { ok: false, message: `HTTP ${r.status}: ${r.body.trim()}` };
+  const errors = r.body
+    .split("\n")
+    .filter(Boolean)
+    .map((l) => {
+      try {
+        return (JSON.parse(l) as { error?: string }).error;
+      } catch {
+        return undefined;
+      }
+    })
+    .filter((e): e is string => !!e);
+  return errors.length ? { ok: false, message: errors.join("; ") } : { ok: true, message: "ok" };
 }

@@ -44,6 +44,8 @@ export interface TestEnv {
   cimageOracles: { version: string; skopeo: string }[];
   /** DIR/oracles/cimage: registries.conf, policy.json, registries.d, storage.conf for the skopeo oracles. */
   cimageConfigDir: string;
+  /** Docker Engine daemons (Debian sid `docker.io`): "28.5" -> its API socket. */
+  dockerOracles: { version: string; sock: string }[];
 }
 
 /** "1.7=/a.sock,2.1=/b.sock" -> [["1.7", "/a.sock"], ["2.1", "/b.sock"]]; empty fails (the oracles are required). */
@@ -123,6 +125,10 @@ export function readTestEnv(dir: string): TestEnv {
       skopeo,
     })),
     cimageConfigDir: join(need("TESTENV_DIR"), "oracles", "cimage"),
+    dockerOracles: parseOracleList(need("DOCKER_ORACLES"), "DOCKER_ORACLES").map(([version, sock]) => ({
+      version,
+      sock,
+    })),
   };
 }
 

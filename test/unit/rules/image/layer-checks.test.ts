@@ -110,3 +110,34 @@ describe("I005 with probed layer URLs", () => {
     for (const v of Object.values(byRt)) expect(v.verdict).toBe("warning");
   });
 });
+
+describe("Docker Engine 28.2+ (measured on 28.5.2)", () => {
+  const DOCKER = "cri-dockerd@28.2";
+  it("encrypted layers and non-OCI/Docker layer types fail the pull", () => {
+    const enc = single(ociManifest({ layers: [desc(`${GZIP}+encrypted`)], configPlatform: LINUX_AMD64 }));
+    const custom = single(
+      ociManifest({
+        layers: [desc("application/vnd.example.custom.layer.v1.tar+gzip")],
+        configPlatform: LINUX_AMD64,
+      }),
+    );
+    expect(summary(enc, DOCKER)).toEqual({ [DOCKER]: "incompatible/fails I004" });
+    expect(summary(custom, DOCKER)).toEqual({ [DOCKER]: "incompatible/fails I004" });
+  });
+  it("a single windows manifest fails the pull on linux (the config OS is checked)", () => {
+    const win = single(
+      ociManifest({ layers: [desc(GZIP)], configPlatform: { os: "windows", architecture: "amd64" } }),
+    );
+    expect(summary(win, DOCKER)).toEqual({ [DOCKER]: "incompatible/fails I002" });
+  });
+  it("foreign-layer URLs are ignored: the blob must be in the registry", () => {
+    const url = "https://cdn.example.com/blob";
+    const layer = desc(NONDIST, 100, { urls: [url] });
+    const f = single(ociManifest({ layers: [layer, desc(GZIP)], configPlatform: LINUX_AMD64 }));
+    f.layerUrls = { [url]: { ok: false, notFound: false, error: "connection failed" } };
+    f.layerMagic = { [layer.digest]: "gzip" };
+    expect(summary(f, DOCKER)).toEqual({ [DOCKER]: "compatible/succeeds" });
+    f.layerMagic = { [layer.digest]: "missing" };
+    expect(summary(f, DOCKER)).toEqual({ [DOCKER]: "incompatible/fails I005" });
+  });
+});
