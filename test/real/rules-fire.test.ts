@@ -49,6 +49,9 @@ const RULE_CONTROLS = new Set([
   "layer-zstd-as-gzip",
   "docker-zstd-as-gzip",
   "layer-tar-as-gzip",
+  // zstd:chunked annotations on a zstd layer (I004 quiet) and artifactType on an image manifest (I006 quiet)
+  "zstd-chunked-annotations",
+  "image-with-artifacttype",
   "mixed-list-oci-child",
   "mixed-index-docker-child",
   "oci-no-mediatype",

@@ -1,6 +1,6 @@
 /**
  * I006 not-a-container-image: the reference is an OCI artifact (Helm chart, SBOM, signature, Wasm
- * module packaged as an artifact...), not a runnable image: `artifactType` set, an empty config
+ * module packaged as an artifact...), not a runnable image: an empty config
  * (`application/vnd.oci.empty.v1+json`), or a config media type that is not an image config.
  * - containerd 1.6 (as measured on 1.6.20): fetches everything, then fails to unpack when the config's
  *   rootfs.diff_ids do not match the layers: "mismatched image rootfs and manifest layers" (CRI PullImage
@@ -45,7 +45,10 @@ export const I006: ImageRule<RuntimeCapabilities> = {
       m.kind === "manifest" && configType !== undefined && !IMAGE_CONFIG_TYPES.has(configType);
     // c/image reads a legacy octet-stream config in v2s2 as an artifact too; containerd rewrites it to the Docker type.
     if (configType === "application/octet-stream" && rt.name !== "cri-o") return [];
-    if (!rcArtifact && !artifactType && !configNotImage) return [];
+    // `artifactType` alone does not make an artifact: a manifest with an image config and layers pulls
+    // and runs on every puller (measured: containerd 1.6/1.7/2.1, containers/image 5.23/5.34/5.39,
+    // Docker Engine 28.5); they all decide on the config media type.
+    if (!rcArtifact && !configNotImage && !(artifactType && configType === undefined)) return [];
     const type = artifactType ?? configType ?? "(unknown)";
     const evidence: Record<string, string> = { artifactType: type };
     if (configType) evidence.configMediaType = configType;

@@ -221,6 +221,20 @@ export const CATALOGUE: readonly CraftedImage[] = [
     ["linux/amd64"],
   ),
   img(
+    "zstd-chunked-annotations",
+    "latest",
+    "I004",
+    "OCI manifest with a `tar+zstd` layer carrying zstd:chunked annotations (TOC position/checksum)",
+    ["linux/amd64"],
+  ),
+  img(
+    "image-with-artifacttype",
+    "latest",
+    "I006",
+    "OCI image manifest (image config, gzip layer) that also sets `artifactType`",
+    ["linux/amd64"],
+  ),
+  img(
     "nested-index",
     "latest",
     "I012",
@@ -807,6 +821,35 @@ const RECIPES: Record<string, Recipe> = {
       layers: [{ mediaType: MT.ociLayerGzip, data: l.tar, diffId: l.diffId }],
     });
   },
+  "zstd-chunked-annotations": (c, repo, name) => {
+    const l = baseLayer(name, AMD64);
+    return c.manifest(repo, {
+      format: "oci",
+      name,
+      plat: AMD64,
+      layers: [
+        {
+          mediaType: MT.ociLayerZstd,
+          data: l.zstd,
+          diffId: l.diffId,
+          // what `podman push --compression-format zstd:chunked` writes; the TOC is absent here, so a
+          // partial pull would have to fall back to the whole blob
+          annotations: {
+            "io.github.containers.zstd-chunked.manifest-checksum": sha256(`toc-${name}`),
+            "io.github.containers.zstd-chunked.manifest-position": `${l.zstd.length}:0:0:1`,
+          },
+        },
+      ],
+    });
+  },
+  "image-with-artifacttype": (c, repo, name) =>
+    c.manifest(repo, {
+      format: "oci",
+      name,
+      plat: AMD64,
+      artifactType: "application/vnd.example.thing.v1",
+      layers: [gzipLayer(baseLayer(name, AMD64))],
+    }),
   "nested-index": async (c, repo, name) => {
     const outer: Desc[] = [];
     for (const p of [AMD64, ARM64]) {

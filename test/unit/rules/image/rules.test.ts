@@ -285,9 +285,23 @@ describe("I006 not-a-container-image", () => {
   });
   it("an artifact whose diff_ids match its layer-typed layers pulls on containerd, fails at start", () => {
     const facts = single(
-      ociManifest({ artifactType: "application/wasm", layers: [desc(MT.ociLayer)], diffIdCount: 1 }),
+      ociManifest({
+        config: desc("application/vnd.wasm.config.v0+json"),
+        layers: [desc(MT.ociLayer)],
+        diffIdCount: 1,
+      }),
     );
     expect(summary(facts, "containerd@1.7")["containerd@1.7 linux/amd64"]).toBe("incompatible/succeeds I006");
+  });
+  it("artifactType on a manifest with an image config is not an artifact (every puller runs it)", () => {
+    const facts = single(
+      ociManifest({ artifactType: "application/vnd.example.thing.v1", configPlatform: LINUX_AMD64 }),
+    );
+    expect(summary(facts, "containerd@2.1,cri-o@1.32,cri-o@1.36")).toEqual({
+      "containerd@2.1 linux/amd64": "compatible/succeeds",
+      "cri-o@1.32 linux/amd64": "compatible/succeeds",
+      "cri-o@1.36 linux/amd64": "compatible/succeeds",
+    });
   });
   it("CRI-O 1.33+ cannot fall back for short names", () => {
     const facts = helm();
