@@ -6,10 +6,11 @@
 #
 #   scripts/testenv.sh install      apt-get install the four packages (root, Debian/Ubuntu); no-op when present
 #   scripts/testenv.sh fetch        download the newer pullers (containerd 1.7/2.1, skopeo 1.18/1.22 =
-#                                   containers/image 5.34/5.39) from Debian trixie/sid into ORACLE_CACHE
-#                                   (default .cache/oracles) without touching the system's apt state
+#                                   containers/image 5.34/5.39, Docker Engine 28.5) from Debian
+#                                   trixie/sid into ORACLE_CACHE (default .cache/oracles) without
+#                                   touching the system's apt state
 #   scripts/testenv.sh up DIR       fetch, then start registry + containerd 1.6 + one containerd per newer
-#                                   version under DIR, wait until ready, write DIR/env
+#                                   version + dockerd under DIR, wait until ready, write DIR/env
 #   scripts/testenv.sh down DIR     stop them by PID, unmount leftovers under DIR, remove DIR
 #
 # Environment: REG_PORT (default 5055), TESTENV_SNAPSHOTTER=overlayfs|native (default: probe),
@@ -19,7 +20,8 @@
 # CTD_SOCK CTD_PID CTD_SNAPSHOTTER CTD_VERSION REG_VERSION PODMAN_ROOT PODMAN_RUNROOT PODMAN_TMPDIR
 # PODMAN_STORAGE_DRIVER PODMAN_VERSION SKOPEO_VERSION CONTAINERS_CONF ISOLATED (a wrapper that runs a
 # command with /var/lib redirected under DIR, see below), ISOLATED_ALL (tmpfs over /var/lib, /run,
-# /var/tmp), ORACLE_CACHE, CTD_ORACLES (VERSION=SOCKET,...) and CIMAGE_ORACLES (VERSION=SKOPEO,...).
+# /var/tmp), ORACLE_CACHE, CTD_ORACLES (VERSION=SOCKET,...), CIMAGE_ORACLES (VERSION=SKOPEO,...) and
+# DOCKER_ORACLES (VERSION=SOCKET,...).
 # The oracles are described in docs/oracles.md.
 #
 # Why each registry option is set (measured on registry 2.8.2, see docs in the file written below):
