@@ -531,6 +531,8 @@ SRC
       touch "$dir/.ok"
       log "fetch: $name/$suite $(sed -n 's/^Version: //p' "$dir/control")"
     done
+    # the package lists (~60 MB) are only needed to download; the stamps keep later runs offline
+    rm -rf "$a/lists" "$a/cache" "$a/archives"
   fi
   oracle_link
 }
