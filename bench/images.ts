@@ -398,6 +398,25 @@ async function main(): Promise<void> {
     const toolMs = performance.now() - t0;
     const toolConnections = (await proxy.connections()) - connsBefore;
     await client.close();
+
+    // --- the tool with layer verification (what `image` does, `files --verify-layers`) ------------
+    // One Range GET per distinct layer of the single manifests judged, on top of the pass above.
+    const verifyKinds: Record<string, number> = {};
+    let verifyRequests = 0;
+    const verifying = new RegistryClient({
+      ...access,
+      concurrencyPerRegistry: CONCURRENCY,
+      onRequest: (e) => {
+        verifyRequests++;
+        const k = /\/blobs\//.test(e.url) ? "blob" : "other";
+        verifyKinds[k] = (verifyKinds[k] ?? 0) + 1;
+      },
+    });
+    t0 = performance.now();
+    await Promise.all(refs.map((r) => verifying.inspect(r, PLATFORMS, { verifyLayers: true })));
+    const verifyMs = performance.now() - t0;
+    await verifying.close();
+    const layerReads = (verifyKinds.blob ?? 0) - (byKind.blob ?? 0);
     const failed = facts.filter((f) => f.error || Object.keys(f.childErrors).length);
     if (failed.length) {
       throw new Error(
@@ -462,6 +481,7 @@ async function main(): Promise<void> {
         ? `    bare fetch client, same GETs   ${fmt(bare.ms)}  (${bare.requests} requests, concurrency ${CONCURRENCY})   tool/bare ${ratio(toolMs, bare.ms)}`
         : "    bare fetch client              (not run with --auth)",
       `    floor incl. configs            ${fmt((withConfigs * RTT) / CONCURRENCY)}   ratio ${ratio(toolMs, (withConfigs * RTT) / CONCURRENCY)}`,
+      `    with --verify-layers           ${fmt(verifyMs)}  (${verifyRequests} requests, ${layerReads} layer Range reads)   floor ${fmt(((withConfigs + layerReads) * RTT) / CONCURRENCY)}   ratio ${ratio(verifyMs, ((withConfigs + layerReads) * RTT) / CONCURRENCY)}`,
       "",
       "  skopeo inspect --raw (top-level manifest only)",
       `    sequential loop                ${fmt(seqScaled)}${SEQ < N ? `  (timed ${SEQ} images: ${fmt(seq.ms)}, scaled x${(N / SEQ).toFixed(1)})` : ""}   tool is ${ratio(seqScaled, toolMs)} faster   goal >= 20x: ${goal(seqScaled >= toolMs * 20)}`,

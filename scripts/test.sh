@@ -14,6 +14,8 @@ fi
 
 # registry 2.8, containerd 1.6 (CRI), skopeo, podman: see scripts/testenv.sh
 bash scripts/testenv.sh install
+# containerd 1.7/2.1 and containers/image 5.34/5.39 from Debian trixie/sid, cached in .cache/oracles
+bash scripts/testenv.sh fetch
 
 npm run build
 npx tsc -p tsconfig.json --noEmit

@@ -270,14 +270,19 @@ export function buildProgram(state: ProgramState): Command {
         .argument("<paths...>", "files, directories, or - for stdin"),
     )
       .option("--check-images", "also check every image the workloads use against the target runtimes")
-      .option("--allow-empty", "accept a named input with no Kubernetes objects (otherwise exit 2)"),
+      .option("--allow-empty", "accept a named input with no Kubernetes objects (otherwise exit 2)")
+      .option(
+        "--verify-layers",
+        "with --check-images: read the first bytes of each layer (HTTP Range) and probe foreign-layer URLs",
+      ),
   );
   files
     .exitOverride()
     .action(
       async (
         paths: string[],
-        opts: CommonOptions & RegistryCliOptions & { checkImages?: boolean; allowEmpty?: boolean },
+        opts: CommonOptions &
+          RegistryCliOptions & { checkImages?: boolean; allowEmpty?: boolean; verifyLayers?: boolean },
       ) => {
         const p = prepare(opts);
         const registry = opts.checkImages ? await registrySettings(opts) : undefined;
@@ -304,6 +309,7 @@ export function buildProgram(state: ProgramState): Command {
             target: p.target,
             ignore: p.ignore,
             policy: p.policy,
+            verifyLayers: opts.verifyLayers === true,
             ...registry,
             ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
           });
@@ -344,6 +350,7 @@ export function buildProgram(state: ProgramState): Command {
       ignore: p.ignore,
       policy: p.policy,
       withTree: true,
+      verifyLayers: true,
       ...registry,
       ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
     });

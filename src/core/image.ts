@@ -119,7 +119,20 @@ export interface ImageFacts {
   childErrors: Record<string, ImageError>;
   /** Set when the top-level manifest could not be fetched. */
   error?: ImageError;
+  /**
+   * What the first bytes of each distinct layer blob are (keyed by layer digest), read with an HTTP
+   * Range request when layer verification is on; a layer that could not be read is absent.
+   */
+  layerMagic?: Record<string, LayerMagic>;
+  /** Foreign / non-distributable layer URLs probed when layer verification is on, keyed by URL. */
+  layerUrls?: Record<string, LayerUrlStatus>;
 }
+
+/** The stream format the first bytes of a layer blob announce; `missing`: the registry answered 404. */
+export type LayerMagic = "gzip" | "zstd" | "bzip2" | "xz" | "tar" | "other" | "missing";
+
+/** A layer URL answered (2xx), answered 404, or could not be fetched (connection refused, 5xx...). */
+export type LayerUrlStatus = { ok: true } | { ok: false; notFound: boolean; error: string };
 
 /** Media types (OCI image-spec v1.1.1 and Docker registry v2). */
 export const MediaTypes = {

@@ -3,7 +3,7 @@
  * to a container registry goes through here; undici is imported only under src/registry.
  */
 export { type Challenge, parseWwwAuthenticate } from "./challenge.js";
-export { RegistryClient, type RegistryOptions } from "./client.js";
+export { type InspectOptions, RegistryClient, type RegistryOptions } from "./client.js";
 export {
   type Credential,
   CredentialError,

@@ -5,6 +5,7 @@
 import { createHash } from "node:crypto";
 import {
   type Descriptor,
+  type LayerMagic,
   type ManifestFacts,
   type ManifestKind,
   MediaTypes,
@@ -222,4 +223,20 @@ export function parseConfig(body: Buffer): ConfigFacts {
   const rootfs = json.rootfs;
   if (isRecord(rootfs) && Array.isArray(rootfs.diff_ids)) out.diffIdCount = rootfs.diff_ids.length;
   return out;
+}
+
+/**
+ * The stream format announced by the first bytes of a layer blob: the magic numbers the pullers'
+ * decompressors sniff (containerd archive/compression DetectCompression,
+ * https://github.com/containerd/containerd/blob/v2.1.9/pkg/archive/compression/compression.go;
+ * containers/image pkg/compression DetectCompression), and a POSIX tar header's `ustar` at offset 257.
+ */
+export function sniffLayer(head: Buffer): LayerMagic {
+  const starts = (...b: number[]) => b.every((x, i) => head[i] === x);
+  if (starts(0x1f, 0x8b, 0x08)) return "gzip";
+  if (starts(0x28, 0xb5, 0x2f, 0xfd)) return "zstd";
+  if (starts(0x42, 0x5a, 0x68)) return "bzip2";
+  if (starts(0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00)) return "xz";
+  if (head.length >= 262 && head.subarray(257, 262).toString("latin1") === "ustar") return "tar";
+  return "other";
 }

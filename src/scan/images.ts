@@ -39,6 +39,8 @@ export interface ImageCheckOptions {
   concurrencyPerRegistry?: number;
   /** Include the manifest tree in each report (the `image` command). */
   withTree?: boolean;
+  /** Read the first bytes of each layer and probe foreign-layer URLs (I013, I005). */
+  verifyLayers?: boolean;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -120,7 +122,7 @@ export async function checkImages(
         }
         let p = byNormalized.get(key);
         if (!p) {
-          p = client.inspect(ref, opts.target.platforms);
+          p = client.inspect(ref, opts.target.platforms, { verifyLayers: opts.verifyLayers === true });
           byNormalized.set(key, p);
         }
         const facts = await p;

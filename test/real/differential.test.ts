@@ -1,63 +1,80 @@
 /**
- * Differential test: the tool's verdicts against real pullers, image by image.
+ * Differential test: the tool's verdicts against real pullers, image × platform × oracle.
  *
- * Tool side: `RegistryClient.inspect` (src/registry) + `judgeImage` (src/rules/image) for two target
- * rows, then `expectedPull` (does the verdict say the pull itself fails?).
- * Oracle side, on the same registry and the same crafted images (harness/crafted.ts):
+ * Tool side: `RegistryClient.inspect` (src/registry) + `judgeImage` (src/rules/image) for every row an
+ * oracle proves (harness/oracle-list.ts). Oracle side, on the same registry and crafted images
+ * (harness/crafted.ts):
  *
- * - containerd: a real CRI PullImage on Debian 12's containerd 1.6.20 (the kubelet's call). containerd
- *   pulls for the HOST platform only, so this oracle is valid for linux/amd64 on this x86-64 machine
- *   and nothing else. Judged row: `containerd@1.6`, whose capability row was read at v1.6.39
- *   (src/rules/data/runtime-capabilities.ts); the image-handling code between 1.6.20 and 1.6.39 is the
- *   same for every crafted case.
- * - CRI-O: a real `podman pull --platform P` (podman 4.3.1, containers/image 5.23.1, the library CRI-O
- *   pulls with). No CRI-O release used 5.23; the nearest rows are CRI-O 1.25 (c/image 5.25.0) and
- *   CRI-O 1.26 (c/image 5.24.2, https://github.com/cri-o/cri-o/blob/v1.26.4/go.mod). We judge
- *   `cri-o@1.26`: 5.24.2 is closest to 5.23, and between them nothing that decides a crafted case
- *   changed, whereas 5.25 reworded the mixed OCI/Docker-config error ("invalid mixed OCI image…",
- *   https://github.com/containers/image/blob/v5.25.0/internal/image/oci.go). podman takes --platform, so this oracle runs for
- *   linux/amd64 and, where the image offers it, linux/arm64.
+ * - containerd 1.6 (Debian 12), 1.7.24 (trixie) and 2.1.9 (sid): a real CRI PullImage, the kubelet's
+ *   call. The CRI pulls for the host platform, so these run for linux/amd64 only. After a successful
+ *   pull on 1.7/2.1, `ctr images check` tells whether a rootfs was unpacked (artifacts pull without one).
+ * - containers/image 5.23 (podman 4.3.1), 5.34 (skopeo 1.18) and 5.39 (skopeo 1.22): the `copy.Image`
+ *   into containers-storage that CRI-O's PullImage makes, for linux/amd64 and, when the image offers
+ *   it, linux/arm64.
+ * - Docker Engine 28.5.2 (Debian sid `docker.io`, classic image store on vfs): an Engine API pull with
+ *   `platform`, for the same platforms; it stands for the `cri-dockerd@28.2` row (Docker Engine 28.2+).
  *
- * Agreement means: the pull succeeds ⇔ the verdict is compatible or warning, or incompatible only at
- * the run stage (a wrong-platform single manifest pulls, then cannot exec); the pull fails ⇔ the
- * verdict is incompatible at the pull stage. `unknown` never agrees: every crafted image is reachable.
- * One case depends on node configuration no registry shows (NODE_DEPENDENT below): there the tool must
- * warn and name the condition, and our oracle nodes, which lack it, must fail the pull.
+ * Agreement, per cell:
+ * - the pull fails ⇔ the verdict is `incompatible` with a pull-stage finding (on CRI-O ≥ 1.33 rows an
+ *   `incompatible` verdict at either stage also agrees: CRI-O then retries the pull as an OCI
+ *   artifact, which no container can start from; see oracle-list.ts);
+ * - the pull succeeds without a rootfs (containerd ≥ 1.7, `unpacked: false`) ⇔ `incompatible` at the run stage;
+ * - the pull succeeds ⇔ `compatible`/`warning`, or `incompatible` at the run stage only where the image
+ *   does not offer the platform (it pulls, then cannot exec; artifacts offer none).
+ * `unknown` never agrees: every crafted image is reachable. One case depends on node configuration no
+ * registry shows (NODE_DEPENDENT): there the tool must warn and name the setting, and our oracle nodes,
+ * which lack it, must fail the pull.
  */
-import { beforeAll, describe, expect, inject, test } from "vitest";
-import type { ImageFacts } from "../../src/core/image.js";
+import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import type { ImageReport, ImageVerdict } from "../../src/core/report.js";
 import { makeTarget } from "../../src/core/target.js";
 import { RegistryClient } from "../../src/registry/index.js";
+import { capabilitiesFor } from "../../src/rules/data/runtime-capabilities.js";
 import { expectedPull, judgeImage } from "../../src/rules/image/index.js";
 import type { PushedImage } from "./harness/crafted.js";
 import { CriClient } from "./harness/cri.js";
+import { ORACLES, type OracleSpec, PROVEN_ROWS } from "./harness/oracle-list.js";
+import { ctrUnpacked, dockerPull, type OraclePull, skopeoPull } from "./harness/oracles.js";
 import { podmanPull } from "./harness/podman.js";
 
 const env = inject("testenv");
 const crafted = inject("crafted");
 
-/** "1.6.20~ds1" -> "1.6": the containerd row to judge is the installed minor. */
-const ctdMinor = /^(\d+\.\d+)/.exec(env.ctdVersion)?.[1] ?? env.ctdVersion;
-const CONTAINERD = `containerd@${ctdMinor}`;
-const CRIO = "cri-o@1.26";
-/** podman → containers/image version of its build (podman's go.mod at the tag). */
-const PODMAN_CIMAGE: Record<string, string> = { "4.3": "5.23.1" };
+const minor = (v: string) => /^(\d+\.\d+)/.exec(v)?.[1] ?? v;
 
 /**
- * Outcomes that depend on what is installed on the node, not on the image. The tool cannot know, so
- * it must answer `warning` from the named rule; the oracle nodes here have neither decryption keys nor
- * imgcrypt's ctd-decoder, so their pulls must fail.
- * containerd: https://github.com/containerd/containerd/blob/v1.6.39/docs/cri/decryption.md
- * CRI-O: decryption_keys_path, https://github.com/cri-o/cri-o/blob/v1.26.4/docs/crio.conf.5.md
+ * Outcomes that depend on what is installed on the node, not on the image: the tool must answer
+ * `warning` from the named rule, naming the setting; the oracle nodes have no decryption keys and
+ * no imgcrypt stream processor, so their pulls must fail.
+ * containerd: https://github.com/containerd/containerd/blob/v1.7.24/docs/cri/decryption.md
+ * CRI-O: decryption_keys_path, https://github.com/cri-o/cri-o/blob/v1.36.3/docs/crio.conf.5.md
  */
-const NODE_DEPENDENT: Record<string, { rule: string; condition: RegExp }> = {
-  "encrypted-layer": { rule: "I004", condition: /keys/ },
+const NODE_DEPENDENT: Record<
+  string,
+  { rule: string; setting: RegExp; why: string; applies?: (row: string) => boolean }
+> = {
+  "encrypted-layer": {
+    rule: "I004",
+    setting: /decryption_keys_path|stream_processors|imgcrypt|decryption/,
+    why: "the oracle node has no decryption keys",
+    // Docker Engine has no decryption at all: a plain pull failure there (I004)
+    applies: (row) => capsOf(row)?.encryptedLayers !== "unsupported",
+  },
+  // The layer URL refuses connections from here; whether a node reaches that host is its network setup.
+  "nondistributable-dead-url": {
+    rule: "I005",
+    setting: /network access to those hosts/,
+    why: "the oracle node cannot reach the layer URL",
+    // containers/image < 5.30 drops the connection error and fetches from the registry (I005)
+    applies: (row) =>
+      !["urls-only-registry-on-connect-error", "registry-only"].includes(capsOf(row)?.foreignLayers ?? ""),
+  },
 };
 
-function platformsFor(image: PushedImage): string[] {
+function platformsFor(image: PushedImage, o: OracleSpec): string[] {
   const out = ["linux/amd64"];
-  if (image.offers.some((p) => p.startsWith("linux/arm64"))) out.push("linux/arm64");
+  if (o.platforms === "amd64-and-arm64" && image.offers.some((p) => p.startsWith("linux/arm64")))
+    out.push("linux/arm64");
   return out;
 }
 
@@ -78,74 +95,123 @@ function explain(v: ImageVerdict): string {
   return `${v.runtime} ${v.platform}: ${v.verdict}${v.reason ? ` (${v.reason})` : ""}${findings ? `: ${findings}` : ""}`;
 }
 
-/** For NODE_DEPENDENT images: asserts the warning and the oracle's failure; returns true when handled. */
-function nodeDependent(image: PushedImage, v: ImageVerdict, actual: "succeeds" | "fails"): boolean {
-  const dep = NODE_DEPENDENT[image.name];
-  if (!dep) return false;
-  expect(v.verdict, explain(v)).toBe("warning");
-  const finding = v.findings.find((f) => f.ruleId === dep.rule && !f.suppressed);
-  expect(finding?.message ?? "", explain(v)).toMatch(dep.condition);
-  expect(actual, "the oracle node has no decryption keys and no ctd-decoder, so its pull must fail").toBe(
-    "fails",
-  );
-  return true;
+/** Runs the oracle's pull of `image` for `platform` on a node that never had it. */
+async function oraclePull(o: OracleSpec, image: PushedImage, platform: string): Promise<OraclePull> {
+  if (o.kind === "podman") {
+    const r = await podmanPull(env.dir, image.ref, platform);
+    return { ok: r.ok, message: r.message };
+  }
+  if (o.kind === "docker") {
+    const d = env.dockerOracles.find((x) => x.version === o.version);
+    if (!d) throw new Error(`testenv has no Docker Engine ${o.version} oracle`);
+    return dockerPull(d.sock, image.ref, platform);
+  }
+  if (o.kind === "skopeo") {
+    const s = env.cimageOracles.find((c) => c.version === o.version);
+    if (!s) throw new Error(`testenv has no containers/image ${o.version} oracle`);
+    return skopeoPull(env, s, image.ref, platform);
+  }
+  const c =
+    o.version === minor(env.ctdVersion)
+      ? { sock: env.ctdSock, ctr: "ctr" }
+      : env.ctdOracles.find((x) => x.version === o.version);
+  if (!c) throw new Error(`testenv has no containerd ${o.version} oracle`);
+  const cri = new CriClient(c.sock);
+  try {
+    // start from a node that never had this image: RemoveImage also garbage-collects its snapshots
+    await cri.removeImage(image.ref);
+    const r = await cri.pullImage(image.ref);
+    if (!r.ok) return { ok: false, message: `code ${r.code}: ${r.message}` };
+    const unpacked = await ctrUnpacked(c.ctr, c.sock, image.ref);
+    return { ok: true, unpacked, message: `ok ${r.imageRef}${unpacked ? "" : " (not unpacked)"}` };
+  } finally {
+    cri.close();
+  }
 }
 
-test("the oracles are the versions this file reasons about", () => {
-  expect(ctdMinor).toBe("1.6");
-  const podmanMinor = /^(\d+\.\d+)/.exec(env.podman.version)?.[1] ?? "";
-  expect(
-    PODMAN_CIMAGE[podmanMinor],
-    `podman ${env.podman.version}: which containers/image is it built with?`,
-  ).toBe("5.23.1");
+function capsOf(row: string) {
+  const t = makeTarget({ runtimes: row }).runtimes[0];
+  return t ? capabilitiesFor(t) : undefined;
+}
+
+/** The row uses CRI-O's artifact fallback (a failed image pull retried as an OCI artifact). */
+function artifactFallback(row: string): boolean {
+  return capsOf(row)?.artifacts === "artifact-fallback";
+}
+
+function assertAgrees(image: PushedImage, row: string, v: ImageVerdict, r: OraclePull, platform: string) {
+  const ctx = `tool: ${explain(v)}\noracle: ${r.ok ? "ok" : "fails"} ${r.message}`;
+  const predicted = expectedPull(v);
+  expect(predicted, ctx).not.toBe("unknown");
+  const dep = NODE_DEPENDENT[image.name];
+  if (dep && (dep.applies?.(row) ?? true)) {
+    expect(v.verdict, ctx).toBe("warning");
+    const f = v.findings.find((x) => x.ruleId === dep.rule && !x.suppressed);
+    expect(f?.message ?? "", ctx).toMatch(dep.setting);
+    expect(r.ok, `${dep.why}, so its pull must fail\n${ctx}`).toBe(false);
+    return;
+  }
+  if (!r.ok) {
+    if (artifactFallback(row)) expect(v.verdict, ctx).toBe("incompatible");
+    else expect(predicted, ctx).toBe("fails");
+    return;
+  }
+  expect(predicted, ctx).toBe("succeeds");
+  if (r.unpacked === false) {
+    expect(v.verdict, `pulled without a rootfs: no container can start\n${ctx}`).toBe("incompatible");
+    return;
+  }
+  if (v.verdict === "incompatible") {
+    // pulled, yet judged unable to start: only right when the image is for another platform or is an artifact
+    const offered = image.offers.some((p) => p === platform || p.startsWith(`${platform}/`));
+    // (artifacts offer no platform, so they pass here only when judged unable to start)
+    expect(!offered, `the pull succeeded and the image offers ${platform}\n${ctx}`).toBe(true);
+  }
+}
+
+test("every oracle of the list is running at the version it stands for", () => {
+  expect(minor(env.ctdVersion)).toBe("1.6");
+  expect(minor(env.podman.version)).toBe("4.3"); // podman 4.3.1 vendors containers/image 5.23.1
+  const ctd = ["1.6", ...env.ctdOracles.map((o) => o.version)].sort();
+  const cimage = ["5.23", ...env.cimageOracles.map((o) => o.version)].sort();
+  expect(ctd).toEqual(
+    ORACLES.filter((o) => o.kind === "cri-containerd")
+      .map((o) => o.version)
+      .sort(),
+  );
+  expect(cimage).toEqual(
+    ORACLES.filter((o) => o.kind === "podman" || o.kind === "skopeo")
+      .map((o) => o.version)
+      .sort(),
+  );
+  expect(env.dockerOracles.map((o) => o.version)).toEqual(
+    ORACLES.filter((o) => o.kind === "docker").map((o) => o.version),
+  );
 });
 
 const client = new RegistryClient({ insecureRegistries: [env.regAddr, crafted.stubRegistry] });
+afterAll(() => client.close());
 
 describe.each(crafted.images)("$name", (image) => {
-  const platforms = platformsFor(image);
-  let facts: ImageFacts;
   let report: ImageReport;
 
   beforeAll(async () => {
     const target = makeTarget({
-      k8s: "1.26",
-      runtimes: `${CONTAINERD},${CRIO}`,
-      platforms: platforms.join(","),
+      k8s: "1.33",
+      runtimes: PROVEN_ROWS.join(","),
+      platforms: "linux/amd64,linux/arm64",
     });
-    facts = await client.inspect(image.ref, target.platforms);
+    // as the `image` command does: layer bytes and foreign-layer URLs checked
+    const facts = await client.inspect(image.ref, target.platforms, { verifyLayers: true });
     report = judgeImage(facts, target);
   });
 
-  test(`${CONTAINERD} linux/amd64 vs CRI PullImage on containerd ${env.ctdVersion}`, async () => {
-    const v = cell(report, CONTAINERD, "linux/amd64");
-    const predicted = expectedPull(v);
-    expect(predicted, explain(v)).not.toBe("unknown");
-    const cri = new CriClient(env.ctdSock);
-    try {
-      // start from a node that never had this image: RemoveImage also garbage-collects its snapshots
-      await cri.removeImage(image.ref);
-      const r = await cri.pullImage(image.ref);
-      const actual = r.ok ? "succeeds" : "fails";
-      if (nodeDependent(image, v, actual)) return;
-      expect(
-        predicted,
-        `tool: ${explain(v)}\nCRI: ${r.ok ? `ok ${r.imageRef}` : `code ${r.code}: ${r.message}`}`,
-      ).toBe(actual);
-    } finally {
-      cri.close();
+  for (const o of ORACLES) {
+    for (const platform of platformsFor(image, o)) {
+      test(`${o.key} ${platform}`, async () => {
+        const r = await oraclePull(o, image, platform);
+        for (const row of o.proves) assertAgrees(image, row, cell(report, row, platform), r, platform);
+      });
     }
-  });
-
-  for (const platform of platforms) {
-    test(`${CRIO} ${platform} vs podman ${env.podman.version} pull --platform ${platform}`, async () => {
-      const v = cell(report, CRIO, platform);
-      const predicted = expectedPull(v);
-      expect(predicted, explain(v)).not.toBe("unknown");
-      const r = await podmanPull(env.dir, image.ref, platform);
-      const actual = r.ok ? "succeeds" : "fails";
-      if (nodeDependent(image, v, actual)) return;
-      expect(predicted, `tool: ${explain(v)}\npodman: ${r.ok ? "ok" : r.message}`).toBe(actual);
-    });
   }
 });

@@ -163,6 +163,57 @@ const EXPECTED: Record<string, Expectation> = {
     source:
       "both fetch non-distributable layers from their urls (containerd remotes/docker/fetcher.go, c/image docker_image_src.go)",
   },
+  "nondistributable-dead-url": {
+    // containerd falls back to the registry only on a 404; c/image 5.23 loses the connection error (a
+    // shadowed err in getExternalBlob, fixed in 5.30 by containers/image 321d0ecc) and uses the registry
+    cri: { code: UNKNOWN, message: /connect: connection refused/ },
+    podman: { "linux/amd64": "ok" },
+    source:
+      "measured here; containerd core/remotes/docker/fetcher.go, containers/image v5.23.1 docker/docker_client.go",
+  },
+  "nondistributable-gone-url": {
+    // a 404 sends containerd to the registry, which holds the blob; c/image has no registry fallback
+    cri: "ok",
+    podman: { "linux/amd64": { message: /./ } },
+    source: "measured here; containers/image v5.23.1 docker/docker_client.go getExternalBlob",
+  },
+  "layer-gzip-as-tar": {
+    // containerd applies a layer typed uncompressed without decompressing; c/image sniffs the bytes
+    cri: { code: UNKNOWN, message: /unexpected EOF/ },
+    podman: { "linux/amd64": "ok" },
+    source: "measured here; containerd diff/apply, containers/image pkg/compression DetectCompression",
+  },
+  "layer-zstd-as-gzip": { cri: "ok", podman: { "linux/amd64": "ok" }, source: "measured here (both sniff)" },
+  "docker-zstd-as-gzip": { cri: "ok", podman: { "linux/amd64": "ok" }, source: "measured here (both sniff)" },
+  "layer-tar-as-gzip": { cri: "ok", podman: { "linux/amd64": "ok" }, source: "measured here (both sniff)" },
+  "zstd-chunked-annotations": {
+    cri: "ok",
+    podman: { "linux/amd64": "ok" },
+    source: "measured here (no partial pulls on these nodes: a plain zstd layer)",
+  },
+  "image-with-artifacttype": {
+    cri: "ok",
+    podman: { "linux/amd64": "ok" },
+    source: "measured here (neither puller reads artifactType of an image manifest)",
+  },
+  "nested-index": {
+    cri: "ok",
+    podman: {
+      "linux/amd64": {
+        message: /Unexpectedly received a manifest list instead of a manifest for a single image/,
+      },
+      "linux/arm64": {
+        message: /Unexpectedly received a manifest list instead of a manifest for a single image/,
+      },
+    },
+    source: "measured here; containerd images.Manifest recurses, containers/image copy refuses nested lists",
+  },
+  "index-no-platform": { cri: "ok", podman: { "linux/amd64": "ok" }, source: "measured here" },
+  "index-arm64-no-variant": {
+    cri: "ok",
+    podman: { "linux/amd64": "ok", "linux/arm64": "ok" },
+    source: "measured here (c/image matches arm64/v8 to an entry without variant)",
+  },
 };
 
 function describeOutcome(r: { ok: boolean; code?: number; message?: string }): string {

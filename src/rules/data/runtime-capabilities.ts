@@ -23,6 +23,8 @@ export type Schema1Support =
 export type ArtifactHandling =
   /** containerd: fetches everything, fails at unpack when rootfs.diff_ids ≠ layers ("mismatched image rootfs and manifest layers"). */
   | "unpack-fails"
+  /** containerd ≥ 1.7: a manifest with a non-image config or no layer-typed layers pulls without being unpacked (no rootfs). */
+  | "pulled-not-unpacked"
   /** c/image 5.17 (CRI-O 1.24): no artifact check; stored as an image, the container cannot start. */
   | "stored-as-image"
   /** c/image 5.22–5.33 (CRI-O 1.25–1.31): "unsupported image-specific operation on artifact" after the layers download. */
@@ -38,6 +40,16 @@ export interface ManifestLimit {
   scope: "top-level" | "every-manifest-and-config";
 }
 
+/**
+ * How a row's image verdicts are known. `proven`: test/real/differential.test.ts pulls every crafted
+ * image with a real puller of that version and the verdicts agree on every case; `oracle` names it.
+ * `from source`: read from the runtime's source at the tag in `source` (and CAPABILITY_SOURCES), not
+ * run. A unit test keeps the proven rows equal to the differential suite's oracle list.
+ */
+export type Proof = { status: "proven"; oracle: string } | { status: "from source" };
+
+const FROM_SOURCE: Proof = { status: "from source" };
+
 export interface RuntimeCapabilities {
   runtime: RuntimeName;
   /** Inclusive lower bound, "major.minor". */
@@ -50,6 +62,7 @@ export interface RuntimeCapabilities {
   imageLibrary?: string;
   /** Where the row's facts were read. */
   source: string;
+  proof: Proof;
   schema1Signed: Schema1Support;
   schema1Unsigned: Schema1Support;
   /** How the top-level Content-Type is read: containerd (text/plain = schema 1; other values fail at unpack) or c/image (anything unknown = schema 1). */
@@ -59,9 +72,26 @@ export interface RuntimeCapabilities {
   /** `application/vnd.oci.image.layer.v1.tar+zstd`. */
   ociZstdLayer?: boolean;
   /** `+encrypted` layers: imgcrypt stream processor (containerd 1.x), CRI wiring removed (2.x), keys dir (CRI-O). */
-  encryptedLayers?: "stream-processor" | "cri-wiring-removed" | "decryption-keys-path";
-  /** Foreign / non-distributable layers with `urls`. */
-  foreignLayers?: "urls-then-registry" | "urls-only";
+  encryptedLayers?: "stream-processor" | "cri-wiring-removed" | "decryption-keys-path" | "unsupported";
+  /**
+   * Foreign / non-distributable layers with `urls`. `urls-only-registry-on-connect-error`: c/image
+   * < 5.30 fetches from the URLs with no registry fallback on an HTTP error, but a connection error is
+   * lost (a shadowed `err` in getExternalBlob) and it then fetches from the registry (measured on
+   * containers/image 5.23; fixed by https://github.com/containers/image/commit/321d0ecc, v5.30.0).
+   */
+  foreignLayers?:
+    | "urls-then-registry"
+    | "urls-only"
+    | "urls-only-registry-on-connect-error"
+    | "registry-only";
+  /**
+   * Docker Engine refuses a layer (or config) media type that has neither an `application/vnd.oci.image`
+   * nor an `application/vnd.docker` prefix: "unsupported media type …" (moby distribution/registry.go
+   * supportedMediaTypes).
+   */
+  layerTypePrefixCheck?: boolean;
+  /** Docker Engine checks the OS in a single manifest's config on pull ("image operating system … cannot be used on this platform"). */
+  singleManifestOsCheck?: boolean;
   /** The runtime can run Windows containers at all. */
   windowsContainers: boolean;
   /** OCI manifest whose config is typed as a Docker config. */
@@ -73,6 +103,18 @@ export interface RuntimeCapabilities {
   /** Docker v2s2 manifest body without a `mediaType` field. */
   dockerManifestWithoutMediaType?: "accepted" | "rejected";
   artifacts?: ArtifactHandling;
+  /**
+   * containerd: which layers the pull unpacks, and what happens when nothing is unpacked.
+   * - `all-layers`: rootfs.diff_ids are compared with every manifest layer; a mismatch fails the pull
+   *   (measured on 1.6.20; 1.6.25+ compare layer-typed layers only, https://github.com/containerd/containerd/pull/9150).
+   * - `layer-typed`: only layer-typed layers count; when the unpacker unpacked nothing, the client's
+   *   fallback `image.Unpack` still fails on a count mismatch, and a manifest with nothing to unpack pulls
+   *   without a rootfs (client.Pull, 1.7 and 2.0: https://github.com/containerd/containerd/blob/v1.7.24/image.go).
+   * - `transfer-service`: the CRI pulls through the transfer service (2.1+), which has no fallback: a
+   *   manifest the unpacker skips (non-image config, no layer-typed layer) pulls without a rootfs
+   *   (https://github.com/containerd/containerd/blob/v2.1.9/internal/cri/server/images/image_pull.go).
+   */
+  unpack?: "all-layers" | "layer-typed" | "transfer-service";
   platformMatch: PlatformMatchStyle;
   manifestLimit?: ManifestLimit;
   /** Unqualified names: docker.io; every unqualified-search registry tried in order; enforcing (ambiguous = error). */
@@ -100,6 +142,7 @@ function containerd(
     until,
     label: `containerd ${from}${until.startsWith("3.") ? "+" : ""}`,
     source: `${CTD}/${tag}/RELEASES.md`,
+    proof: FROM_SOURCE,
     schema1Signed: "pulls-deprecated",
     schema1Unsigned: "unsupported",
     contentType: "containerd",
@@ -111,7 +154,13 @@ function containerd(
     ociManifestDockerConfig: "accepted",
     dockerManifestOciTypes: "accepted",
     dockerManifestWithoutMediaType: "accepted",
-    artifacts: "unpack-fails",
+    artifacts: v.major === 1 && v.minor < 7 ? "unpack-fails" : "pulled-not-unpacked",
+    unpack:
+      v.major === 1 && v.minor < 7
+        ? "all-layers"
+        : v.major === 1 || (v.major === 2 && v.minor === 0)
+          ? "layer-typed"
+          : "transfer-service",
     platformMatch: platformMatchStyle("containerd", v),
     manifestLimit: { bytes: CONTAINERD_MAX_MANIFEST, scope: "top-level" },
     shortNames: "docker-io",
@@ -147,13 +196,17 @@ function crio(
     label: `CRI-O 1.${minor}${open ? "+" : ""} (containers/image ${cimage.replace(/^.*v/, "")})`,
     imageLibrary: cimage,
     source: `${CRIO}/${PATCH[minor]}/go.mod`,
+    proof: FROM_SOURCE,
     schema1Signed: "pulls",
     schema1Unsigned: "pulls",
     contentType: "containers-image",
     dockerZstdLayer: minor >= 35,
     ociZstdLayer: true,
     encryptedLayers: "decryption-keys-path",
-    foreignLayers: "urls-only",
+    foreignLayers:
+      compareVersions(cimageVersion, { major: 5, minor: 30 }) >= 0
+        ? "urls-only"
+        : "urls-only-registry-on-connect-error",
     windowsContainers: false,
     // c/image < 5.22 has no artifact check at all (derived: the mix is stored as an image).
     ociManifestDockerConfig:
@@ -198,50 +251,87 @@ function docker(
   label: string,
   source: string,
   schema1: Schema1Support,
+  over: Partial<RuntimeCapabilities> = {},
 ): RuntimeCapabilities {
   const row: RuntimeCapabilities = {
     runtime: "cri-dockerd",
     from,
     label,
     source,
+    proof: FROM_SOURCE,
     schema1Signed: schema1,
     schema1Unsigned: schema1,
     windowsContainers: true,
     platformMatch: "docker-only",
     shortNames: "docker-io",
+    ...over,
   };
   if (until) row.until = until;
   return row;
 }
 
+function proven(oracle: string): Proof {
+  return { status: "proven", oracle };
+}
+const CIMAGE_539 = "containers/image 5.39.1 (skopeo 1.22.0, Debian sid), linux/amd64 + linux/arm64";
+
+/**
+ * Docker Engine 28 (classic image store, Linux), measured with Docker Engine 28.5.2 and read in
+ * https://github.com/moby/moby/tree/v28.5.1/distribution: layers are always fetched from the registry
+ * (foreign-layer `urls` are used only on Windows, pull_v2_windows.go); encrypted layers are not
+ * decrypted ("failed to register layer: unexpected EOF"); media types outside the OCI/Docker prefixes
+ * are refused (registry.go supportedMediaTypes); a single manifest's config OS is checked on pull
+ * (config.go platformFromConfig). OCI and Docker zstd layers unpack.
+ */
+const DOCKER_28_MEASURED: Partial<RuntimeCapabilities> = {
+  encryptedLayers: "unsupported",
+  foreignLayers: "registry-only",
+  layerTypePrefixCheck: true,
+  singleManifestOsCheck: true,
+};
+
 const MOBY_DISABLE = "https://github.com/moby/moby/pull/47459";
 const MOBY_REMOVE = "https://github.com/moby/moby/pull/50036";
 
 export const RUNTIME_CAPABILITIES: readonly RuntimeCapabilities[] = [
-  containerd("1.6", "1.7", "v1.6.39", {}),
-  containerd("1.7", "2.0", "v1.7.34", {}),
+  containerd("1.6", "1.7", "v1.6.39", {
+    proof: proven("containerd 1.6.20 (Debian 12), CRI PullImage, linux/amd64"),
+  }),
+  containerd("1.7", "2.0", "v1.7.34", {
+    proof: proven("containerd 1.7.24 (Debian 13), CRI PullImage, linux/amd64"),
+  }),
   containerd("2.0", "2.1", "v2.0.11", { schema1Signed: "disabled" }),
-  containerd("2.1", "2.2", "v2.1.9", { schema1Signed: "removed" }),
+  containerd("2.1", "2.2", "v2.1.9", {
+    schema1Signed: "removed",
+    proof: proven("containerd 2.1.9 (Debian sid), CRI PullImage, linux/amd64"),
+  }),
   containerd("2.2", "3.0", "v2.3.4", { schema1Signed: "removed" }),
   crio(24, "github.com/containers/image/v5 v5.17.0"),
   crio(25, "github.com/containers/image/v5 v5.25.0"),
-  crio(26, "github.com/containers/image/v5 v5.24.2"),
+  // CRI-O 1.26.0–1.26.1 vendor a containers/image 5.23.1 pseudo-version (https://github.com/cri-o/cri-o/blob/v1.26.1/go.mod)
+  crio(26, "github.com/containers/image/v5 v5.24.2", {
+    proof: proven("containers/image 5.23.1 (podman 4.3.1, Debian 12), linux/amd64 + linux/arm64"),
+  }),
   crio(27, "github.com/containers/image/v5 v5.25.1"),
   crio(28, "github.com/containers/image/v5 v5.27.1"),
   crio(29, "github.com/containers/image/v5 v5.29.1"),
   crio(30, "github.com/containers/image/v5 v5.29.3"),
   crio(31, "github.com/containers/image/v5 v5.32.3"),
-  crio(32, "github.com/containers/image/v5 v5.34.1"),
+  crio(32, "github.com/containers/image/v5 v5.34.1", {
+    proof: proven("containers/image 5.34.2 (skopeo 1.18.0, Debian 13), linux/amd64 + linux/arm64"),
+  }),
   crio(33, "github.com/containers/image/v5 v5.35.0"),
   crio(34, "github.com/containers/image/v5 v5.36.2"),
-  crio(35, "go.podman.io/image/v5 v5.38.0"),
-  crio(36, "go.podman.io/image/v5 v5.38.0", {}, true),
+  // 5.38.0 → 5.39.1 changed nothing on the image pull path (docs/oracles.md)
+  crio(35, "go.podman.io/image/v5 v5.38.0", { proof: proven(CIMAGE_539) }),
+  crio(36, "go.podman.io/image/v5 v5.38.0", { proof: proven(CIMAGE_539) }, true),
   docker(
     "0.2",
     "1.0",
     "cri-dockerd (Docker Engine version not given: judged as a current engine, 28.2+)",
     MOBY_REMOVE,
     "removed",
+    DOCKER_28_MEASURED,
   ),
   docker(
     "20.10",
@@ -251,7 +341,10 @@ export const RUNTIME_CAPABILITIES: readonly RuntimeCapabilities[] = [
     "pulls-deprecated",
   ),
   docker("26.0", "28.2", "Docker Engine 26.0–28.1", MOBY_DISABLE, "disabled"),
-  docker("28.2", undefined, "Docker Engine 28.2+", MOBY_REMOVE, "removed"),
+  docker("28.2", undefined, "Docker Engine 28.2+", MOBY_REMOVE, "removed", {
+    ...DOCKER_28_MEASURED,
+    proof: proven("Docker Engine 28.5.2 (Debian sid), classic image store, linux/amd64 + linux/arm64"),
+  }),
 ];
 
 /** Where each column's facts come from (for docs and reviewers). */

@@ -125,10 +125,20 @@ export const I002: ImageRule<RuntimeCapabilities> = {
         ),
       ];
     }
-    const why =
-      normalizePlatform(img).os !== normalizePlatform(platform).os
-        ? `a ${normalizePlatform(img).os} image cannot run on a ${platform.os} node`
-        : "exec format error";
+    const osDiffers = normalizePlatform(img).os !== normalizePlatform(platform).os;
+    if (osDiffers && caps.singleManifestOsCheck) {
+      return [
+        pullFails(
+          "critical",
+          `This single-platform image is built for ${imgText}. ${name} checks the operating system in the image config and fails the ` +
+            `pull: 'image operating system "${normalizePlatform(img).os}" cannot be used on this platform'.`,
+          { evidence: { imagePlatform: imgText } },
+        ),
+      ];
+    }
+    const why = osDiffers
+      ? `a ${normalizePlatform(img).os} image cannot run on a ${platform.os} node`
+      : "exec format error";
     return [
       runFails(
         `This single-platform image is built for ${imgText}. ${name} does not check the platform of a single manifest, so the pull ` +

@@ -16,12 +16,14 @@ import { MediaTypes } from "../../core/image.js";
 import type { ImageHit, ImageRule } from "../../core/rule.js";
 import type { RuntimeCapabilities } from "../data/runtime-capabilities.js";
 import {
+  containerdLayerType,
   IMAGE_CONFIG_TYPES,
   isDockerV2,
   isEncrypted,
   KNOWN_LAYER_TYPES,
   pullFails,
   resolve,
+  runFails,
   warn,
   who,
 } from "./resolve.js";
@@ -103,7 +105,19 @@ export const I004: ImageRule<RuntimeCapabilities> = {
         continue;
       }
       if (KNOWN_LAYER_TYPES.has(t)) continue;
-      hits.push(...unknownType(name, rt.name, t, dockerV2));
+      // containerd's transfer service (2.1+) skips the unpack of a manifest with no layer-typed layer:
+      // it pulls without a rootfs instead of failing on the diff_ids count.
+      const noneUnpacked =
+        caps.unpack === "transfer-service" && !m.layers.some((l) => containerdLayerType(l.mediaType, caps));
+      if (caps.layerTypePrefixCheck && !/^application\/vnd\.(oci\.image|docker)\./.test(t) && t !== "") {
+        hits.push(
+          pullFails("critical", `${name} refuses the layer type ${t}: "unsupported media type ${t}".`, {
+            evidence: { layerMediaType: t },
+          }),
+        );
+        continue;
+      }
+      hits.push(...unknownType(name, rt.name, t, dockerV2, noneUnpacked));
     }
     return hits;
   },
@@ -133,6 +147,13 @@ function encrypted(name: string, t: string, caps: RuntimeCapabilities): ImageHit
           'without them the pull fails with "decrypting layer …".',
         { evidence },
       );
+    case "unsupported":
+      return pullFails(
+        "critical",
+        `${name} has no layer decryption: it applies the encrypted bytes (${t}) as a layer and the pull fails ` +
+          '("failed to register layer: unexpected EOF").',
+        { evidence },
+      );
     default:
       return warn(
         "medium",
@@ -142,8 +163,23 @@ function encrypted(name: string, t: string, caps: RuntimeCapabilities): ImageHit
   }
 }
 
-function unknownType(name: string, family: string, t: string, dockerV2: boolean): ImageHit[] {
+function unknownType(
+  name: string,
+  family: string,
+  t: string,
+  dockerV2: boolean,
+  noneUnpacked: boolean,
+): ImageHit[] {
   const evidence = { layerMediaType: t || "(none)" };
+  if (family === "containerd" && noneUnpacked) {
+    return [
+      runFails(
+        `${name} does not treat ${t || "an untyped layer"} as a layer; with no layer it can unpack, the pull succeeds without ` +
+          "unpacking anything (no root filesystem), and creating the container fails.",
+        { evidence },
+      ),
+    ];
+  }
   if (family === "containerd") {
     if (t.startsWith("application/vnd.oci.image.layer.")) {
       return [

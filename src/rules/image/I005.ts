@@ -5,13 +5,16 @@
  * - CRI-O (containers/image): fetches only from `urls[]`, unauthenticated; if every URL fails the pull
  *   fails ("failed fetching external blob from all urls"), no registry fallback.
  * Both need the nodes to reach the URL hosts (often Microsoft's CDN): registry mirrors do not help.
+ * When the URLs were probed (layer verification): all answering 404 fails CRI-O's pull for certain and
+ * sends containerd to the registry; a connection error fails both on nodes that cannot reach the host
+ * (measured: containerd 1.6.20/1.7.24/2.1.9 and containers/image 5.23/5.34/5.39 fail on a refused URL).
  * Sources: https://github.com/containerd/containerd/blob/v2.1.0/core/remotes/docker/fetcher.go,
  * https://github.com/containers/image/blob/v5.36.1/docker/docker_client.go,
  * https://github.com/opencontainers/image-spec/blob/v1.1.1/layer.md.
  */
 import type { ImageRule } from "../../core/rule.js";
 import type { RuntimeCapabilities } from "../data/runtime-capabilities.js";
-import { isForeignOrNondistributable, resolve, warn, who } from "./resolve.js";
+import { isForeignOrNondistributable, pullFails, resolve, warn, who } from "./resolve.js";
 
 export const I005: ImageRule<RuntimeCapabilities> = {
   id: "I005",
@@ -52,6 +55,78 @@ export const I005: ImageRule<RuntimeCapabilities> = {
       return [];
     }
     const where = hosts.join(", ");
+    if (caps.foreignLayers === "registry-only") {
+      // Docker Engine on Linux ignores `urls`: the blob must be in the registry.
+      const missing = withUrls.filter((l) => facts.layerMagic?.[l.digest] === "missing");
+      if (missing.length) {
+        return [
+          pullFails(
+            "critical",
+            `${missing.length} foreign/non-distributable layer(s) are served only from ${where}; ${name} ignores layer URLs on Linux ` +
+              'and asks the registry, which does not have them: the pull fails ("unknown blob").',
+            { evidence },
+          ),
+        ];
+      }
+      if (facts.layerMagic !== undefined) return [];
+      return [
+        warn(
+          "medium",
+          `${withUrls.length} layer(s) are foreign/non-distributable with URLs on ${where}; ${name} ignores the URLs on Linux and ` +
+            "pulls them from the registry: the pull fails unless the registry holds those blobs.",
+          { evidence },
+        ),
+      ];
+    }
+    // With --verify-layers / `image`, each URL was probed from here (HEAD). A 404 means the content is
+    // gone for every node; a connection error only says this machine cannot reach the host.
+    const probed = withUrls.map((l) => (l.urls ?? []).map((u) => facts.layerUrls?.[u]));
+    const known = facts.layerUrls !== undefined && probed.every((ss) => ss.every((x) => x !== undefined));
+    if (known) {
+      const gone = probed.some((ss) => ss.every((x) => x && !x.ok && x.notFound));
+      const unreachable = probed.some(
+        (ss) => !ss.some((x) => x?.ok) && ss.some((x) => x && !x.ok && !x.notFound),
+      );
+      if (gone && caps.foreignLayers !== "urls-then-registry" && caps.foreignLayers !== undefined) {
+        return [
+          pullFails(
+            "critical",
+            `${withUrls.length} layer(s) are foreign/non-distributable and every URL for one of them answers 404 (${where}); ${name} ` +
+              'fetches them only from their URLs, so the pull fails ("failed fetching external blob from all urls").',
+            { evidence },
+          ),
+        ];
+      }
+      if (unreachable && caps.foreignLayers === "urls-only-registry-on-connect-error") {
+        // The connection error is dropped and the blob comes from the registry: the node's reach does not matter.
+        return [
+          warn(
+            "low",
+            `${withUrls.length} layer(s) are foreign/non-distributable with URLs on ${where} that did not answer from here; ${name} ` +
+              "loses a connection error to such a URL and fetches the blob from the registry instead (fixed in containers/image 5.30, " +
+              "which fails the pull).",
+            { evidence },
+          ),
+        ];
+      }
+      if (unreachable) {
+        const firstError = probed.flat().find((x) => x && !x.ok && !x.notFound);
+        evidence.urlError = firstError && !firstError.ok ? firstError.error : "unreachable";
+        return [
+          warn(
+            "high",
+            `${withUrls.length} layer(s) are foreign/non-distributable and their URLs on ${where} did not answer from here ` +
+              `(${evidence.urlError}). ${name} fetches them from those URLs${caps.foreignLayers === "urls-then-registry" ? " and falls back to the registry only on a 404" : ""}: ` +
+              "the pull succeeds only on nodes with network access to those hosts.",
+            { evidence },
+          ),
+        ];
+      }
+      if (gone) {
+        // containerd: every URL answers 404, so it fetches the blob from the registry like any other layer.
+        return [];
+      }
+    }
     switch (caps.foreignLayers) {
       case "urls-then-registry":
         return [

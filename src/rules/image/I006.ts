@@ -1,11 +1,14 @@
 /**
  * I006 not-a-container-image: the reference is an OCI artifact (Helm chart, SBOM, signature, Wasm
- * module packaged as an artifact...), not a runnable image: `artifactType` set, an empty config
+ * module packaged as an artifact...), not a runnable image: an empty config
  * (`application/vnd.oci.empty.v1+json`), or a config media type that is not an image config.
- * - containerd (every version): fetches everything, then fails to unpack when the config's rootfs.diff_ids
- *   do not match the layers: "mismatched image rootfs and manifest layers" (seen with containerd 1.6 CRI
- *   PullImage for a Helm chart and an OCI 1.1 artifact). An artifact whose counts match pulls, but no
- *   container can start from it.
+ * - containerd 1.6 (as measured on 1.6.20): fetches everything, then fails to unpack when the config's
+ *   rootfs.diff_ids do not match the layers: "mismatched image rootfs and manifest layers" (CRI PullImage
+ *   of a Helm chart and an OCI 1.1 artifact). An artifact whose counts match pulls, but no container can
+ *   start from it.
+ * - containerd ≥ 1.7 (1.6.25+ too): only layer-typed layers are unpacked and counted, so a Helm chart or
+ *   an OCI 1.1 artifact pulls without a rootfs (measured: CRI PullImage on 1.7.24 and 2.1.9, then
+ *   `ctr images check` shows it not unpacked); https://github.com/containerd/containerd/pull/9142.
  * - CRI-O: 1.24 (c/image 5.17) has no check; 1.25–1.31 fail after downloading ("unsupported
  *   image-specific operation on artifact with type …"); 1.32 fails before downloading; ≥ 1.33 retries
  *   as an OCI artifact, so PullImage succeeds and container creation fails.
@@ -42,7 +45,10 @@ export const I006: ImageRule<RuntimeCapabilities> = {
       m.kind === "manifest" && configType !== undefined && !IMAGE_CONFIG_TYPES.has(configType);
     // c/image reads a legacy octet-stream config in v2s2 as an artifact too; containerd rewrites it to the Docker type.
     if (configType === "application/octet-stream" && rt.name !== "cri-o") return [];
-    if (!rcArtifact && !artifactType && !configNotImage) return [];
+    // `artifactType` alone does not make an artifact: a manifest with an image config and layers pulls
+    // and runs on every puller (measured: containerd 1.6/1.7/2.1, containers/image 5.23/5.34/5.39,
+    // Docker Engine 28.5); they all decide on the config media type.
+    if (!rcArtifact && !configNotImage && !(artifactType && configType === undefined)) return [];
     const type = artifactType ?? configType ?? "(unknown)";
     const evidence: Record<string, string> = { artifactType: type };
     if (configType) evidence.configMediaType = configType;
@@ -54,6 +60,28 @@ export const I006: ImageRule<RuntimeCapabilities> = {
           pullFails(
             "critical",
             `${name} does not know the withdrawn artifact manifest type (${MediaTypes.ociArtifactManifest}): it fetches nothing under it and the unpack fails.`,
+            { evidence },
+          ),
+        ];
+      }
+      if (caps.unpack === "layer-typed" || caps.unpack === "transfer-service") {
+        // containerd ≥ 1.7 counts only layer-typed layers against rootfs.diff_ids (a non-image config
+        // has none), and the transfer service (2.1+) has no fallback unpack at all.
+        const layerTyped = layers.filter((l) => containerdLayerType(l.mediaType, caps)).length;
+        if (caps.unpack === "layer-typed" && (m.diffIdCount ?? 0) !== layerTyped) {
+          return [
+            pullFails(
+              "critical",
+              `This is an OCI artifact (${type}), not a container image. ${name} downloads it and then fails to unpack: ` +
+                '"failed to unpack image on snapshotter …: mismatched image rootfs and manifest layers".',
+              { evidence },
+            ),
+          ];
+        }
+        return [
+          runFails(
+            `This is an OCI artifact (${type}), not a container image. ${name} pulls it without unpacking it (no root filesystem), ` +
+              "so PullImage succeeds and creating the container fails.",
             { evidence },
           ),
         ];

@@ -30,6 +30,8 @@ import { I008 } from "./I008.js";
 import { I009 } from "./I009.js";
 import { I010 } from "./I010.js";
 import { I011 } from "./I011.js";
+import { I012 } from "./I012.js";
+import { I013 } from "./I013.js";
 import { resolve, rootContentType } from "./resolve.js";
 
 export { checkRuntimeSupported };
@@ -49,6 +51,8 @@ export const imageRules: readonly ImageRule<RuntimeCapabilities>[] = [
   I009,
   I010,
   I011,
+  I012,
+  I013,
 ];
 
 export interface JudgeOptions {

@@ -96,6 +96,28 @@ function doResolve(facts: ImageFacts, rt: RuntimeTarget, platform: Platform): Re
     const d = selection.descriptor;
     if (!d) return { isRoot: false, index: root, selection };
     const child = facts.children[d.digest];
+    if (child?.kind === "index" && rt.name === "containerd") {
+      // containerd walks an index inside an index (images.Manifest recurses); containers/image refuses
+      // it (I012). One level deep, as the registry client fetches.
+      const inner = selectManifest(child, platform, rt.name, rt.version).descriptor;
+      const grand = inner ? facts.children[inner.digest] : undefined;
+      if (!inner || !grand) {
+        const err = inner ? facts.childErrors[inner.digest] : undefined;
+        return {
+          isRoot: false,
+          index: root,
+          selection,
+          unknown: !inner
+            ? `nested index ${short(d.digest)} has no entry for this platform`
+            : err
+              ? `child manifest ${short(inner.digest)}: ${describeError(err)}`
+              : `child manifest ${short(inner.digest)} was not fetched`,
+        };
+      }
+      const r: Resolved = { isRoot: false, index: root, selection, manifest: grand };
+      if (inner.mediaType) r.manifestType = inner.mediaType;
+      return r;
+    }
     if (child) {
       const manifestType = rt.name === "cri-o" ? (child.contentType ?? d.mediaType) : d.mediaType;
       const r: Resolved = { isRoot: false, index: root, selection, manifest: child };
@@ -163,6 +185,19 @@ export const IMAGE_CONFIG_TYPES: ReadonlySet<string> = new Set([
 export function isForeignOrNondistributable(d: Descriptor): boolean {
   const t = d.mediaType ?? "";
   return t.startsWith("application/vnd.docker.image.rootfs.foreign.") || t.includes(".nondistributable.");
+}
+
+/**
+ * The layer type declares an uncompressed tar: containerd then applies the blob as is, without its
+ * decompressor (which would otherwise sniff gzip/zstd whatever the type says). Unknown
+ * `application/vnd.oci.image.layer.*` types are read the same way.
+ * https://github.com/containerd/containerd/blob/v2.1.9/core/diff/apply/apply.go
+ */
+export function declaredUncompressed(t: string | undefined): boolean {
+  if (!t || isEncrypted(t)) return false;
+  if (t === MediaTypes.dockerLayer || t === MediaTypes.dockerForeign) return true;
+  if (!t.startsWith("application/vnd.oci.image.layer.")) return false;
+  return !/\+(gzip|zstd)$/.test(t);
 }
 
 export function isEncrypted(t: string | undefined): boolean {

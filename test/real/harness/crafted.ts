@@ -28,6 +28,7 @@ export const MT = {
   ociManifest: "application/vnd.oci.image.manifest.v1+json",
   ociIndex: "application/vnd.oci.image.index.v1+json",
   ociConfig: "application/vnd.oci.image.config.v1+json",
+  ociLayerTar: "application/vnd.oci.image.layer.v1.tar",
   ociLayerGzip: "application/vnd.oci.image.layer.v1.tar+gzip",
   ociLayerZstd: "application/vnd.oci.image.layer.v1.tar+zstd",
   ociLayerGzipEncrypted: "application/vnd.oci.image.layer.v1.tar+gzip+encrypted",
@@ -177,6 +178,80 @@ export const CATALOGUE: readonly CraftedImage[] = [
     "OCI manifest with a non-distributable layer served from `urls` only",
     ["linux/amd64"],
   ),
+  img(
+    "nondistributable-dead-url",
+    "latest",
+    "I005",
+    "OCI manifest with a non-distributable layer whose `urls` are dead; the blob is in the registry",
+    ["linux/amd64"],
+  ),
+  img(
+    "nondistributable-gone-url",
+    "latest",
+    "I005",
+    "OCI manifest with a non-distributable layer whose only URL answers 404; the blob is in the registry",
+    ["linux/amd64"],
+  ),
+  img(
+    "layer-gzip-as-tar",
+    "latest",
+    "I013",
+    "OCI manifest whose layer is declared uncompressed (`v1.tar`) but holds gzip bytes",
+    ["linux/amd64"],
+  ),
+  img(
+    "layer-zstd-as-gzip",
+    "latest",
+    "I013",
+    "OCI manifest whose layer is declared `tar+gzip` but holds zstd bytes",
+    ["linux/amd64"],
+  ),
+  img(
+    "docker-zstd-as-gzip",
+    "latest",
+    "I013",
+    "Docker v2s2 manifest whose layer is declared `rootfs.diff.tar.gzip` but holds zstd bytes",
+    ["linux/amd64"],
+  ),
+  img(
+    "layer-tar-as-gzip",
+    "latest",
+    "I013",
+    "OCI manifest whose layer is declared `tar+gzip` but is an uncompressed tar",
+    ["linux/amd64"],
+  ),
+  img(
+    "zstd-chunked-annotations",
+    "latest",
+    "I004",
+    "OCI manifest with a `tar+zstd` layer carrying zstd:chunked annotations (TOC position/checksum)",
+    ["linux/amd64"],
+  ),
+  img(
+    "image-with-artifacttype",
+    "latest",
+    "I006",
+    "OCI image manifest (image config, gzip layer) that also sets `artifactType`",
+    ["linux/amd64"],
+  ),
+  img(
+    "nested-index",
+    "latest",
+    "I012",
+    "OCI index whose linux/amd64 and linux/arm64 entries are themselves OCI indexes",
+    ["linux/amd64", "linux/arm64/v8"],
+  ),
+  img(
+    "index-no-platform",
+    "latest",
+    "I002",
+    "OCI index with one entry that has no `platform` field (an amd64 image)",
+    ["linux/amd64"],
+  ),
+  img("index-arm64-no-variant", "latest", "I002", "OCI index: linux/amd64 + linux/arm64 without a variant", [
+    "linux/amd64",
+    "linux/arm64",
+  ]),
 ];
 
 function img(
@@ -394,6 +469,11 @@ class Crafter {
     if (s.subject) body.subject = s.subject;
     if (s.annotations) body.annotations = s.annotations;
     return { mediaType, bytes: jsonBytes(body) };
+  }
+
+  /** The blob server's URL for a digest (404 unless the blob was added there). */
+  blobUrl(digest: string): string {
+    return this.blobs.url(digest);
   }
 
   /** Pushes a manifest by digest (index children must exist before the index). */
@@ -667,6 +747,128 @@ const RECIPES: Record<string, Recipe> = {
       ],
     });
   },
+  "nondistributable-dead-url": async (c, repo, name, ctx) => {
+    const extra = makeLayer([
+      { path: "licensed-base.txt", content: `non-distributable content for ${name}\n` },
+    ]);
+    const m = await c.manifest(repo, {
+      format: "oci",
+      name,
+      plat: AMD64,
+      layers: [
+        { mediaType: MT.ociNondistributableGzip, data: extra.gzip, diffId: extra.diffId },
+        gzipLayer(baseLayer(name, AMD64)),
+      ],
+    });
+    // The blob is pushed to the registry; its only URL points at a port nothing listens on.
+    const body = JSON.parse(m.bytes.toString("utf8")) as { layers: Desc[] };
+    const first = body.layers[0];
+    if (first) first.urls = [`http://${ctx.registry.split(":")[0]}:9/blobs/${first.digest}`];
+    return { mediaType: m.mediaType, bytes: jsonBytes(body) };
+  },
+  "nondistributable-gone-url": async (c, repo, name) => {
+    const extra = makeLayer([
+      { path: "licensed-base.txt", content: `non-distributable content for ${name}\n` },
+    ]);
+    const m = await c.manifest(repo, {
+      format: "oci",
+      name,
+      plat: AMD64,
+      layers: [
+        { mediaType: MT.ociNondistributableGzip, data: extra.gzip, diffId: extra.diffId },
+        gzipLayer(baseLayer(name, AMD64)),
+      ],
+    });
+    // The blob is pushed to the registry; its only URL is on the blob server, which does not hold it (404).
+    const body = JSON.parse(m.bytes.toString("utf8")) as { layers: Desc[] };
+    const first = body.layers[0];
+    if (first) first.urls = [c.blobUrl(first.digest)];
+    return { mediaType: m.mediaType, bytes: jsonBytes(body) };
+  },
+  "layer-gzip-as-tar": (c, repo, name) => {
+    const l = baseLayer(name, AMD64);
+    return c.manifest(repo, {
+      format: "oci",
+      name,
+      plat: AMD64,
+      layers: [{ mediaType: MT.ociLayerTar, data: l.gzip, diffId: l.diffId }],
+    });
+  },
+  "layer-zstd-as-gzip": (c, repo, name) => {
+    const l = baseLayer(name, AMD64);
+    return c.manifest(repo, {
+      format: "oci",
+      name,
+      plat: AMD64,
+      layers: [{ mediaType: MT.ociLayerGzip, data: l.zstd, diffId: l.diffId }],
+    });
+  },
+  "docker-zstd-as-gzip": (c, repo, name) => {
+    const l = baseLayer(name, AMD64);
+    return c.manifest(repo, {
+      format: "docker",
+      name,
+      plat: AMD64,
+      layers: [{ mediaType: MT.dockerLayerGzip, data: l.zstd, diffId: l.diffId }],
+    });
+  },
+  "layer-tar-as-gzip": (c, repo, name) => {
+    const l = baseLayer(name, AMD64);
+    return c.manifest(repo, {
+      format: "oci",
+      name,
+      plat: AMD64,
+      layers: [{ mediaType: MT.ociLayerGzip, data: l.tar, diffId: l.diffId }],
+    });
+  },
+  "zstd-chunked-annotations": (c, repo, name) => {
+    const l = baseLayer(name, AMD64);
+    return c.manifest(repo, {
+      format: "oci",
+      name,
+      plat: AMD64,
+      layers: [
+        {
+          mediaType: MT.ociLayerZstd,
+          data: l.zstd,
+          diffId: l.diffId,
+          // what `podman push --compression-format zstd:chunked` writes; the TOC is absent here, so a
+          // partial pull would have to fall back to the whole blob
+          annotations: {
+            "io.github.containers.zstd-chunked.manifest-checksum": sha256(`toc-${name}`),
+            "io.github.containers.zstd-chunked.manifest-position": `${l.zstd.length}:0:0:1`,
+          },
+        },
+      ],
+    });
+  },
+  "image-with-artifacttype": (c, repo, name) =>
+    c.manifest(repo, {
+      format: "oci",
+      name,
+      plat: AMD64,
+      artifactType: "application/vnd.example.thing.v1",
+      layers: [gzipLayer(baseLayer(name, AMD64))],
+    }),
+  "nested-index": async (c, repo, name) => {
+    const outer: Desc[] = [];
+    for (const p of [AMD64, ARM64]) {
+      const inner = await c.multiArch(repo, `${name}-${p.architecture}`, "oci", [p]);
+      outer.push(await c.child(repo, inner, p));
+    }
+    return c.index("oci", outer);
+  },
+  "index-no-platform": async (c, repo, name) => {
+    const m = await c.manifest(repo, {
+      format: "oci",
+      name,
+      plat: AMD64,
+      layers: [gzipLayer(baseLayer(name, AMD64))],
+    });
+    return c.index("oci", [await c.child(repo, m)]);
+  },
+  "index-arm64-no-variant": (c, repo, name) =>
+    c.multiArch(repo, name, "oci", [AMD64, { os: "linux", architecture: "arm64" }]),
 };
 
 async function windowsManifest(c: Crafter, repo: string, name: string): Promise<Built> {

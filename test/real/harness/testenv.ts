@@ -1,6 +1,7 @@
 /**
  * Starts and stops the real components through scripts/testenv.sh (registry 2.8, containerd 1.6 with
- * CRI, podman/skopeo). Shared by the vitest globalSetup of the "real" project and by the benchmarks.
+ * CRI, podman/skopeo, and the newer pullers fetched from Debian trixie/sid: containerd 1.7 and 2.1,
+ * containers/image 5.34 and 5.39 in skopeo 1.18 and 1.22). Shared by the vitest globalSetup of the "real" project and by the benchmarks.
  * Failures throw with the script's stderr: a missing component must fail the run, never skip it.
  */
 import { spawnSync } from "node:child_process";
@@ -35,6 +36,30 @@ export interface TestEnv {
   skopeoVersion: string;
   /** DIR/bin/isolated: runs a command with /var/lib redirected under DIR (podman and skopeo need it). */
   isolated: string;
+  /** DIR/bin/isolated-all: a private mount namespace with tmpfs over /var/lib, /run and /var/tmp. */
+  isolatedAll: string;
+  /** Newer containerds from Debian trixie/sid (scripts/testenv.sh fetch), each its own daemon. */
+  ctdOracles: { version: string; sock: string; ctr: string }[];
+  /** containers/image versions inside skopeo builds from Debian trixie/sid: "5.34" -> skopeo binary. */
+  cimageOracles: { version: string; skopeo: string }[];
+  /** DIR/oracles/cimage: registries.conf, policy.json, registries.d, storage.conf for the skopeo oracles. */
+  cimageConfigDir: string;
+  /** Docker Engine daemons (Debian sid `docker.io`): "28.5" -> its API socket. */
+  dockerOracles: { version: string; sock: string }[];
+}
+
+/** "1.7=/a.sock,2.1=/b.sock" -> [["1.7", "/a.sock"], ["2.1", "/b.sock"]]; empty fails (the oracles are required). */
+function parseOracleList(text: string, key: string): [string, string][] {
+  const pairs = text
+    .split(",")
+    .filter(Boolean)
+    .map((e): [string, string] => {
+      const i = e.indexOf("=");
+      return [e.slice(0, i), e.slice(i + 1)];
+    });
+  if (!pairs.length || pairs.some(([v, p]) => !v || !p))
+    throw new Error(`env ${key} is malformed: "${text}"`);
+  return pairs;
 }
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env): { status: number; stderr: string } {
@@ -89,6 +114,21 @@ export function readTestEnv(dir: string): TestEnv {
     },
     skopeoVersion: need("SKOPEO_VERSION"),
     isolated: need("ISOLATED"),
+    isolatedAll: need("ISOLATED_ALL"),
+    ctdOracles: parseOracleList(need("CTD_ORACLES"), "CTD_ORACLES").map(([version, sock]) => ({
+      version,
+      sock,
+      ctr: join(need("ORACLE_CACHE"), "bin", `ctr-${version}`),
+    })),
+    cimageOracles: parseOracleList(need("CIMAGE_ORACLES"), "CIMAGE_ORACLES").map(([version, skopeo]) => ({
+      version,
+      skopeo,
+    })),
+    cimageConfigDir: join(need("TESTENV_DIR"), "oracles", "cimage"),
+    dockerOracles: parseOracleList(need("DOCKER_ORACLES"), "DOCKER_ORACLES").map(([version, sock]) => ({
+      version,
+      sock,
+    })),
   };
 }
 

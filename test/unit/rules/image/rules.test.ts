@@ -195,10 +195,11 @@ describe("I004 unsupported-layer-media-type", () => {
     expect(c["cri-o@1.34 linux/amd64"]?.findings[0]?.message).toMatch(/decryption_keys_path/);
     for (const v of Object.values(c)) expect(v.verdict).toBe("warning");
   });
-  it("unknown non-layer type in an image: containerd fails, CRI-O rejects it only in v2s2", () => {
+  it("unknown non-layer type in an image: containerd 1.7 fails, 2.1 pulls without a rootfs, CRI-O rejects it only in v2s2", () => {
     const oci = single(ociManifest({ layers: [desc("application/x-custom")], configPlatform: LINUX_AMD64 }));
-    expect(summary(oci, "containerd@2.1,cri-o@1.34")).toEqual({
-      "containerd@2.1 linux/amd64": "incompatible/fails I004",
+    expect(summary(oci, "containerd@1.7,containerd@2.1,cri-o@1.34")).toEqual({
+      "containerd@1.7 linux/amd64": "incompatible/fails I004",
+      "containerd@2.1 linux/amd64": "incompatible/succeeds I004",
       "cri-o@1.34 linux/amd64": "warning/succeeds I004",
     });
     const v2 = single(
@@ -265,11 +266,12 @@ describe("I006 not-a-container-image", () => {
     expect(
       summary(
         helm(),
-        "containerd@1.6,containerd@2.2,cri-o@1.24,cri-o@1.26,cri-o@1.31,cri-o@1.32,cri-o@1.33,cri-o@1.36",
+        "containerd@1.6,containerd@1.7,containerd@2.2,cri-o@1.24,cri-o@1.26,cri-o@1.31,cri-o@1.32,cri-o@1.33,cri-o@1.36",
       ),
     ).toEqual({
       "containerd@1.6 linux/amd64": "incompatible/fails I006",
-      "containerd@2.2 linux/amd64": "incompatible/fails I006",
+      "containerd@1.7 linux/amd64": "incompatible/succeeds I006",
+      "containerd@2.2 linux/amd64": "incompatible/succeeds I006",
       "cri-o@1.24 linux/amd64": "incompatible/succeeds I006",
       "cri-o@1.26 linux/amd64": "incompatible/fails I006",
       "cri-o@1.31 linux/amd64": "incompatible/fails I006",
@@ -283,9 +285,23 @@ describe("I006 not-a-container-image", () => {
   });
   it("an artifact whose diff_ids match its layer-typed layers pulls on containerd, fails at start", () => {
     const facts = single(
-      ociManifest({ artifactType: "application/wasm", layers: [desc(MT.ociLayer)], diffIdCount: 1 }),
+      ociManifest({
+        config: desc("application/vnd.wasm.config.v0+json"),
+        layers: [desc(MT.ociLayer)],
+        diffIdCount: 1,
+      }),
     );
     expect(summary(facts, "containerd@1.7")["containerd@1.7 linux/amd64"]).toBe("incompatible/succeeds I006");
+  });
+  it("artifactType on a manifest with an image config is not an artifact (every puller runs it)", () => {
+    const facts = single(
+      ociManifest({ artifactType: "application/vnd.example.thing.v1", configPlatform: LINUX_AMD64 }),
+    );
+    expect(summary(facts, "containerd@2.1,cri-o@1.32,cri-o@1.36")).toEqual({
+      "containerd@2.1 linux/amd64": "compatible/succeeds",
+      "cri-o@1.32 linux/amd64": "compatible/succeeds",
+      "cri-o@1.36 linux/amd64": "compatible/succeeds",
+    });
   });
   it("CRI-O 1.33+ cannot fall back for short names", () => {
     const facts = helm();
