@@ -756,6 +756,8 @@ export class FakeApiServer {
       return this.#send(res, 400, status(400, "BadRequest", String((e as Error).message)));
     }
     res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" });
+    // The real server flushes the headers at once, so clients see the watch open before any event.
+    res.flushHeaders();
     const w: Watcher = { res, rd, match, bookmarks: q.get("allowWatchBookmarks") === "true" };
     if (namespace !== undefined) w.namespace = namespace;
     const rv = q.get("resourceVersion");
