@@ -18,6 +18,16 @@ export {
   resourceName,
 } from "./errors.js";
 export {
+  getNamed,
+  getOwnerMetadata,
+  type Inventory,
+  type InventoryOptions,
+  type NamedRef,
+  type OwnerLookup,
+  readInventory,
+  trimObject,
+} from "./inventory.js";
+export {
   apiVersionOf,
   BUILTIN_WORKLOADS,
   CORE_READS,
