@@ -13,7 +13,7 @@ import { makeTarget, type Target, TargetError } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { CredentialStore } from "../registry/index.js";
-import { type ClusterFacts, ClusterScanError, scanCluster } from "../scan/cluster.js";
+import type { ClusterFacts, ClusterScanResult } from "../scan/cluster.js";
 import { checkImages, type ImageCheckResult } from "../scan/images.js";
 import { type ProgramState, UsageError } from "./program.js";
 
@@ -103,7 +103,9 @@ export function addScanCommand<C, G, P extends { target: Target; ignore: Set<str
           throw e;
         }
       };
-      let result: Awaited<ReturnType<typeof scanCluster>>;
+      // Loaded on use: @kubernetes/client-node takes seconds to import, which `files` must not pay.
+      const { ClusterScanError, scanCluster } = await import("../scan/cluster.js");
+      let result: ClusterScanResult;
       try {
         result = await scanCluster({
           ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
