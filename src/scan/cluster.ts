@@ -443,9 +443,9 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
     else refetch.push({ e, subject });
   };
   const listedUp = await chains(listed);
-  listed.forEach((e, i) => visit(e, listedUp[i] ?? []));
+  for (const [i, e] of listed.entries()) visit(e, listedUp[i] ?? []);
   const podsUp = await chains(pods);
-  pods.forEach((p, i) => visit(p, podsUp[i] ?? []));
+  for (const [i, p] of pods.entries()) visit(p, podsUp[i] ?? []);
   for (const { e, subject } of refetch) {
     const ref = inv.discovery.forApiVersion(e.apiVersion, e.kind);
     try {
