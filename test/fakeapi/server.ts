@@ -671,18 +671,23 @@ export class FakeApiServer {
     return undefined;
   }
 
-  #select(rd: ResourceDef, namespace: string | undefined, q: URLSearchParams): Obj[] | string {
-    let match: Matcher = () => true;
+  /** The request's label and field selectors as one matcher, or the parse error's message. */
+  #matcher(q: URLSearchParams): Matcher | string {
     try {
       const ls = q.get("labelSelector");
       const fs = q.get("fieldSelector");
       const l = ls ? parseLabelSelector(ls) : undefined;
       const f = fs ? parseFieldSelector(fs) : undefined;
-      match = (o) => (!l || l(o)) && (!f || f(o));
+      return (o) => (!l || l(o)) && (!f || f(o));
     } catch (e) {
       if (e instanceof SelectorError) return e.message;
       throw e;
     }
+  }
+
+  #select(rd: ResourceDef, namespace: string | undefined, q: URLSearchParams): Obj[] | string {
+    const match = this.#matcher(q);
+    if (typeof match === "string") return match;
     const out: Obj[] = [];
     const keys = [...this.#table(rd).keys()].sort();
     for (const k of keys) {
@@ -788,16 +793,8 @@ export class FakeApiServer {
   }
 
   #watch(rd: ResourceDef, namespace: string | undefined, q: URLSearchParams, res: ServerResponse) {
-    let match: Matcher;
-    try {
-      const ls = q.get("labelSelector");
-      const fs = q.get("fieldSelector");
-      const l = ls ? parseLabelSelector(ls) : undefined;
-      const f = fs ? parseFieldSelector(fs) : undefined;
-      match = (o) => (!l || l(o)) && (!f || f(o));
-    } catch (e) {
-      return this.#send(res, 400, status(400, "BadRequest", String((e as Error).message)));
-    }
+    const match = this.#matcher(q);
+    if (typeof match === "string") return this.#send(res, 400, status(400, "BadRequest", match));
     res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" });
     // The real server flushes the headers at once, so clients see the watch open before any event.
     res.flushHeaders();
