@@ -1,12 +1,24 @@
 import { defineConfig } from "vitest/config";
 
-// Three suites: pure unit tests, the CLI spawned as a process (needs `npm run build`), and the
-// suites that need real components (registry, containerd, podman) started by test/real/setup.ts.
+// Suites: pure unit tests, the CLI spawned as a process (needs `npm run build`), the real kubectl
+// against the fake API server (test/kube/setup.ts installs it), and the suites that need real
+// components (registry, containerd, podman) started by test/real/setup.ts.
 export default defineConfig({
   test: {
     projects: [
       { test: { name: "unit", include: ["test/unit/**/*.test.ts"] } },
       { test: { name: "cli", include: ["test/cli/**/*.test.ts"], testTimeout: 60_000 } },
+      // The real kubectl 1.35 (installed by the global setup) against the fake API server, and the
+      // kubectl plugin end to end.
+      {
+        test: {
+          name: "kube",
+          include: ["test/kube/**/*.test.ts"],
+          globalSetup: ["test/kube/setup.ts"],
+          testTimeout: 60_000,
+          hookTimeout: 300_000,
+        },
+      },
       {
         test: {
           name: "real",

@@ -26,6 +26,7 @@ import { failureIssue } from "../scan/checks.js";
 import { scanFiles } from "../scan/files.js";
 import { checkImages, type ImageCheckResult, type ImageUses } from "../scan/images.js";
 import { addControllerCommand } from "./controller-command.js";
+import { addScanCommand } from "./scan-command.js";
 
 export class UsageError extends Error {}
 
@@ -59,7 +60,8 @@ interface CommonOptions {
   logFormat: string;
 }
 
-const collect = (value: string, previous: string[]) => [
+/** Commander parser for repeatable, comma-separated options. */
+export const collect = (value: string, previous: string[]) => [
   ...previous,
   ...value
     .split(",")
@@ -378,6 +380,14 @@ export function buildProgram(state: ProgramState): Command {
     });
   });
 
+  addScanCommand(program, state, {
+    addCommonOptions,
+    addRegistryOptions,
+    prepare,
+    registrySettings,
+    progressWriter,
+    emit,
+  });
   addControllerCommand(program, state);
   return program;
 }

@@ -1,0 +1,510 @@
+/**
+ * Use case: audit a live cluster (`scan`, the kubectl plugin). Reads the inventory through src/kube,
+ * finds the top owner of every pod template, runs the same workload rules as the `files` command
+ * once per template, and reports each finding on the top owner:
+ *  - Pod → ReplicaSet → Deployment, Pod → Job → CronJob, and any owner kind the API serves (an Argo
+ *    Workflow, an operator's custom resource): the controller ownerReference is followed, through a
+ *    metadata-only get for kinds that are not listed;
+ *  - the object audited is the topmost one that carries a pod template (a Deployment, not its
+ *    ReplicaSets or pods); when an owner's API is not served (its CRD is gone) or the owner is
+ *    missing, the pod itself is audited and is the subject; mirror (static) pods, owned by their
+ *    Node, are pods;
+ *  - ReplicaSets scaled to 0 (a Deployment's old revisions, or abandoned ones) are not audited.
+ * Nothing is written to the cluster. Secrets are read only by name, for pull secrets, when images
+ * are checked.
+ */
+import { type Coverage, type CoverageIssue, emptyCoverage } from "../core/report.js";
+import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
+import type { Target } from "../core/target.js";
+import type { Finding } from "../core/types.js";
+import { isObject, type JsonObject, str, toK8sObject, toWorkloads } from "../core/workload.js";
+import {
+  ClusterClient,
+  type ClusterClientOptions,
+  describePermission,
+  getNamed,
+  getOwnerMetadata,
+  type Inventory,
+  isKubeError,
+  type Permission,
+  parseApiVersion,
+  readInventory,
+  trimObject,
+} from "../kube/index.js";
+import { CredentialStore, credentialsFromSecret } from "../registry/index.js";
+import { workloadRules } from "../rules/workload/index.js";
+import type { ImageUse, ImageUses } from "./images.js";
+
+/** Usages kept per image, as in the files scan. */
+const MAX_USES_PER_IMAGE = 20;
+/** Owner chains longer than this are cut (a loop in ownerReferences must not hang the scan). */
+const MAX_OWNER_DEPTH = 10;
+
+/** The audit could not run at all (unreachable cluster, refused credentials, bad kubeconfig): exit 2. */
+export class ClusterScanError extends Error {}
+
+export interface ClusterScanOptions {
+  kubeconfig?: string;
+  context?: string;
+  /** `-n` (repeatable); undefined = all namespaces. */
+  namespaces?: string[];
+  labelSelector?: string;
+  /**
+   * The target, or how to make it once the nodes are known (the default --target-k8s is the minor
+   * after the newest kubelet; the default platforms are the nodes' platforms).
+   */
+  target: Target | ((facts: ClusterFacts) => Target);
+  ignore: ReadonlySet<string>;
+  rules?: readonly WorkloadRule[];
+  /** Collect the distinct images with their uses and the pull secrets they name (for --no-images off). */
+  collectImages?: boolean;
+  env?: Record<string, string | undefined>;
+  client?: ClusterClientOptions;
+  onProgress?: (text: string) => void;
+  /** Coverage problems as they happen, for the stderr log. */
+  onIssue?: (issue: CoverageIssue) => void;
+}
+
+export interface ClusterScanResult {
+  findings: Finding[];
+  coverage: Coverage;
+  target: Target;
+  /** Distinct images with where they are used (with `collectImages`). */
+  images: Map<string, ImageUses>;
+  /** Registry credentials from the pull secrets pods and service accounts name (with `collectImages`). */
+  pullCredentials: CredentialStore;
+  /** Trimmed Node objects, for the node rules. */
+  nodes: JsonObject[];
+  /** Kubelet CgroupV1 Warning events. */
+  cgroupV1Events: JsonObject[];
+  context: string;
+  server: string;
+}
+
+/** What the target defaults depend on. */
+export interface ClusterFacts {
+  /** The newest kubelet minor among the nodes, "1.30"; undefined without readable nodes. */
+  newestKubelet?: string;
+  /** Distinct node platforms, "linux/amd64", from the kubernetes.io/os and /arch labels or nodeInfo. */
+  platforms: string[];
+}
+
+interface Ref {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid?: string;
+}
+
+/** One object in the owner graph: listed (with its raw object), or known only by its metadata. */
+interface Entry {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid?: string;
+  controller?: Ref;
+  /** Audited as a template carrier (listed workload with a pod template, not scaled to 0). */
+  carrier: boolean;
+  /** The trimmed object; absent for compact entries (re-read by name if they must be audited). */
+  raw?: JsonObject;
+  /** Kept without its object because its controller normally carries the template. */
+  compact?: boolean;
+}
+
+/** Pods owned by these built-in controllers are kept without their spec until needed. */
+const COMPACT_OWNERS = new Set([
+  "apps/ReplicaSet",
+  "batch/Job",
+  "apps/StatefulSet",
+  "apps/DaemonSet",
+  "/ReplicationController",
+]);
+
+function controllerOf(md: JsonObject): Ref | undefined {
+  if (!Array.isArray(md.ownerReferences)) return undefined;
+  for (const o of md.ownerReferences) {
+    if (!isObject(o) || o.controller !== true) continue;
+    const apiVersion = str(o.apiVersion);
+    const kind = str(o.kind);
+    const name = str(o.name);
+    if (!apiVersion || !kind || !name) continue;
+    const ref: Ref = { apiVersion, kind, name };
+    const uid = str(o.uid);
+    if (uid) ref.uid = uid;
+    return ref;
+  }
+  return undefined;
+}
+
+function metadataOf(o: JsonObject): JsonObject {
+  return isObject(o.metadata) ? o.metadata : {};
+}
+
+function entryOf(o: JsonObject, carrier: boolean): Entry {
+  const md = metadataOf(o);
+  const e: Entry = {
+    apiVersion: str(o.apiVersion) ?? "",
+    kind: str(o.kind) ?? "",
+    name: str(md.name) ?? "",
+    carrier,
+  };
+  const ns = str(md.namespace);
+  if (ns) e.namespace = ns;
+  const uid = str(md.uid);
+  if (uid) e.uid = uid;
+  const c = controllerOf(md);
+  if (c) e.controller = c;
+  return e;
+}
+
+const groupKind = (r: Ref) => `${parseApiVersion(r.apiVersion).group}/${r.kind}`;
+
+/**
+ * A pod as kept in memory. A pod that a built-in controller owns is kept as an owner-graph entry
+ * only (no spec): its controller's template is what gets audited. Others keep the trimmed object.
+ * At 50,000 pods this is most of the memory saved.
+ */
+function podEntry(p: JsonObject): Entry {
+  const e = entryOf(p, true);
+  if (e.controller && COMPACT_OWNERS.has(groupKind(e.controller))) e.compact = true;
+  else e.raw = p;
+  return e;
+}
+
+/** Controllers whose template makes their children's redundant (ReplicaSets, Jobs). */
+const TEMPLATE_OWNERS = new Set(["apps/Deployment", "batch/CronJob"]);
+
+/** A listed workload: kept whole, except a ReplicaSet/Job that a Deployment/CronJob controls. */
+function workloadEntry(w: JsonObject): Entry {
+  const e = entryOf(w, !replicasZero(w) && carriesTemplate(w));
+  if (e.carrier && e.controller && TEMPLATE_OWNERS.has(groupKind(e.controller))) e.compact = true;
+  else e.raw = w;
+  return e;
+}
+
+/** Whether the engine finds a pod template in the object (a listed custom kind may have none). */
+function carriesTemplate(o: JsonObject): boolean {
+  return toWorkloads(toK8sObject(o, {})).length > 0;
+}
+
+function replicasZero(o: JsonObject): boolean {
+  return o.kind === "ReplicaSet" && isObject(o.spec) && o.spec.replicas === 0;
+}
+
+/** "v1.30.4-eks-1" -> [1, 30]; the newest kubelet minor among nodes, as "1.30". */
+function newestKubelet(nodes: readonly JsonObject[]): string | undefined {
+  let best: [number, number] | undefined;
+  for (const n of nodes) {
+    const info = isObject(n.status) && isObject(n.status.nodeInfo) ? n.status.nodeInfo : {};
+    const m = /^v?(\d+)\.(\d+)/.exec(str(info.kubeletVersion) ?? "");
+    if (!m) continue;
+    const v: [number, number] = [Number(m[1]), Number(m[2])];
+    if (!best || v[0] > best[0] || (v[0] === best[0] && v[1] > best[1])) best = v;
+  }
+  return best ? `${best[0]}.${best[1]}` : undefined;
+}
+
+function nodePlatforms(nodes: readonly JsonObject[]): string[] {
+  const out = new Set<string>();
+  for (const n of nodes) {
+    const labels = isObject(metadataOf(n).labels) ? (metadataOf(n).labels as JsonObject) : {};
+    const info = isObject(n.status) && isObject(n.status.nodeInfo) ? n.status.nodeInfo : {};
+    const os = str(labels["kubernetes.io/os"]) ?? str(info.operatingSystem);
+    const arch = str(labels["kubernetes.io/arch"]) ?? str(info.architecture);
+    if (os && arch) out.add(`${os}/${arch}`);
+  }
+  return [...out].sort();
+}
+
+function permissionIssue(p: Permission): CoverageIssue {
+  return { source: "cluster", reason: `missing permission: ${describePermission(p)}` };
+}
+
+export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScanResult> {
+  const progress = opts.onProgress;
+  let client: ClusterClient;
+  try {
+    client = ClusterClient.fromKubeConfig({
+      ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+      ...(opts.context ? { context: opts.context } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+      ...opts.client,
+    });
+  } catch (e) {
+    if (isKubeError(e)) throw new ClusterScanError(e.message);
+    throw e;
+  }
+  const coverage = emptyCoverage();
+  const issue = (i: CoverageIssue) => {
+    coverage.errors.push(i);
+    opts.onIssue?.(i);
+  };
+
+  let inv: Inventory<Entry, Entry>;
+  try {
+    const invOpts: Parameters<typeof readInventory<Entry, Entry>>[1] = {
+      mapPod: podEntry,
+      mapWorkload: workloadEntry,
+      ...(progress ? { onList: (what: string, n: number) => progress(`read ${n} ${what}`) } : {}),
+    };
+    if (opts.namespaces) invOpts.namespaces = opts.namespaces;
+    if (opts.labelSelector) invOpts.labelSelector = opts.labelSelector;
+    inv = await readInventory(client, invOpts);
+  } catch (e) {
+    if (isKubeError(e)) throw new ClusterScanError(e.message);
+    throw e;
+  }
+  const forbidden = [...inv.forbidden];
+  for (const gk of inv.discovery.failedGroups)
+    issue({ source: "cluster", reason: `API discovery failed for ${gk}` });
+
+  let target: Target;
+  if (typeof opts.target === "function") {
+    const facts: ClusterFacts = { platforms: nodePlatforms(inv.nodes) };
+    const newest = newestKubelet(inv.nodes);
+    if (newest) facts.newestKubelet = newest;
+    target = opts.target(facts);
+  } else target = opts.target;
+  const rules = opts.rules ?? workloadRules;
+  const ctx: RuleContext = { target };
+
+  // The owner graph: every listed workload and pod by uid.
+  const byUid = new Map<string, Entry>();
+  const listed = inv.workloads;
+  for (const e of listed) if (e.uid) byUid.set(e.uid, e);
+  const pods = inv.pods;
+  coverage.objects = inv.workloads.length + inv.pods.length + inv.nodes.length;
+
+  // Owners that are not listed, read once each (metadata only).
+  const fetched = new Map<string, Promise<Entry | undefined>>();
+  const notedForbidden = new Set<string>();
+  async function owner(of: Entry): Promise<Entry | undefined> {
+    const c = of.controller;
+    if (!c) return undefined;
+    if (c.kind === "Node" && parseApiVersion(c.apiVersion).group === "") return undefined; // mirror pod
+    if (c.uid) {
+      const known = byUid.get(c.uid);
+      if (known) return known;
+    }
+    const key = `${c.apiVersion}/${c.kind}/${of.namespace ?? ""}/${c.name}`;
+    let p = fetched.get(key);
+    if (!p) {
+      p = (async () => {
+        const r = await getOwnerMetadata(client, inv.discovery, c, of.namespace);
+        if (r.status === "forbidden") {
+          const k = describePermission(r.permission);
+          if (!notedForbidden.has(k)) {
+            notedForbidden.add(k);
+            forbidden.push(r.permission);
+          }
+          return undefined;
+        }
+        if (r.status !== "found") return undefined;
+        const e = entryOf({ apiVersion: c.apiVersion, kind: c.kind, metadata: r.metadata }, false);
+        if (e.uid && c.uid && e.uid !== c.uid) return undefined; // a new object under the old name
+        return e;
+      })();
+      fetched.set(key, p);
+    }
+    return p;
+  }
+
+  /** The chain above an object (nearest first). */
+  async function ancestors(e: Entry): Promise<Entry[]> {
+    const out: Entry[] = [];
+    let cur: Entry | undefined = e;
+    const seen = new Set<Entry>([e]);
+    while (cur && out.length < MAX_OWNER_DEPTH) {
+      const up: Entry | undefined = await owner(cur);
+      if (!up || seen.has(up)) break;
+      seen.add(up);
+      out.push(up);
+      cur = up;
+    }
+    return out;
+  }
+
+  /**
+   * The same chain when every owner is listed (the common case), without a promise per object;
+   * undefined when an owner must be read first.
+   */
+  function ancestorsListed(e: Entry): Entry[] | undefined {
+    const out: Entry[] = [];
+    let cur = e;
+    while (out.length < MAX_OWNER_DEPTH) {
+      const c = cur.controller;
+      if (!c || (c.kind === "Node" && parseApiVersion(c.apiVersion).group === "")) return out;
+      const up = c.uid ? byUid.get(c.uid) : undefined;
+      if (!up) return undefined;
+      if (up === e || out.includes(up)) return out;
+      out.push(up);
+      cur = up;
+    }
+    return out;
+  }
+
+  async function chains(entries: readonly Entry[]): Promise<Entry[][]> {
+    const out: (Entry[] | undefined)[] = entries.map(ancestorsListed);
+    const pending: number[] = [];
+    out.forEach((c, i) => {
+      if (!c) pending.push(i);
+    });
+    await Promise.all(
+      pending.map(async (i) => {
+        out[i] = await ancestors(entries[i] as Entry);
+      }),
+    );
+    return out as Entry[][];
+  }
+
+  const findings: Finding[] = [];
+  const dedupe = new Set<string>();
+  const images = new Map<string, ImageUses>();
+  const pullSecretRefs = new Map<string, { namespace: string; name: string }>();
+  const saByKey = new Map<string, JsonObject>();
+  for (const sa of inv.serviceAccounts) {
+    const md = metadataOf(sa);
+    saByKey.set(`${str(md.namespace) ?? ""}/${str(md.name) ?? ""}`, sa);
+  }
+
+  /** The one place the engine runs over a cluster object. */
+  function audit(subjectOf: Entry, e: Entry, raw: JsonObject): void {
+    const obj = toK8sObject(raw, e.uid ? { uid: e.uid } : {});
+    const result = auditObject(obj, rules, ctx, { ignore: opts.ignore });
+    if (result.workloads.length === 0) return;
+    coverage.workloads += result.workloads.length;
+    for (const wl of result.workloads) coverage.containers += wl.template.containers.length;
+    for (const f of result.findings) {
+      f.subject = { ...f.subject, kind: subjectOf.kind, name: subjectOf.name };
+      if (subjectOf.namespace) f.subject.namespace = subjectOf.namespace;
+      else delete f.subject.namespace;
+      if (subjectOf !== e) f.evidence = { ...f.evidence, auditedObject: `${e.kind}/${e.name}` };
+      delete f.path;
+      const key = [
+        f.ruleId,
+        f.subject.kind,
+        f.subject.namespace,
+        f.subject.name,
+        f.subject.container,
+        f.message,
+      ].join("\u0000");
+      if (dedupe.has(key)) continue;
+      dedupe.add(key);
+      findings.push(f);
+    }
+    if (!opts.collectImages) return;
+    const ns = e.namespace ?? "";
+    for (const wl of result.workloads) {
+      for (const s of wl.template.imagePullSecrets)
+        pullSecretRefs.set(`${ns}/${s}`, { namespace: ns, name: s });
+      const sa = saByKey.get(`${ns}/${wl.template.serviceAccountName ?? "default"}`);
+      for (const s of Array.isArray(sa?.imagePullSecrets) ? sa.imagePullSecrets : []) {
+        const n = isObject(s) ? str(s.name) : undefined;
+        if (n) pullSecretRefs.set(`${ns}/${n}`, { namespace: ns, name: n });
+      }
+      for (const c of wl.template.containers) {
+        if (!c.image) continue;
+        let entry = images.get(c.image);
+        if (!entry) {
+          entry = { uses: [], total: 0, ignore: result.annotationIgnore };
+          images.set(c.image, entry);
+        } else if (entry.ignore && entry.ignore.size > 0) {
+          entry.ignore = new Set([...entry.ignore].filter((r) => result.annotationIgnore.has(r)));
+        }
+        entry.total++;
+        if (
+          entry.uses.length < MAX_USES_PER_IMAGE &&
+          !entry.uses.some(
+            (u) =>
+              u.kind === subjectOf.kind &&
+              u.name === subjectOf.name &&
+              u.namespace === subjectOf.namespace &&
+              u.container === c.name,
+          )
+        ) {
+          const use: ImageUse = { kind: subjectOf.kind, name: subjectOf.name, container: c.name };
+          if (subjectOf.namespace) use.namespace = subjectOf.namespace;
+          entry.uses.push(use);
+        }
+      }
+    }
+  }
+
+  // Listed workloads: audited unless an ancestor carries the template (ReplicaSets of a Deployment,
+  // Jobs of a CronJob), reported on the top owner. Owner lookups run concurrently (the client bounds
+  // them); auditing then goes in list order so the output is deterministic. Compact entries whose
+  // controller turns out not to cover them (deleted, not listable) are re-read by name.
+  progress?.("resolving owners");
+  const refetch: { e: Entry; subject: Entry }[] = [];
+  const visit = (e: Entry, up: readonly Entry[]) => {
+    if (!e.carrier || up.some((a) => a.carrier)) return;
+    const subject = up.at(-1) ?? e;
+    if (e.raw) audit(subject, e, e.raw);
+    else refetch.push({ e, subject });
+  };
+  const listedUp = await chains(listed);
+  for (const [i, e] of listed.entries()) visit(e, listedUp[i] ?? []);
+  const podsUp = await chains(pods);
+  for (const [i, p] of pods.entries()) visit(p, podsUp[i] ?? []);
+  for (const { e, subject } of refetch) {
+    const ref = inv.discovery.forApiVersion(e.apiVersion, e.kind);
+    try {
+      const full = ref
+        ? await client.get(ref, e.name, e.namespace ? { namespace: e.namespace } : {})
+        : undefined;
+      if (full) audit(subject, e, trimObject(full));
+    } catch (err) {
+      if (isKubeError(err) && err.permission) forbidden.push(err.permission);
+      else if (isKubeError(err))
+        issue({ source: `${e.kind} ${e.namespace ?? ""}/${e.name}`, reason: err.message });
+      else throw err;
+    }
+  }
+
+  // Pull secrets: get by name, only those named, only when images are checked.
+  let pullCredentials = CredentialStore.empty();
+  if (opts.collectImages && pullSecretRefs.size > 0) {
+    progress?.("reading pull secrets");
+    try {
+      const secrets = await getNamed(client, inv.discovery, "Secret", pullSecretRefs.values(), forbidden);
+      const stores: CredentialStore[] = [];
+      for (const [key, s] of secrets) {
+        const type = str(s.type) ?? "";
+        const data: Record<string, string> = {};
+        if (isObject(s.data))
+          for (const [k, v] of Object.entries(s.data)) if (typeof v === "string") data[k] = v;
+        try {
+          stores.push(credentialsFromSecret(type, data, `pull secret ${key}`));
+        } catch (e) {
+          issue({ source: `Secret ${key}`, reason: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      pullCredentials = pullCredentials.merge(...stores);
+    } catch (e) {
+      if (isKubeError(e)) issue({ source: "cluster", reason: e.message });
+      else throw e;
+    }
+  }
+
+  // With -n, what lies outside the named namespaces (nodes, node events) was not asked for: a refusal
+  // there is a warning; inside them, or with -A, the report is incomplete (an error, exit 2).
+  for (const p of forbidden) {
+    if (opts.namespaces && p.namespace === undefined) {
+      coverage.skipped.push(permissionIssue(p));
+      opts.onIssue?.(permissionIssue(p));
+    } else issue(permissionIssue(p));
+  }
+  progress?.("");
+  return {
+    findings,
+    coverage,
+    target,
+    images,
+    pullCredentials,
+    nodes: inv.nodes,
+    cgroupV1Events: inv.cgroupV1Events,
+    context: client.config.context,
+    server: client.server,
+  };
+}
