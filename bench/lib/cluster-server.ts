@@ -1,0 +1,52 @@
+/**
+ * The fake API server of bench/cluster.ts, in a process of its own, so the server's JSON encoding never
+ * shares an event loop with the client being timed (the scan, the floor, kubectl all talk to it over
+ * loopback the same way). Started with `fork()`; talks to the parent over the IPC channel:
+ *   child -> parent  {type: "ready", url, counts}
+ *   parent -> child  {cmd: "log"}  -> {type: "log", log}   (the request log since the last "clear")
+ *                    {cmd: "clear"}                         -> {type: "cleared"}
+ *                    {cmd: "stop"}                          (closes the server and exits)
+ * Counts come from argv: --namespaces N --deployments N --pods-per-deployment N --nodes N.
+ */
+import { parseArgs } from "node:util";
+import { generateCluster } from "../../test/fakeapi/generate.js";
+import { FakeApiServer } from "../../test/fakeapi/server.js";
+
+const { values } = parseArgs({
+  options: {
+    namespaces: { type: "string", default: "100" },
+    deployments: { type: "string", default: "5000" },
+    "pods-per-deployment": { type: "string", default: "10" },
+    nodes: { type: "string", default: "1000" },
+  },
+});
+
+const send = (m: unknown) =>
+  new Promise<void>((resolve, reject) => process.send?.(m, (e: Error | null) => (e ? reject(e) : resolve())));
+
+const server = await FakeApiServer.start({ now: Date.parse("2026-01-01T00:00:00Z") });
+const it = generateCluster({
+  namespaces: Number(values.namespaces),
+  deployments: Number(values.deployments),
+  podsPerDeployment: Number(values["pods-per-deployment"]),
+  nodes: Number(values.nodes),
+});
+let r = it.next();
+while (!r.done) {
+  server.add(r.value);
+  r = it.next();
+}
+await send({ type: "ready", url: server.url, kubeconfig: server.kubeconfig(), counts: r.value });
+
+process.on("message", (m: { cmd?: string }) => {
+  if (m.cmd === "log") {
+    void send({ type: "log", log: server.log });
+  } else if (m.cmd === "clear") {
+    server.log.length = 0;
+    server.maxInFlight = 0;
+    void send({ type: "cleared" });
+  } else if (m.cmd === "stop") {
+    void server.close().then(() => process.exit(0));
+  }
+});
+process.on("disconnect", () => void server.close().then(() => process.exit(0)));
