@@ -7,7 +7,7 @@
  *   npm run bench:cluster -- --pods 5000 --deployments 500 --nodes 100 --runs 2 --profile
  *
  * Setup: the fake API server (test/fakeapi/server.ts) in a process of its own, holding what
- * test/fakeapi/generate.ts makes: by default 100 namespaces, 1,000 nodes and 5,000 Deployments, each
+ * test/fakeapi/generate-cluster.ts makes: by default 100 namespaces, 1,000 nodes and 5,000 Deployments, each
  * with its ReplicaSet and 10 pods (50,000 pods), shaped like a real API server's objects (managedFields,
  * pod status, node images). One Deployment in 50 mounts the Docker socket, so the report is not empty.
  *
@@ -29,7 +29,7 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { GeneratedCounts } from "../test/fakeapi/generate.js";
+import type { GeneratedCounts } from "../test/fakeapi/generate-cluster.js";
 import type { RequestLogEntry } from "../test/fakeapi/server.js";
 
 const { values } = parseArgs({

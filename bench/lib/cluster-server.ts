@@ -9,7 +9,7 @@
  * Counts come from argv: --namespaces N --deployments N --pods-per-deployment N --nodes N.
  */
 import { parseArgs } from "node:util";
-import { generateCluster } from "../../test/fakeapi/generate.js";
+import { generateCluster } from "../../test/fakeapi/generate-cluster.js";
 import { FakeApiServer } from "../../test/fakeapi/server.js";
 
 const { values } = parseArgs({
