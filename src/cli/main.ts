@@ -7,12 +7,14 @@
  */
 import { CommanderError } from "commander";
 import { buildProgram, UsageError } from "./program.js";
+import { pluginArgv } from "./scan-command.js";
 
 export async function main(argv: readonly string[]): Promise<number> {
   const state = { exitCode: 0 };
   const program = buildProgram(state);
   try {
-    await program.parseAsync([...argv]);
+    const commands = program.commands.map((c) => c.name());
+    await program.parseAsync(pluginArgv(argv, commands));
     return state.exitCode;
   } catch (err) {
     if (err instanceof CommanderError) {

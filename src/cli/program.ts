@@ -23,6 +23,7 @@ import { checkRuntimeSupported } from "../rules/image/index.js";
 import { allRuleMeta } from "../scan/catalogue.js";
 import { scanFiles } from "../scan/files.js";
 import { checkImages, type ImageCheckResult, type ImageUses } from "../scan/images.js";
+import { addScanCommand } from "./scan-command.js";
 
 export class UsageError extends Error {}
 
@@ -320,6 +321,14 @@ export function buildProgram(state: ProgramState): Command {
     });
   });
 
+  addScanCommand(program, state, {
+    addCommonOptions,
+    addRegistryOptions,
+    prepare,
+    registrySettings,
+    progressWriter,
+    emit,
+  });
   return program;
 }
 

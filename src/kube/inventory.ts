@@ -97,20 +97,24 @@ export async function readInventory<P = JsonObject, W = JsonObject>(
     if (q.labelSelector) base.labelSelector = q.labelSelector;
     if (q.fieldSelector) base.fieldSelector = q.fieldSelector;
     const mapped = (o: JsonObject) => map(trimObject(o));
-    const perNamespace = async (nss: readonly string[]) => {
+    const perNamespace = async (nss: readonly string[], fallback?: Permission) => {
+      const refused: Permission[] = [];
       const parts = await Promise.all(
         nss.map(async (namespace) => {
           try {
             return (await client.list(ref, { ...base, namespace, map: mapped })).items;
           } catch (e) {
             if (e instanceof KubeError && e.code === "forbidden" && e.permission) {
-              forbidden.push(e.permission);
+              refused.push(e.permission);
               return [];
             }
             throw e;
           }
         }),
       );
+      // Refused everywhere after a refused cluster-wide list: one entry says it.
+      if (fallback && refused.length === nss.length) forbidden.push(fallback);
+      else forbidden.push(...refused.sort((a, b) => (a.namespace ?? "").localeCompare(b.namespace ?? "")));
       return parts.flat();
     };
     let items: T[];
@@ -120,7 +124,8 @@ export async function readInventory<P = JsonObject, W = JsonObject>(
         items = (await client.list(ref, { ...base, map: mapped })).items;
       } catch (e) {
         if (!(e instanceof KubeError && e.code === "forbidden" && e.permission)) throw e;
-        if (ref.namespaced && nsNames !== undefined && !q.clusterWide) items = await perNamespace(nsNames);
+        if (ref.namespaced && nsNames !== undefined && !q.clusterWide)
+          items = await perNamespace(nsNames, e.permission);
         else {
           forbidden.push(e.permission);
           items = [];
@@ -134,22 +139,9 @@ export async function readInventory<P = JsonObject, W = JsonObject>(
   // Namespaces first: a refused cluster-wide list falls back to one list per namespace.
   let nsNames: string[] | undefined;
   const nsRef = requireServed(discovery, CORE_READS.namespaces);
-  try {
-    const all = (
-      await client.list(nsRef, {
-        map: (o) => {
-          const md = o.metadata as { name?: unknown } | undefined;
-          return typeof md?.name === "string" ? md.name : undefined;
-        },
-      })
-    ).items;
-    nsNames = opts.namespaces ? all.filter((n) => opts.namespaces?.includes(n)) : all;
-  } catch (e) {
-    if (!(e instanceof KubeError && e.code === "forbidden" && e.permission)) throw e;
-    forbidden.push(e.permission);
-    // Without the namespace list, -n still names namespaces; -A falls back to the context's one.
-    nsNames = opts.namespaces ? [...opts.namespaces] : [client.config.namespace];
-  }
+  // With -n the namespaces are named: no need to list them (a namespace-scoped user cannot).
+  if (opts.namespaces) nsNames = [...opts.namespaces];
+  else nsNames = await listNamespaceNames(client, nsRef, forbidden);
   const scope = opts.namespaces ? nsNames : undefined;
 
   const kinds = opts.workloadKinds ?? [...BUILTIN_WORKLOADS, ...CUSTOM_WORKLOADS];
@@ -199,6 +191,27 @@ export async function readInventory<P = JsonObject, W = JsonObject>(
   };
   if (nsNames) inv.namespaces = nsNames;
   return inv;
+}
+
+/** Every namespace name; on 403, the context's namespace (and the refusal is recorded). */
+async function listNamespaceNames(
+  client: ClusterClient,
+  ref: ServedResource,
+  forbidden: Permission[],
+): Promise<string[]> {
+  try {
+    const r = await client.list(ref, {
+      map: (o) => {
+        const md = o.metadata as { name?: unknown } | undefined;
+        return typeof md?.name === "string" ? md.name : undefined;
+      },
+    });
+    return r.items;
+  } catch (e) {
+    if (!(e instanceof KubeError && e.code === "forbidden" && e.permission)) throw e;
+    forbidden.push(e.permission);
+    return [client.config.namespace];
+  }
 }
 
 export interface NamedRef {

@@ -23,11 +23,12 @@ export class Kubectl {
     writeFileSync(this.kubeconfig, server.kubeconfig());
   }
 
-  run(args: string[], env: Record<string, string> = {}): Promise<KubectlRun> {
+  /** Runs kubectl with this kubeconfig and cache dir (`plain`: no flags added, as plugins need). */
+  run(args: string[], env: Record<string, string> = {}, plain = false): Promise<KubectlRun> {
     return new Promise((resolve, reject) => {
       const child = spawn(
         this.bin,
-        ["--kubeconfig", this.kubeconfig, "--cache-dir", join(this.home, "cache"), ...args],
+        plain ? args : ["--kubeconfig", this.kubeconfig, "--cache-dir", join(this.home, "cache"), ...args],
         {
           env: { PATH: process.env.PATH ?? "", HOME: this.home, ...env },
           stdio: ["ignore", "pipe", "pipe"],

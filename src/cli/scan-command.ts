@@ -1,0 +1,161 @@
+/**
+ * The `scan` command: audit the cluster of the current kube context (or --context / --kubeconfig).
+ * It is also the kubectl plugin: installed as `kubectl-runtime_audit` (npm's second bin name) it runs
+ * as `kubectl runtime-audit …`, where no subcommand means `scan`
+ * (https://kubernetes.io/docs/tasks/extend-kubectl/kubectl-plugins/).
+ * Exit codes as for `files`: 0 pass, 1 the gate failed, 2 the audit could not run or could not read
+ * everything (missing permissions are listed in the coverage section).
+ */
+import { basename } from "node:path";
+import type { Command } from "commander";
+import type { Coverage, ImageReport } from "../core/report.js";
+import { makeTarget, type Target, TargetError } from "../core/target.js";
+import type { Finding } from "../core/types.js";
+import type { Logger } from "../log/logger.js";
+import type { CredentialStore } from "../registry/index.js";
+import type { ClusterFacts, ClusterScanResult } from "../scan/cluster.js";
+import { checkImages, type ImageCheckResult } from "../scan/images.js";
+import { type ProgramState, UsageError } from "./program.js";
+
+/** The parts of the shared option handling in program.ts that `scan` reuses. */
+export interface ScanHooks<C, G, P extends { target: Target; ignore: Set<string>; log: Logger }, R> {
+  addCommonOptions(cmd: Command): Command;
+  addRegistryOptions(cmd: Command): Command;
+  prepare(opts: C): P;
+  registrySettings(opts: G): Promise<R & { credentials: CredentialStore }>;
+  progressWriter(opts: C): ((text: string) => void) | undefined;
+  emit(
+    state: ProgramState,
+    p: P,
+    opts: C,
+    r: { findings: Finding[]; coverage: Coverage; images?: ImageReport[]; inputErrors: boolean },
+  ): void;
+}
+
+interface ScanFlags {
+  namespace: string[];
+  allNamespaces?: boolean;
+  selector?: string;
+  context?: string;
+  kubeconfig?: string;
+  images: boolean;
+  targetK8s?: string;
+  targetRuntime?: string;
+  platform?: string;
+}
+
+const collect = (value: string, previous: string[]) => [
+  ...previous,
+  ...value
+    .split(",")
+    .map((s) => s.trim())
+    .filter(Boolean),
+];
+
+/** The minor after the newest kubelet: what a cluster upgrade moves to next. */
+export function nextMinor(newest: string | undefined): string | undefined {
+  const m = newest ? /^(\d+)\.(\d+)$/.exec(newest) : null;
+  return m ? `${m[1]}.${Number(m[2]) + 1}` : undefined;
+}
+
+export function addScanCommand<C, G, P extends { target: Target; ignore: Set<string>; log: Logger }, R>(
+  program: Command,
+  state: ProgramState,
+  hooks: ScanHooks<C, G, P, R>,
+): Command {
+  const cmd = hooks.addRegistryOptions(
+    hooks.addCommonOptions(
+      program
+        .command("scan")
+        .description(
+          "audit the cluster of the current kube context: workloads (once, on their top owner) and the images they use",
+        ),
+    ),
+  );
+  cmd
+    .option("-n, --namespace <ns>", "only these namespaces (repeatable, comma-separated)", collect, [])
+    .option("-A, --all-namespaces", "every namespace (the default)")
+    .option("-l, --selector <selector>", "only pods and workloads with these labels, e.g. app=web,tier!=db")
+    .option("--context <name>", "the kubeconfig context to use (default: the current context)")
+    .option(
+      "--kubeconfig <file>",
+      "the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)",
+    )
+    .option("--no-images", "do not check the images the workloads use")
+    .exitOverride()
+    .action(async (opts: C & G & ScanFlags) => {
+      const p = hooks.prepare(opts);
+      const registry = opts.images ? await hooks.registrySettings(opts) : undefined;
+      const progress = hooks.progressWriter(opts);
+      const resolveTarget = (facts: ClusterFacts): Target => {
+        // Defaults that depend on the cluster: the next minor, and the nodes' platforms.
+        if (opts.targetK8s !== undefined && opts.platform !== undefined) return p.target;
+        const t: { k8s?: string; runtimes?: string; platforms?: string } = {};
+        const k8s = opts.targetK8s ?? nextMinor(facts.newestKubelet);
+        if (k8s) t.k8s = k8s;
+        if (opts.targetRuntime !== undefined) t.runtimes = opts.targetRuntime;
+        const platforms = opts.platform ?? (facts.platforms.length ? facts.platforms.join(",") : undefined);
+        if (platforms) t.platforms = platforms;
+        try {
+          return makeTarget(t);
+        } catch (e) {
+          if (e instanceof TargetError) throw new UsageError(e.message);
+          throw e;
+        }
+      };
+      // Loaded on use: @kubernetes/client-node takes seconds to import, which `files` must not pay.
+      const { ClusterScanError, scanCluster } = await import("../scan/cluster.js");
+      let result: ClusterScanResult;
+      try {
+        result = await scanCluster({
+          ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+          ...(opts.context ? { context: opts.context } : {}),
+          ...(opts.namespace.length > 0 && !opts.allNamespaces ? { namespaces: opts.namespace } : {}),
+          ...(opts.selector ? { labelSelector: opts.selector } : {}),
+          target: resolveTarget,
+          ignore: p.ignore,
+          collectImages: opts.images,
+          onIssue: (i) => p.log.warn(`${i.source}: ${i.reason}`),
+          ...(progress ? { onProgress: progress } : {}),
+        });
+      } catch (e) {
+        if (e instanceof ClusterScanError) throw new UsageError(e.message);
+        throw e;
+      }
+      // The target may have been made from the cluster's facts: report what was judged.
+      p.target = result.target;
+      let images: ImageCheckResult | undefined;
+      if (registry) {
+        images = await checkImages(result.images, {
+          ...registry,
+          target: result.target,
+          ignore: p.ignore,
+          // The pods' own pull secrets first, as the kubelet tries them before node credentials.
+          credentials: result.pullCredentials.merge(registry.credentials),
+          ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
+        });
+        result.coverage.images = { checked: images.checked, unknown: images.unknown };
+      }
+      progress?.("");
+      hooks.emit(state, p, opts, {
+        findings: images ? [...result.findings, ...images.findings] : result.findings,
+        coverage: result.coverage,
+        ...(images ? { images: images.images } : {}),
+        inputErrors: result.coverage.errors.length > 0,
+      });
+    });
+  return cmd;
+}
+
+/**
+ * Run as the kubectl plugin (`kubectl-runtime_audit`), arguments that name no subcommand mean `scan`:
+ * `kubectl runtime-audit -n prod` is `scan -n prod`. `--help`/`--version` keep their meaning.
+ */
+export function pluginArgv(argv: readonly string[], commands: readonly string[]): string[] {
+  const bin = basename(argv[1] ?? "");
+  if (!/^kubectl-runtime_audit(\.[cm]?js)?$/.test(bin)) return [...argv];
+  const first = argv[2];
+  if (first !== undefined && [...commands, "help", "--help", "-h", "--version"].includes(first))
+    return [...argv];
+  return [...argv.slice(0, 2), "scan", ...argv.slice(2)];
+}

@@ -1,0 +1,474 @@
+/**
+ * Use case: audit a live cluster (`scan`, the kubectl plugin). Reads the inventory through src/kube,
+ * finds the top owner of every pod template, runs the same workload rules as the `files` command
+ * once per template, and reports each finding on the top owner:
+ *  - Pod → ReplicaSet → Deployment, Pod → Job → CronJob, and any owner kind the API serves (an Argo
+ *    Workflow, an operator's custom resource): the controller ownerReference is followed, through a
+ *    metadata-only get for kinds that are not listed;
+ *  - the object audited is the topmost one that carries a pod template (a Deployment, not its
+ *    ReplicaSets or pods); when an owner's API is not served (its CRD is gone) or the owner is
+ *    missing, the pod itself is audited and is the subject; mirror (static) pods, owned by their
+ *    Node, are pods;
+ *  - ReplicaSets scaled to 0 (a Deployment's old revisions, or abandoned ones) are not audited.
+ * Nothing is written to the cluster. Secrets are read only by name, for pull secrets, when images
+ * are checked.
+ */
+import { type Coverage, type CoverageIssue, emptyCoverage } from "../core/report.js";
+import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
+import type { Target } from "../core/target.js";
+import type { Finding } from "../core/types.js";
+import { findTemplatePath, isObject, type JsonObject, str, toK8sObject } from "../core/workload.js";
+import {
+  ClusterClient,
+  type ClusterClientOptions,
+  describePermission,
+  getNamed,
+  getOwnerMetadata,
+  type Inventory,
+  isKubeError,
+  type Permission,
+  parseApiVersion,
+  readInventory,
+  type ServedResource,
+} from "../kube/index.js";
+import { CredentialStore, credentialsFromSecret } from "../registry/index.js";
+import { workloadRules } from "../rules/workload/index.js";
+import type { ImageUse, ImageUses } from "./images.js";
+
+/** Usages kept per image, as in the files scan. */
+const MAX_USES_PER_IMAGE = 20;
+/** Owner chains longer than this are cut (a loop in ownerReferences must not hang the scan). */
+const MAX_OWNER_DEPTH = 10;
+
+/** The audit could not run at all (unreachable cluster, refused credentials, bad kubeconfig): exit 2. */
+export class ClusterScanError extends Error {}
+
+export interface ClusterScanOptions {
+  kubeconfig?: string;
+  context?: string;
+  /** `-n` (repeatable); undefined = all namespaces. */
+  namespaces?: string[];
+  labelSelector?: string;
+  /**
+   * The target, or how to make it once the nodes are known (the default --target-k8s is the minor
+   * after the newest kubelet; the default platforms are the nodes' platforms).
+   */
+  target: Target | ((facts: ClusterFacts) => Target);
+  ignore: ReadonlySet<string>;
+  rules?: readonly WorkloadRule[];
+  /** Collect the distinct images with their uses and the pull secrets they name (for --no-images off). */
+  collectImages?: boolean;
+  env?: Record<string, string | undefined>;
+  client?: ClusterClientOptions;
+  onProgress?: (text: string) => void;
+  /** Coverage problems as they happen, for the stderr log. */
+  onIssue?: (issue: CoverageIssue) => void;
+}
+
+export interface ClusterScanResult {
+  findings: Finding[];
+  coverage: Coverage;
+  target: Target;
+  /** Distinct images with where they are used (with `collectImages`). */
+  images: Map<string, ImageUses>;
+  /** Registry credentials from the pull secrets pods and service accounts name (with `collectImages`). */
+  pullCredentials: CredentialStore;
+  /** Trimmed Node objects, for the node rules. */
+  nodes: JsonObject[];
+  /** Kubelet CgroupV1 Warning events. */
+  cgroupV1Events: JsonObject[];
+  context: string;
+  server: string;
+}
+
+/** What the target defaults depend on. */
+export interface ClusterFacts {
+  /** The newest kubelet minor among the nodes, "1.30"; undefined without readable nodes. */
+  newestKubelet?: string;
+  /** Distinct node platforms, "linux/amd64", from the kubernetes.io/os and /arch labels or nodeInfo. */
+  platforms: string[];
+}
+
+interface Ref {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  uid?: string;
+}
+
+/** One object in the owner graph: listed (with its raw object), or known only by its metadata. */
+interface Entry {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+  uid?: string;
+  controller?: Ref;
+  /** Audited as a template carrier (listed workload with a pod template, not scaled to 0). */
+  carrier: boolean;
+  raw?: JsonObject;
+}
+
+/** Pods owned by these built-in controllers are kept without their spec until needed. */
+const COMPACT_OWNERS = new Set([
+  "apps/ReplicaSet",
+  "batch/Job",
+  "apps/StatefulSet",
+  "apps/DaemonSet",
+  "/ReplicationController",
+]);
+
+function controllerOf(md: JsonObject): Ref | undefined {
+  if (!Array.isArray(md.ownerReferences)) return undefined;
+  for (const o of md.ownerReferences) {
+    if (!isObject(o) || o.controller !== true) continue;
+    const apiVersion = str(o.apiVersion);
+    const kind = str(o.kind);
+    const name = str(o.name);
+    if (!apiVersion || !kind || !name) continue;
+    const ref: Ref = { apiVersion, kind, name };
+    const uid = str(o.uid);
+    if (uid) ref.uid = uid;
+    return ref;
+  }
+  return undefined;
+}
+
+function metadataOf(o: JsonObject): JsonObject {
+  return isObject(o.metadata) ? o.metadata : {};
+}
+
+function entryOf(o: JsonObject, carrier: boolean): Entry {
+  const md = metadataOf(o);
+  const e: Entry = {
+    apiVersion: str(o.apiVersion) ?? "",
+    kind: str(o.kind) ?? "",
+    name: str(md.name) ?? "",
+    carrier,
+  };
+  const ns = str(md.namespace);
+  if (ns) e.namespace = ns;
+  const uid = str(md.uid);
+  if (uid) e.uid = uid;
+  const c = controllerOf(md);
+  if (c) e.controller = c;
+  return e;
+}
+
+/** A pod as kept in memory: whole (trimmed), or compact (metadata + what images need) when a controller owns it. */
+function compactPod(p: JsonObject): JsonObject {
+  const md = metadataOf(p);
+  const c = controllerOf(md);
+  if (!c || !COMPACT_OWNERS.has(`${parseApiVersion(c.apiVersion).group}/${c.kind}`)) return p;
+  const spec = isObject(p.spec) ? p.spec : {};
+  const keep: JsonObject = {};
+  for (const k of ["nodeName", "serviceAccountName", "imagePullSecrets"])
+    if (spec[k] !== undefined) keep[k] = spec[k] as JsonObject;
+  return {
+    apiVersion: p.apiVersion ?? "v1",
+    kind: "Pod",
+    metadata: {
+      name: md.name ?? "",
+      namespace: md.namespace ?? "",
+      uid: md.uid ?? "",
+      ownerReferences: md.ownerReferences ?? [],
+    },
+    spec: keep,
+    compact: true,
+  };
+}
+
+/** Whether the engine finds a pod template in the object (a listed custom kind may have none). */
+function carriesTemplate(o: JsonObject): boolean {
+  return findTemplatePath(toK8sObject(o, {})) !== undefined;
+}
+
+function replicasZero(o: JsonObject): boolean {
+  return o.kind === "ReplicaSet" && isObject(o.spec) && o.spec.replicas === 0;
+}
+
+/** "v1.30.4-eks-1" -> [1, 30]; the newest kubelet minor among nodes, as "1.30". */
+function newestKubelet(nodes: readonly JsonObject[]): string | undefined {
+  let best: [number, number] | undefined;
+  for (const n of nodes) {
+    const info = isObject(n.status) && isObject(n.status.nodeInfo) ? n.status.nodeInfo : {};
+    const m = /^v?(\d+)\.(\d+)/.exec(str(info.kubeletVersion) ?? "");
+    if (!m) continue;
+    const v: [number, number] = [Number(m[1]), Number(m[2])];
+    if (!best || v[0] > best[0] || (v[0] === best[0] && v[1] > best[1])) best = v;
+  }
+  return best ? `${best[0]}.${best[1]}` : undefined;
+}
+
+function nodePlatforms(nodes: readonly JsonObject[]): string[] {
+  const out = new Set<string>();
+  for (const n of nodes) {
+    const labels = isObject(metadataOf(n).labels) ? (metadataOf(n).labels as JsonObject) : {};
+    const info = isObject(n.status) && isObject(n.status.nodeInfo) ? n.status.nodeInfo : {};
+    const os = str(labels["kubernetes.io/os"]) ?? str(info.operatingSystem);
+    const arch = str(labels["kubernetes.io/arch"]) ?? str(info.architecture);
+    if (os && arch) out.add(`${os}/${arch}`);
+  }
+  return [...out].sort();
+}
+
+function permissionIssue(p: Permission): CoverageIssue {
+  return { source: "cluster", reason: `missing permission: ${describePermission(p)}` };
+}
+
+export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScanResult> {
+  const progress = opts.onProgress;
+  let client: ClusterClient;
+  try {
+    client = ClusterClient.fromKubeConfig({
+      ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+      ...(opts.context ? { context: opts.context } : {}),
+      ...(opts.env ? { env: opts.env } : {}),
+      ...opts.client,
+    });
+  } catch (e) {
+    if (isKubeError(e)) throw new ClusterScanError(e.message);
+    throw e;
+  }
+  const coverage = emptyCoverage();
+  const issue = (i: CoverageIssue) => {
+    coverage.errors.push(i);
+    opts.onIssue?.(i);
+  };
+
+  let inv: Inventory<JsonObject, JsonObject>;
+  try {
+    const invOpts: Parameters<typeof readInventory<JsonObject, JsonObject>>[1] = {
+      mapPod: compactPod,
+      ...(progress ? { onList: (what: string, n: number) => progress(`read ${n} ${what}`) } : {}),
+    };
+    if (opts.namespaces) invOpts.namespaces = opts.namespaces;
+    if (opts.labelSelector) invOpts.labelSelector = opts.labelSelector;
+    inv = await readInventory(client, invOpts);
+  } catch (e) {
+    if (isKubeError(e)) throw new ClusterScanError(e.message);
+    throw e;
+  }
+  const forbidden = [...inv.forbidden];
+  for (const gk of inv.discovery.failedGroups)
+    issue({ source: "cluster", reason: `API discovery failed for ${gk}` });
+
+  let target: Target;
+  if (typeof opts.target === "function") {
+    const facts: ClusterFacts = { platforms: nodePlatforms(inv.nodes) };
+    const newest = newestKubelet(inv.nodes);
+    if (newest) facts.newestKubelet = newest;
+    target = opts.target(facts);
+  } else target = opts.target;
+  const rules = opts.rules ?? workloadRules;
+  const ctx: RuleContext = { target };
+
+  // The owner graph: every listed workload and pod by uid.
+  const byUid = new Map<string, Entry>();
+  const listed: Entry[] = [];
+  for (const w of inv.workloads) {
+    const e = entryOf(w, !replicasZero(w) && carriesTemplate(w));
+    e.raw = w;
+    listed.push(e);
+    if (e.uid) byUid.set(e.uid, e);
+  }
+  const pods: Entry[] = inv.pods.map((p) => {
+    const e = entryOf(p, true);
+    e.raw = p;
+    return e;
+  });
+  coverage.objects = inv.workloads.length + inv.pods.length + inv.nodes.length;
+
+  // Owners that are not listed, read once each (metadata only).
+  const fetched = new Map<string, Promise<Entry | undefined>>();
+  const notedForbidden = new Set<string>();
+  async function owner(of: Entry): Promise<Entry | undefined> {
+    const c = of.controller;
+    if (!c) return undefined;
+    if (c.kind === "Node" && parseApiVersion(c.apiVersion).group === "") return undefined; // mirror pod
+    if (c.uid) {
+      const known = byUid.get(c.uid);
+      if (known) return known;
+    }
+    const key = `${c.apiVersion}/${c.kind}/${of.namespace ?? ""}/${c.name}`;
+    let p = fetched.get(key);
+    if (!p) {
+      p = (async () => {
+        const r = await getOwnerMetadata(client, inv.discovery, c, of.namespace);
+        if (r.status === "forbidden") {
+          const k = describePermission(r.permission);
+          if (!notedForbidden.has(k)) {
+            notedForbidden.add(k);
+            forbidden.push(r.permission);
+          }
+          return undefined;
+        }
+        if (r.status !== "found") return undefined;
+        const e = entryOf({ apiVersion: c.apiVersion, kind: c.kind, metadata: r.metadata }, false);
+        if (e.uid && c.uid && e.uid !== c.uid) return undefined; // a new object under the old name
+        return e;
+      })();
+      fetched.set(key, p);
+    }
+    return p;
+  }
+
+  /** The chain above an object (nearest first). */
+  async function ancestors(e: Entry): Promise<Entry[]> {
+    const out: Entry[] = [];
+    let cur: Entry | undefined = e;
+    const seen = new Set<Entry>([e]);
+    while (cur && out.length < MAX_OWNER_DEPTH) {
+      const up: Entry | undefined = await owner(cur);
+      if (!up || seen.has(up)) break;
+      seen.add(up);
+      out.push(up);
+      cur = up;
+    }
+    return out;
+  }
+
+  const findings: Finding[] = [];
+  const dedupe = new Set<string>();
+  const images = new Map<string, ImageUses>();
+  const pullSecretRefs = new Map<string, { namespace: string; name: string }>();
+  const saByKey = new Map<string, JsonObject>();
+  for (const sa of inv.serviceAccounts) {
+    const md = metadataOf(sa);
+    saByKey.set(`${str(md.namespace) ?? ""}/${str(md.name) ?? ""}`, sa);
+  }
+
+  /** The one place the engine runs over a cluster object. */
+  function audit(subjectOf: Entry, e: Entry, raw: JsonObject): void {
+    const obj = toK8sObject(raw, e.uid ? { uid: e.uid } : {});
+    const result = auditObject(obj, rules, ctx, { ignore: opts.ignore });
+    const wl = result.workload;
+    if (!wl) return;
+    coverage.workloads++;
+    coverage.containers += wl.template.containers.length;
+    for (const f of result.findings) {
+      f.subject = { ...f.subject, kind: subjectOf.kind, name: subjectOf.name };
+      if (subjectOf.namespace) f.subject.namespace = subjectOf.namespace;
+      else delete f.subject.namespace;
+      if (subjectOf !== e) f.evidence = { ...f.evidence, auditedObject: `${e.kind}/${e.name}` };
+      delete f.path;
+      const key = [
+        f.ruleId,
+        f.subject.kind,
+        f.subject.namespace,
+        f.subject.name,
+        f.subject.container,
+        f.message,
+      ].join("\u0000");
+      if (dedupe.has(key)) continue;
+      dedupe.add(key);
+      findings.push(f);
+    }
+    if (!opts.collectImages) return;
+    const ns = e.namespace ?? "";
+    for (const s of wl.template.imagePullSecrets)
+      pullSecretRefs.set(`${ns}/${s}`, { namespace: ns, name: s });
+    const sa = saByKey.get(`${ns}/${wl.template.serviceAccountName ?? "default"}`);
+    for (const s of Array.isArray(sa?.imagePullSecrets) ? sa.imagePullSecrets : []) {
+      const n = isObject(s) ? str(s.name) : undefined;
+      if (n) pullSecretRefs.set(`${ns}/${n}`, { namespace: ns, name: n });
+    }
+    for (const c of wl.template.containers) {
+      if (!c.image) continue;
+      let entry = images.get(c.image);
+      if (!entry) {
+        entry = { uses: [], total: 0, ignore: result.annotationIgnore };
+        images.set(c.image, entry);
+      } else if (entry.ignore && entry.ignore.size > 0) {
+        entry.ignore = new Set([...entry.ignore].filter((r) => result.annotationIgnore.has(r)));
+      }
+      entry.total++;
+      if (
+        entry.uses.length < MAX_USES_PER_IMAGE &&
+        !entry.uses.some(
+          (u) =>
+            u.kind === subjectOf.kind &&
+            u.name === subjectOf.name &&
+            u.namespace === subjectOf.namespace &&
+            u.container === c.name,
+        )
+      ) {
+        const use: ImageUse = { kind: subjectOf.kind, name: subjectOf.name, container: c.name };
+        if (subjectOf.namespace) use.namespace = subjectOf.namespace;
+        entry.uses.push(use);
+      }
+    }
+  }
+
+  // Listed workloads: audited unless an ancestor carries the template (ReplicaSets of a Deployment,
+  // Jobs of a CronJob), reported on the top owner. Owner lookups run concurrently (the client bounds
+  // them); auditing then goes in list order so the output is deterministic.
+  progress?.("resolving owners");
+  const listedUp = await Promise.all(listed.map((e) => (e.carrier ? ancestors(e) : undefined)));
+  listed.forEach((e, i) => {
+    const up = listedUp[i];
+    if (!up || !e.raw || up.some((a) => a.carrier)) return;
+    audit(up.at(-1) ?? e, e, e.raw);
+  });
+  // Pods: audited only when nothing above them carries their template.
+  const podsUp = await Promise.all(pods.map((p) => ancestors(p)));
+  const refetch: { pod: Entry; subject: Entry }[] = [];
+  pods.forEach((p, i) => {
+    const up = podsUp[i] ?? [];
+    if (up.some((a) => a.carrier)) return;
+    const subject = up.at(-1) ?? p;
+    if (p.raw?.compact === true) refetch.push({ pod: p, subject });
+    else if (p.raw) audit(subject, p, p.raw);
+  });
+  // Pods kept compact whose controller turned out not to cover them (owner deleted or not listable).
+  const podRef = inv.discovery.find({ group: "", kind: "Pod" }) as ServedResource;
+  for (const { pod, subject } of refetch) {
+    try {
+      const full = await client.get(podRef, pod.name, pod.namespace ? { namespace: pod.namespace } : {});
+      if (full) audit(subject, pod, full);
+    } catch (e) {
+      if (isKubeError(e) && e.permission) forbidden.push(e.permission);
+      else if (isKubeError(e)) issue({ source: `Pod ${pod.namespace}/${pod.name}`, reason: e.message });
+      else throw e;
+    }
+  }
+
+  // Pull secrets: get by name, only those named, only when images are checked.
+  let pullCredentials = CredentialStore.empty();
+  if (opts.collectImages && pullSecretRefs.size > 0) {
+    progress?.("reading pull secrets");
+    try {
+      const secrets = await getNamed(client, inv.discovery, "Secret", pullSecretRefs.values(), forbidden);
+      const stores: CredentialStore[] = [];
+      for (const [key, s] of secrets) {
+        const type = str(s.type) ?? "";
+        const data: Record<string, string> = {};
+        if (isObject(s.data))
+          for (const [k, v] of Object.entries(s.data)) if (typeof v === "string") data[k] = v;
+        try {
+          stores.push(credentialsFromSecret(type, data, `pull secret ${key}`));
+        } catch (e) {
+          issue({ source: `Secret ${key}`, reason: e instanceof Error ? e.message : String(e) });
+        }
+      }
+      pullCredentials = pullCredentials.merge(...stores);
+    } catch (e) {
+      if (isKubeError(e)) issue({ source: "cluster", reason: e.message });
+      else throw e;
+    }
+  }
+
+  for (const p of forbidden) issue(permissionIssue(p));
+  progress?.("");
+  return {
+    findings,
+    coverage,
+    target,
+    images,
+    pullCredentials,
+    nodes: inv.nodes,
+    cgroupV1Events: inv.cgroupV1Events,
+    context: client.config.context,
+    server: client.server,
+  };
+}

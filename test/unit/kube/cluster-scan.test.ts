@@ -1,0 +1,93 @@
+// scanCluster over the fixture cluster: images collected once per template on the top owner, and
+// pull secrets read by name only when images are checked.
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { makeTarget } from "../../../src/core/target.js";
+import { scanCluster } from "../../../src/scan/cluster.js";
+import { type Harness, harness } from "./helpers.js";
+
+const FIXTURE = join(import.meta.dirname, "../../fixtures/cluster/audit.yaml");
+let h: Harness | undefined;
+afterEach(async () => {
+  await h?.close();
+  h = undefined;
+});
+
+describe("scanCluster", () => {
+  it("collects images on top owners and reads only the pull secrets that are named, by name", async () => {
+    h = await harness({ fixtures: [FIXTURE] });
+    const r = await scanCluster({
+      kubeconfig: h.kubeconfig,
+      env: {},
+      target: makeTarget({ k8s: "1.35" }),
+      ignore: new Set(),
+      collectImages: true,
+    });
+    // The old ReplicaSet's image (fluentd v1.16) is not in use: it is scaled to 0.
+    expect([...r.images.keys()].sort()).toEqual([
+      "busybox:1.36",
+      "docker:27-cli",
+      "example/agent:1",
+      "fluent/fluentd:v1.17",
+      "nginx:1.27",
+      "redis:7",
+      "registry.k8s.io/etcd:3.5.21-0",
+    ]);
+    expect(r.images.get("fluent/fluentd:v1.17")?.uses).toEqual([
+      { kind: "Deployment", namespace: "prod", name: "logger", container: "shipper" },
+    ]);
+    expect(r.images.get("redis:7")?.uses).toEqual([
+      { kind: "RedisCluster", namespace: "prod", name: "cache", container: "redis" },
+    ]);
+    // web names regcred; its service account (default/default) names sa-cred, which does not exist.
+    const secretReqs = h.server.log.filter((e) => e.resource === "secrets");
+    expect(secretReqs.map((e) => `${e.verb} ${e.namespace}/${e.name}`).sort()).toEqual([
+      "get default/regcred",
+      "get default/sa-cred",
+    ]);
+    expect(r.pullCredentials.lookup("registry.example.com")).toMatchObject({
+      username: "user",
+      password: "pass",
+    });
+    expect(r.coverage.errors).toEqual([]);
+  });
+
+  it("reads no secret at all when images are not checked", async () => {
+    h = await harness({ fixtures: [FIXTURE] });
+    const r = await scanCluster({
+      kubeconfig: h.kubeconfig,
+      env: {},
+      target: makeTarget({ k8s: "1.35" }),
+      ignore: new Set(),
+    });
+    expect(r.findings.length).toBe(7);
+    expect(r.images.size).toBe(0);
+    expect(h.server.log.filter((e) => e.resource === "secrets")).toEqual([]);
+  });
+
+  it("--ignore and ignore annotations apply as in files mode", async () => {
+    h = await harness({ fixtures: [FIXTURE] });
+    h.server.loadYaml(`
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: kube-system, uid: 00000000-0000-0000-0000-00000000a001, annotations: {runtime-audit.io/ignore: W001}}
+spec:
+  template:
+    spec:
+      containers: [{name: agent, image: example/agent:1, volumeMounts: [{name: s, mountPath: /var/run/docker.sock}]}]
+      volumes: [{name: s, hostPath: {path: /var/run/docker.sock}}]
+`);
+    const r = await scanCluster({
+      kubeconfig: h.kubeconfig,
+      env: {},
+      target: makeTarget({ k8s: "1.35" }),
+      ignore: new Set(["W008"]),
+    });
+    const agent = r.findings.find((f) => f.subject.name === "agent");
+    expect(agent).toMatchObject({ suppressed: true, suppressedBy: "annotation" });
+    expect(r.findings.find((f) => f.ruleId === "W008")).toMatchObject({
+      suppressed: true,
+      suppressedBy: "flag",
+    });
+  });
+});
