@@ -24,7 +24,7 @@
 import { type ChildProcess, execFileSync, fork, spawn } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import http from "node:http";
-import { tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -116,6 +116,8 @@ interface Timed {
   wallMs: number;
   /** Peak resident set size (GNU time %M, KiB -> bytes). */
   rssBytes: number;
+  /** User + system CPU time of the process (GNU time %U + %S): robust where wall time is not, on a busy machine. */
+  cpuMs: number;
   code: number;
   stdoutBytes: number;
 }
@@ -129,7 +131,7 @@ function timed(cmd: string, args: string[], stdoutFile?: string): Promise<Timed>
     // A shell only for the redirection, so kubectl writes to /dev/null as a user's would.
     const child = spawn(
       "sh",
-      ["-c", `exec "$@" > ${JSON.stringify(out)}`, "sh", TIME, "-o", rssFile, "-f", "%M", cmd, ...args],
+      ["-c", `exec "$@" > ${JSON.stringify(out)}`, "sh", TIME, "-o", rssFile, "-f", "%M %U %S", cmd, ...args],
       { stdio: ["ignore", "inherit", "pipe"] },
     );
     let stderr = "";
@@ -139,14 +141,17 @@ function timed(cmd: string, args: string[], stdoutFile?: string): Promise<Timed>
     child.on("error", reject);
     child.on("exit", (code) => {
       const wallMs = performance.now() - t0;
-      const kib = Number(readFileSync(rssFile, "utf8").trim().split("\n").pop());
+      // GNU time writes "Command exited with non-zero status N" first when the command fails.
+      const [kib = 0, user = 0, sys = 0] = (readFileSync(rssFile, "utf8").trim().split("\n").pop() ?? "")
+        .split(" ")
+        .map(Number);
       rmSync(rssFile, { force: true });
       if (code !== 0 && code !== 1) {
         reject(new Error(`${cmd} ${args.join(" ")} exited ${code}:\n${stderr.slice(-3000)}`));
         return;
       }
       const stdoutBytes = stdoutFile ? statSync(stdoutFile).size : 0;
-      resolve({ wallMs, rssBytes: kib * 1024, code: code ?? 0, stdoutBytes });
+      resolve({ wallMs, rssBytes: kib * 1024, cpuMs: (user + sys) * 1000, code: code ?? 0, stdoutBytes });
     });
   });
 }
@@ -196,10 +201,11 @@ function get(url: URL, accept: string): Promise<Buffer> {
 async function floor(
   server: string,
   lists: readonly ListRead[],
-): Promise<{ wallMs: number; items: number; bytes: number; pages: number }> {
+): Promise<{ wallMs: number; cpuMs: number; items: number; bytes: number; pages: number }> {
   let items = 0;
   let bytes = 0;
   let pages = 0;
+  const cpu0 = process.cpuUsage();
   const t0 = performance.now();
   for (const l of lists) {
     let cont: string | undefined;
@@ -219,7 +225,8 @@ async function floor(
       cont = doc.metadata?.continue || undefined;
     } while (cont);
   }
-  return { wallMs: performance.now() - t0, items, bytes, pages };
+  const cpu = process.cpuUsage(cpu0);
+  return { wallMs: performance.now() - t0, cpuMs: (cpu.user + cpu.system) / 1000, items, bytes, pages };
 }
 
 // --- CPU profile: self time by function -----------------------------------------------------------
@@ -302,14 +309,29 @@ async function main(): Promise<void> {
   const scanArgs = direct
     ? ["--import", join(ROOT, "bench/lib/ts-hooks.ts"), join(ROOT, "bench/lib/inventory-scan.ts"), kubeconfig]
     : [BIN, "scan", "--no-images", "-o", "json", "--kubeconfig", kubeconfig];
-  const results: { scan: Timed; floorMs: number; kubectl?: Timed }[] = [];
+  interface Run {
+    scan: Timed;
+    floor: { wallMs: number; cpuMs: number };
+    /** CPU the fake API server spent answering the scan, and the floor. */
+    serverCpuMs: { scan: number; floor: number };
+    /** `node bin/kube-runtime-audit.js --version`: process start and module loading, no work. */
+    startup: Timed;
+    kubectl?: Timed;
+    load: number;
+  }
+  const serverCpu = async () => (await ask<{ cpuMs: number }>(child, "cpu", "cpu")).cpuMs;
+  const results: Run[] = [];
   let lists: ListRead[] = [];
   let requestSummary = "";
   for (let run = 1; run <= runs; run++) {
+    const load = loadavg()[0] ?? 0;
+    const startup = await timed(process.execPath, [BIN, "--version"]);
     await ask(child, "clear", "cleared");
     const out = join(work, "scan.json");
-    log(`run ${run}/${runs}: scan …`);
+    log(`run ${run}/${runs} (load average ${load.toFixed(1)}): scan …`);
+    const s0 = await serverCpu();
     const scan = await timed(process.execPath, scanArgs, out);
+    const s1 = await serverCpu();
     const report = JSON.parse(readFileSync(out, "utf8")) as { findings?: unknown[] };
     const { log: entries } = await ask<{ log: RequestLogEntry[] }>(child, "log", "log");
     if (entries.some((e) => e.method !== "GET"))
@@ -318,11 +340,16 @@ async function main(): Promise<void> {
     const verbs = new Map<string, number>();
     for (const e of entries) verbs.set(e.verb, (verbs.get(e.verb) ?? 0) + 1);
     requestSummary = `${entries.length} requests (${[...verbs].map(([v, c]) => `${v} ${c}`).join(", ")}), ${lists.length} distinct lists, ${report.findings?.length ?? 0} findings, ${(scan.stdoutBytes / 1024).toFixed(0)} KiB of JSON`;
-    log(`  scan ${fmtS(scan.wallMs)}, peak RSS ${fmtMiB(scan.rssBytes)}; ${requestSummary}`);
+    log(
+      `  scan ${fmtS(scan.wallMs)} (CPU ${fmtS(scan.cpuMs)}), peak RSS ${fmtMiB(scan.rssBytes)}; ${requestSummary}`,
+    );
     log(`run ${run}/${runs}: floor over ${lists.length} lists …`);
     const f = await floor(ready.url, lists);
-    log(`  floor ${fmtS(f.wallMs)}: ${f.pages} pages, ${f.items} items, ${(f.bytes / MiB).toFixed(0)} MiB`);
-    const r: { scan: Timed; floorMs: number; kubectl?: Timed } = { scan, floorMs: f.wallMs };
+    const s2 = await serverCpu();
+    log(
+      `  floor ${fmtS(f.wallMs)} (CPU ${fmtS(f.cpuMs)}): ${f.pages} pages, ${f.items} items, ${(f.bytes / MiB).toFixed(0)} MiB`,
+    );
+    const r: Run = { scan, floor: f, serverCpuMs: { scan: s1 - s0, floor: s2 - s1 }, startup, load };
     if (kubectl) {
       log(`run ${run}/${runs}: kubectl get pods -A --chunk-size=500 -o json …`);
       r.kubectl = await timed(kubectl, [
@@ -359,26 +386,34 @@ async function main(): Promise<void> {
   const c = ready.counts;
   const lines = [
     "",
-    `bench/cluster: ${c.pods} pods in ${c.deployments} Deployments (+${c.replicaSets} ReplicaSets), ${c.namespaces} namespaces, ${c.nodes} nodes; Node ${process.versions.node}, ${(await import("node:os")).cpus().length} cores`,
+    `bench/cluster: ${c.pods} pods in ${c.deployments} Deployments (+${c.replicaSets} ReplicaSets), ${c.namespaces} namespaces, ${c.nodes} nodes; Node ${process.versions.node}, ${cpus().length} cores`,
     `scan${direct ? " (direct: readInventory + workload rules, not the CLI)" : ""} requests: ${requestSummary}`,
     "",
-    "run  scan       floor      scan/floor  scan peak RSS  kubectl    kubectl peak RSS",
+    "wall time (CPU time of the client process; the server's CPU in its own process):",
+    "run  load  scan              floor             scan/floor  startup  scan RSS  kubectl   kubectl RSS",
   ];
+  const cell = (wall: number, cpu: number) => `${fmtS(wall)} (${fmtS(cpu)})`.padEnd(17);
   results.forEach((r, i) => {
     lines.push(
       [
         String(i + 1).padEnd(4),
-        fmtS(r.scan.wallMs).padEnd(10),
-        fmtS(r.floorMs).padEnd(10),
-        `${(r.scan.wallMs / r.floorMs).toFixed(2)}x`.padEnd(11),
-        fmtMiB(r.scan.rssBytes).padEnd(14),
-        (r.kubectl ? fmtS(r.kubectl.wallMs) : "-").padEnd(10),
+        r.load.toFixed(1).padEnd(5),
+        cell(r.scan.wallMs, r.scan.cpuMs),
+        cell(r.floor.wallMs, r.floor.cpuMs),
+        `${(r.scan.wallMs / r.floor.wallMs).toFixed(2)}x`.padEnd(11),
+        fmtS(r.startup.wallMs).padEnd(8),
+        fmtMiB(r.scan.rssBytes).padEnd(9),
+        (r.kubectl ? fmtS(r.kubectl.wallMs) : "-").padEnd(9),
         r.kubectl ? fmtMiB(r.kubectl.rssBytes) : "-",
       ].join(" "),
     );
+    lines.push(
+      `     server CPU: ${fmtS(r.serverCpuMs.scan)} answering the scan, ${fmtS(r.serverCpuMs.floor)} answering the floor`,
+    );
   });
-  const best = results.reduce((a, b) => (b.scan.wallMs / b.floorMs < a.scan.wallMs / a.floorMs ? b : a));
-  const ratio = best.scan.wallMs / best.floorMs;
+  const ratioOf = (r: Run) => r.scan.wallMs / r.floor.wallMs;
+  const best = results.reduce((a, b) => (ratioOf(b) < ratioOf(a) ? b : a));
+  const ratio = ratioOf(best);
   const rss = Math.max(...results.map((r) => r.scan.rssBytes));
   lines.push(
     "",

@@ -5,6 +5,7 @@
  *   child -> parent  {type: "ready", url, counts}
  *   parent -> child  {cmd: "log"}  -> {type: "log", log}   (the request log since the last "clear")
  *                    {cmd: "clear"}                         -> {type: "cleared"}
+ *                    {cmd: "cpu"}    -> {type: "cpu", cpuMs}  (this process's user + system CPU so far)
  *                    {cmd: "stop"}                          (closes the server and exits)
  * Counts come from argv: --namespaces N --deployments N --pods-per-deployment N --nodes N.
  */
@@ -45,6 +46,9 @@ process.on("message", (m: { cmd?: string }) => {
     server.log.length = 0;
     server.maxInFlight = 0;
     void send({ type: "cleared" });
+  } else if (m.cmd === "cpu") {
+    const u = process.cpuUsage();
+    void send({ type: "cpu", cpuMs: (u.user + u.system) / 1000 });
   } else if (m.cmd === "stop") {
     void server.close().then(() => process.exit(0));
   }
