@@ -7,9 +7,10 @@
  *   npm run bench:cluster -- --pods 5000 --deployments 500 --nodes 100 --runs 2 --profile
  *
  * Setup: the fake API server (test/fakeapi/server.ts) in a process of its own, holding what
- * test/fakeapi/generate-cluster.ts makes: by default 100 namespaces, 1,000 nodes and 5,000 Deployments, each
+ * test/fakeapi/generate.ts makes: by default 100 namespaces, 1,000 nodes and 5,000 Deployments, each
  * with its ReplicaSet and 10 pods (50,000 pods), shaped like a real API server's objects (managedFields,
- * pod status, node images). One Deployment in 50 mounts the Docker socket, so the report is not empty.
+ * the last-applied annotation, pod status, node images). One Deployment in 50 mounts the Docker
+ * socket, so the report is not empty.
  *
  * Timed, one after the other (never in parallel: the machine has 2 cores):
  *  (a) scan: the built CLI, `node bin/kube-runtime-audit.js scan --no-images -o json` with a
@@ -31,8 +32,8 @@ import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import type { GeneratedCounts } from "../test/fakeapi/generate-cluster.js";
 import type { RequestLogEntry } from "../test/fakeapi/server.js";
+import type { GeneratedCounts } from "./lib/cluster-server.js";
 
 const { values } = parseArgs({
   options: {
@@ -397,7 +398,7 @@ async function main(): Promise<void> {
   const c = ready.counts;
   const lines = [
     "",
-    `bench/cluster: ${c.pods} pods in ${c.deployments} Deployments (+${c.replicaSets} ReplicaSets), ${c.namespaces} namespaces, ${c.nodes} nodes; Node ${process.versions.node}, ${cpus().length} cores`,
+    `bench/cluster: ${c.Pod ?? 0} pods in ${c.Deployment ?? 0} Deployments (+${c.ReplicaSet ?? 0} ReplicaSets), ${c.Namespace ?? 0} namespaces, ${c.Node ?? 0} nodes; Node ${process.versions.node}, ${cpus().length} cores`,
     `scan${direct ? " (direct: readInventory + workload rules, not the CLI)" : ""}${nodeFlags.length ? ` with node ${nodeFlags.join(" ")}` : ""} requests: ${requestSummary}`,
     "",
     "wall time (CPU time of the client process; the server's CPU in its own process):",

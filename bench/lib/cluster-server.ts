@@ -10,7 +10,7 @@
  * Counts come from argv: --namespaces N --deployments N --pods-per-deployment N --nodes N.
  */
 import { parseArgs } from "node:util";
-import { generateCluster } from "../../test/fakeapi/generate-cluster.js";
+import { generateCluster } from "../../test/fakeapi/generate.js";
 import { FakeApiServer } from "../../test/fakeapi/server.js";
 
 const { values } = parseArgs({
@@ -22,22 +22,26 @@ const { values } = parseArgs({
   },
 });
 
+/** Objects served, by kind. */
+export type GeneratedCounts = Record<string, number>;
+
 const send = (m: unknown) =>
   new Promise<void>((resolve, reject) => process.send?.(m, (e: Error | null) => (e ? reject(e) : resolve())));
 
 const server = await FakeApiServer.start({ now: Date.parse("2026-01-01T00:00:00Z") });
-const it = generateCluster({
-  namespaces: Number(values.namespaces),
-  deployments: Number(values.deployments),
+const namespaces = Number(values.namespaces);
+const counts: GeneratedCounts = {};
+for (const o of generateCluster({
+  namespaces,
+  deploymentsPerNamespace: Math.max(1, Math.round(Number(values.deployments) / Math.max(1, namespaces))),
   podsPerDeployment: Number(values["pods-per-deployment"]),
   nodes: Number(values.nodes),
-});
-let r = it.next();
-while (!r.done) {
-  server.add(r.value);
-  r = it.next();
+})) {
+  server.add(o);
+  const kind = String(o.kind);
+  counts[kind] = (counts[kind] ?? 0) + 1;
 }
-await send({ type: "ready", url: server.url, kubeconfig: server.kubeconfig(), counts: r.value });
+await send({ type: "ready", url: server.url, kubeconfig: server.kubeconfig(), counts });
 
 process.on("message", (m: { cmd?: string }) => {
   if (m.cmd === "log") {
