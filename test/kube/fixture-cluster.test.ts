@@ -1,0 +1,96 @@
+// The full fixture cluster (test/fixtures/cluster/NN-*.yaml) audited end to end through the real
+// kubectl 1.35 as `kubectl runtime-audit`: the workload findings must be exactly
+// test/fixtures/cluster/expected.ts, each once on its top owner, and the run must be read-only and
+// never touch a secret with --no-images. Needs `npm run build` (as the cli suite).
+import { existsSync, mkdirSync, symlinkSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { startFixtureCluster } from "../fakeapi/cluster-fixture.js";
+import type { FakeApiServer } from "../fakeapi/server.js";
+import {
+  EXPECTED_TARGET,
+  EXPECTED_WORKLOAD_FINDINGS,
+  type ExpectedFinding,
+} from "../fixtures/cluster/expected.js";
+import { Kubectl } from "./kubectl.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+
+interface Report {
+  findings: { ruleId: string; severity: string; subject: ExpectedFinding["subject"] }[];
+  target: { kubernetes: string };
+  coverage: { errors: unknown[] };
+}
+
+let server: FakeApiServer;
+let kubectl: Kubectl;
+let pathEnv: string;
+
+beforeAll(async () => {
+  if (!existsSync(join(ROOT, "dist/cli/main.js")))
+    throw new Error("dist/ is missing: run `npm run build` first");
+  server = await startFixtureCluster();
+  kubectl = new Kubectl(inject("kubectl"), server);
+  const bin = join(kubectl.home, "bin");
+  mkdirSync(bin);
+  symlinkSync(join(ROOT, "bin/kube-runtime-audit.js"), join(bin, "kubectl-runtime_audit"));
+  pathEnv = [bin, dirname(process.execPath), "/usr/bin", "/bin"].join(":");
+});
+afterAll(async () => {
+  await server?.close();
+  kubectl?.cleanup();
+});
+
+const sig = (f: { ruleId: string; severity: string; subject: ExpectedFinding["subject"] }) =>
+  [
+    f.ruleId,
+    f.severity,
+    f.subject.kind,
+    f.subject.namespace ?? "",
+    f.subject.name,
+    f.subject.container ?? "",
+  ].join(" ");
+
+describe("kubectl runtime-audit on the full fixture cluster", () => {
+  it("reports exactly the expected workload findings, each once on its top owner, reading only", async () => {
+    server.log.length = 0;
+    const r = await kubectl.run(
+      [
+        "runtime-audit",
+        "--kubeconfig",
+        kubectl.kubeconfig,
+        "--no-images",
+        "-o",
+        "json",
+        "--target-k8s",
+        EXPECTED_TARGET.k8s,
+        "--target-runtime",
+        EXPECTED_TARGET.runtimes,
+      ],
+      { PATH: pathEnv, NO_COLOR: "1" },
+      true,
+    );
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(1);
+    const report = JSON.parse(r.stdout) as Report;
+    expect(report.target.kubernetes).toBe(EXPECTED_TARGET.k8s);
+    expect(report.coverage.errors).toEqual([]);
+    const workload = report.findings.filter((f) => f.subject.kind !== "Node");
+    expect(workload.map(sig).sort()).toEqual(EXPECTED_WORKLOAD_FINDINGS.map(sig).sort());
+    // Nothing lands on what a listed controller owns.
+    for (const f of workload) expect(["ReplicaSet"]).not.toContain(f.subject.kind);
+    expect(workload.some((f) => f.subject.kind === "Job" && f.subject.name.startsWith("image-prune-"))).toBe(
+      false,
+    );
+
+    // Read-only, and no secret at all with --no-images (ci/deploy-key, ci/regcred, ...).
+    expect(server.log.length).toBeGreaterThan(0);
+    expect(server.log.filter((e) => e.method !== "GET")).toEqual([]);
+    expect(server.log.filter((e) => e.resource === "secrets")).toEqual([]);
+    // The unserved SparkApplication kind is never queried; the gone ReplicaSet at most once by name.
+    expect(server.log.filter((e) => e.path.includes("sparkoperator"))).toEqual([]);
+    expect(
+      server.log.filter((e) => e.resource === "replicasets" && e.name === "old-api-6d8f7c9b5").length,
+    ).toBeLessThanOrEqual(1);
+  });
+});
