@@ -29,6 +29,21 @@ describe("files: env from ConfigMaps and Secrets", () => {
   });
 });
 
+describe("files: mounted ConfigMaps read with the container's env", () => {
+  it("reads a log config whose ConfigMap comes in a later file than the DaemonSet mounting it", async () => {
+    const r = await scanFiles([join(DIR, "mounted-config-later")], {
+      target: makeTarget({}),
+      ignore: new Set(),
+    });
+    const onDaemonSet = r.findings.filter((f) => f.ruleId === "W007" && f.subject.kind === "DaemonSet");
+    expect(onDaemonSet).toHaveLength(1);
+    expect(onDaemonSet[0]?.evidence?.variables).toBe("LOG_PARSER=docker");
+    // env[0].value of the DaemonSet's container, in the first file
+    expect(onDaemonSet[0]?.origin).toMatchObject({ line: 15 });
+    expect(onDaemonSet[0]?.origin.file).toMatch(/a-daemonset\.yaml$/);
+  });
+});
+
 describe("files: unrendered Helm templates in valid YAML", () => {
   it("is an input error at the template's line; the other documents are audited", async () => {
     const r = await scan("template-leftover.yaml");
