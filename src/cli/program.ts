@@ -23,6 +23,7 @@ import { checkRuntimeSupported } from "../rules/image/index.js";
 import { allRuleMeta } from "../scan/catalogue.js";
 import { scanFiles } from "../scan/files.js";
 import { checkImages, type ImageCheckResult, type ImageUses } from "../scan/images.js";
+import { addControllerCommand } from "./controller-command.js";
 import { addScanCommand } from "./scan-command.js";
 
 export class UsageError extends Error {}
@@ -329,6 +330,7 @@ export function buildProgram(state: ProgramState): Command {
     progressWriter,
     emit,
   });
+  addControllerCommand(program, state);
   return program;
 }
 

@@ -18,12 +18,21 @@ export function run(
 ): Promise<RunResult> {
   if (!existsSync(join(ROOT, "dist/cli/main.js")))
     throw new Error("dist/ is missing: run `npm run build` first");
+  return spawnCollect(process.execPath, [BIN, ...args], {
+    cwd: opts.cwd ?? ROOT,
+    env: { ...process.env, NO_COLOR: "", SOURCE_DATE_EPOCH: "1767225600", ...opts.env },
+    ...(opts.stdin !== undefined ? { stdin: opts.stdin } : {}),
+  });
+}
+
+/** Runs a command to its end and collects stdout, stderr and the exit code. */
+export function spawnCollect(
+  command: string,
+  args: string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; stdin?: string },
+): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
-      cwd: opts.cwd ?? ROOT,
-      env: { ...process.env, NO_COLOR: "", SOURCE_DATE_EPOCH: "1767225600", ...opts.env },
-      stdio: ["pipe", "pipe", "pipe"],
-    });
+    const child = spawn(command, args, { cwd: opts.cwd, env: opts.env, stdio: ["pipe", "pipe", "pipe"] });
     let stdout = "";
     let stderr = "";
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
