@@ -6,6 +6,7 @@
  *   const deploy = api.find({ group: "apps", kind: "Deployment" });
  *   const { items } = await client.list(deploy, { map: trim });  // every page, `limit` 500 + `continue`
  *   const owner = await client.get(ref, name, { namespace, metadataOnly: true });  // undefined on 404
+ *   for await (const ev of client.watch(ref, { resourceVersion })) …  // one stream; 410 -> "expired"
  *
  * client-node (`KubeConfig`) loads the kubeconfig and does the auth (tokens, client certificates,
  * exec plugins, the in-cluster token), through `applyToHTTPSOptions`; the GETs themselves go through
@@ -67,6 +68,26 @@ export interface ListResult<T> {
   resourceVersion: string;
   /** How many times the list restarted after its continue token expired (410). */
   restarts: number;
+}
+
+export interface WatchOptions {
+  namespace?: string;
+  labelSelector?: string;
+  fieldSelector?: string;
+  /** Start after this version (from a list or the last event); absent = from now, or with initial events. */
+  resourceVersion?: string;
+  /** Ask for BOOKMARK events (default true), so a resumed watch rarely gets 410. */
+  allowWatchBookmarks?: boolean;
+  /** Stream the current state first as ADDED events, ended by a bookmark (WatchList, KEP-3157). */
+  sendInitialEvents?: boolean;
+  /** The server ends the watch after this long (client-go picks 5–10 min at random). */
+  timeoutSeconds?: number;
+  signal?: AbortSignal;
+}
+
+export interface WatchEvent {
+  type: "ADDED" | "MODIFIED" | "DELETED" | "BOOKMARK";
+  object: JsonObject;
 }
 
 export interface ServedResource extends ResourceRef {
@@ -349,6 +370,86 @@ export class ClusterClient {
     return body;
   }
 
+  /**
+   * One watch stream (https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes):
+   * yields events until the server or `signal` ends it; the caller resumes from the last
+   * resourceVersion it saw. A too-old resourceVersion (HTTP 410 or an ERROR event carrying 410)
+   * throws a KubeError with code "expired": list again. Watches do not take a request slot.
+   */
+  async *watch(ref: ResourceRef, opts: WatchOptions = {}): AsyncGenerator<WatchEvent> {
+    const q: Record<string, string> = { watch: "1" };
+    if (opts.allowWatchBookmarks !== false) q.allowWatchBookmarks = "true";
+    if (opts.resourceVersion) q.resourceVersion = opts.resourceVersion;
+    if (opts.sendInitialEvents) {
+      q.sendInitialEvents = "true";
+      q.resourceVersionMatch = "NotOlderThan";
+    }
+    if (opts.labelSelector) q.labelSelector = opts.labelSelector;
+    if (opts.fieldSelector) q.fieldSelector = opts.fieldSelector;
+    if (opts.timeoutSeconds) q.timeoutSeconds = String(opts.timeoutSeconds);
+    const path = resourcePath(ref, opts.namespace);
+    let res: http.IncomingMessage;
+    try {
+      res = await this.#open(path, q, ACCEPT_JSON, opts.signal);
+    } catch (e) {
+      if (e instanceof KubeError) throw e;
+      if (opts.signal?.aborted) return;
+      const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+      throw new KubeError("unreachable", `cannot reach the cluster at ${this.#where()}: ${code}`);
+    }
+    if (res.statusCode !== 200) {
+      const chunks: Buffer[] = [];
+      for await (const c of res) chunks.push(c as Buffer);
+      const r: RawResponse = {
+        status: res.statusCode ?? 0,
+        headers: res.headers,
+        body: Buffer.concat(chunks),
+      };
+      if (r.status === 410)
+        throw new KubeError(
+          "expired",
+          `watch ${resourceName(ref.group, ref.resource)}: ${this.#statusMessage(r)}`,
+          { status: 410 },
+        );
+      throw this.#statusError(r, "watch", ref, opts.namespace);
+    }
+    res.setEncoding("utf8");
+    let buf = "";
+    try {
+      for await (const chunk of res) {
+        buf += chunk as string;
+        let nl = buf.indexOf("\n");
+        while (nl >= 0) {
+          const line = buf.slice(0, nl).trim();
+          buf = buf.slice(nl + 1);
+          nl = buf.indexOf("\n");
+          if (!line) continue;
+          const ev: unknown = JSON.parse(line);
+          if (!isObj(ev) || !isObj(ev.object) || typeof ev.type !== "string") continue;
+          if (ev.type === "ERROR") {
+            const st = ev.object;
+            const msg = `watch ${resourceName(ref.group, ref.resource)}: ${typeof st.message === "string" ? st.message : "error event"}`;
+            if (st.code === 410) throw new KubeError("expired", msg, { status: 410 });
+            throw new KubeError("http", msg, typeof st.code === "number" ? { status: st.code } : {});
+          }
+          if (
+            ev.type === "ADDED" ||
+            ev.type === "MODIFIED" ||
+            ev.type === "DELETED" ||
+            ev.type === "BOOKMARK"
+          ) {
+            yield { type: ev.type, object: ev.object };
+          }
+        }
+      }
+    } catch (e) {
+      // A stream cut by the server or the network ends the watch; the caller resumes.
+      if (e instanceof KubeError || e instanceof SyntaxError) throw e;
+    } finally {
+      res.destroy();
+    }
+  }
+
   // --- transport --------------------------------------------------------------------------------
 
   #json(r: RawResponse, path: string): unknown {
@@ -451,6 +552,24 @@ export class ClusterClient {
   }
 
   async #once(path: string, query: Record<string, string>, accept: string): Promise<RawResponse> {
+    const res = await this.#open(path, query, accept);
+    return new Promise<RawResponse>((resolve, reject) => {
+      const chunks: Buffer[] = [];
+      res.on("data", (c: Buffer) => chunks.push(c));
+      res.on("end", () =>
+        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
+      res.on("error", reject);
+    });
+  }
+
+  /** Sends one GET with the context's credentials; resolves with the response headers received. */
+  async #open(
+    path: string,
+    query: Record<string, string>,
+    accept: string,
+    signal?: AbortSignal,
+  ): Promise<http.IncomingMessage> {
     const auth: https.RequestOptions = {};
     try {
       await this.config.kc.applyToHTTPSOptions(auth);
@@ -468,18 +587,14 @@ export class ClusterClient {
     headers.Accept = accept;
     headers["User-Agent"] = this.#opts.userAgent;
     const mod = url.protocol === "http:" ? http : https;
-    const reqOpts: https.RequestOptions = { method: "GET", headers, timeout: this.#opts.timeoutMs };
+    const reqOpts: https.RequestOptions = { method: "GET", headers };
+    // A watch stays open as long as the server keeps it: no idle timeout, only the signal.
+    if (!query.watch) reqOpts.timeout = this.#opts.timeoutMs;
+    if (signal) reqOpts.signal = signal;
     if (auth.agent !== undefined) reqOpts.agent = auth.agent;
     if (auth.auth) reqOpts.auth = auth.auth;
-    return new Promise<RawResponse>((resolve, reject) => {
-      const req = mod.request(url, reqOpts, (res) => {
-        const chunks: Buffer[] = [];
-        res.on("data", (c: Buffer) => chunks.push(c));
-        res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-        );
-        res.on("error", reject);
-      });
+    return new Promise<http.IncomingMessage>((resolve, reject) => {
+      const req = mod.request(url, reqOpts, resolve);
       req.on("timeout", () => {
         const err = new Error(`no answer within ${this.#opts.timeoutMs} ms`) as NodeJS.ErrnoException;
         err.code = "KRA_TIMEOUT";

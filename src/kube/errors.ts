@@ -12,6 +12,8 @@ export type KubeErrorCode =
   | "unauthorized"
   /** 403 on a request; `permission` names what is missing. */
   | "forbidden"
+  /** 410: the resourceVersion a watch or list asked for is compacted away; list again. */
+  | "expired"
   /** Any other HTTP failure that retries did not cure. */
   | "http";
 

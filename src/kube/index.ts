@@ -7,6 +7,8 @@ export {
   type ListResult,
   parseRetryAfter,
   type ServedResource,
+  type WatchEvent,
+  type WatchOptions,
 } from "./client.js";
 export { type KubeConfigOptions, type LoadedKubeConfig, loadKubeConfig } from "./config.js";
 export {
