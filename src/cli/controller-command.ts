@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type Command, Option } from "commander";
+import type { ControllerSetup, ReportApiChoice } from "../controller/cluster.js";
 import {
   type ControllerDeps,
   type ControllerHandle,
@@ -19,41 +20,26 @@ import {
 } from "../controller/index.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import { isSeverity, type Severity } from "../core/types.js";
-import { createLogger, type LogFormat, type Logger } from "../log/logger.js";
+import { createLogger, type LogFormat } from "../log/logger.js";
 import type { ProgramState } from "./program.js";
 import { UsageError } from "./program.js";
 
-export const REPORT_APIS = ["auto", "wgpolicyk8s", "openreports"] as const;
-export type ReportApiChoice = (typeof REPORT_APIS)[number];
-
-/** Everything the cluster side needs to build the controller's ports and audit engine. */
-export interface ControllerSetup {
-  kubeconfig?: string;
-  context?: string;
-  /** From --target-k8s / --target-runtime; undefined parts default from the cluster as `scan` does. */
-  targetK8s?: string;
-  targetRuntime?: string;
-  /** Validated when both are given (else the cluster's newest kubelet decides). */
-  target?: Target;
-  images: boolean;
-  failOn: Severity | "none";
-  reportApi: ReportApiChoice;
-  identity: string;
-  log: Logger;
-}
+// Kept here rather than imported from src/controller/cluster.ts, which loads the Kubernetes client.
+export const REPORT_APIS: readonly ReportApiChoice[] = ["auto", "wgpolicyk8s", "openreports"];
+export type { ControllerSetup, ReportApiChoice };
 
 /** Builds the ports (on src/kube) and the audit (the cluster scan's engine) for runController. */
 export type ControllerDepsFactory = (setup: ControllerSetup) => Promise<ControllerDeps>;
 
-// TODO(controller-ports): src/scan does not yet export a factory that builds the controller's ports
-// (ObjectSource, ReportStore, LeaseStore, EventSink from src/controller/ports.ts) on src/kube, the
-// AuditFn over the controller's cache, and the ReportPlanner over src/reporters/policyreport.ts.
-// Until it does, `controller` validates its flags and then stops with exit 2 and this message.
-const portsNotWired: ControllerDepsFactory = async () => {
-  throw new UsageError(
-    "controller: this build has no cluster connection for the controller yet (its Kubernetes ports are not wired); " +
-      "run `scan` from a CronJob instead",
-  );
+/** src/controller/cluster.ts, loaded on use: @kubernetes/client-node takes seconds to import. */
+const clusterDeps: ControllerDepsFactory = async (setup) => {
+  const { ClusterSetupError, controllerDeps } = await import("../controller/cluster.js");
+  try {
+    return await controllerDeps(setup);
+  } catch (e) {
+    if (e instanceof ClusterSetupError) throw new UsageError(`controller: ${e.message}`);
+    throw e;
+  }
 };
 
 export interface ControllerCommandHooks {
@@ -187,7 +173,7 @@ export function addControllerCommand(
       name: "kube-runtime-audit",
     });
     const id = identity();
-    const deps = await (hooks.depsFactory ?? portsNotWired)({
+    const deps = await (hooks.depsFactory ?? clusterDeps)({
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       ...(flags.context ? { context: flags.context } : {}),
       ...(flags.targetK8s ? { targetK8s: flags.targetK8s } : {}),
@@ -198,6 +184,8 @@ export function addControllerCommand(
       reportApi: flags.reportApi,
       identity: id,
       log,
+      ...(podNamespace() ? { namespace: podNamespace() as string } : {}),
+      version: program.version() ?? "0.0.0",
     });
     const opts: ControllerOptions = {
       identity: id,
