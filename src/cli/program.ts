@@ -57,7 +57,8 @@ interface CommonOptions {
   logFormat: string;
 }
 
-const collect = (value: string, previous: string[]) => [
+/** Commander parser for repeatable, comma-separated options. */
+export const collect = (value: string, previous: string[]) => [
   ...previous,
   ...value
     .split(",")

@@ -15,7 +15,7 @@ import type { Logger } from "../log/logger.js";
 import type { CredentialStore } from "../registry/index.js";
 import type { ClusterFacts, ClusterScanResult } from "../scan/cluster.js";
 import { checkImages, type ImageCheckResult } from "../scan/images.js";
-import { type ProgramState, UsageError } from "./program.js";
+import { collect, type ProgramState, UsageError } from "./program.js";
 
 /** The parts of the shared option handling in program.ts that `scan` reuses. */
 export interface ScanHooks<C, G, P extends { target: Target; ignore: Set<string>; log: Logger }, R> {
@@ -43,14 +43,6 @@ interface ScanFlags {
   targetRuntime?: string;
   platform?: string;
 }
-
-const collect = (value: string, previous: string[]) => [
-  ...previous,
-  ...value
-    .split(",")
-    .map((s) => s.trim())
-    .filter(Boolean),
-];
 
 /** The minor after the newest kubelet: what a cluster upgrade moves to next. */
 export function nextMinor(newest: string | undefined): string | undefined {

@@ -570,7 +570,10 @@ export class ClusterClient {
         const code = (e as NodeJS.ErrnoException).code ?? "";
         if (!TRANSIENT.has(code) || attempt >= this.#opts.maxRetries) {
           const what = code && code !== "KRA_TIMEOUT" ? code : (e as Error).message;
-          throw new KubeError("unreachable", `cannot reach the cluster at ${this.#where()}: ${what}`);
+          const hint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)
+            ? " (the server's certificate is not trusted: check certificate-authority in the kubeconfig)"
+            : "";
+          throw new KubeError("unreachable", `cannot reach the cluster at ${this.#where()}: ${what}${hint}`);
         }
         const delayMs = this.#backoff(attempt);
         this.#opts.onRetry?.({ path, attempt: attempt + 1, delayMs });

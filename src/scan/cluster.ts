@@ -487,7 +487,14 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
     }
   }
 
-  for (const p of forbidden) issue(permissionIssue(p));
+  // With -n, what lies outside the named namespaces (nodes, node events) was not asked for: a refusal
+  // there is a warning; inside them, or with -A, the report is incomplete (an error, exit 2).
+  for (const p of forbidden) {
+    if (opts.namespaces && p.namespace === undefined) {
+      coverage.skipped.push(permissionIssue(p));
+      opts.onIssue?.(permissionIssue(p));
+    } else issue(permissionIssue(p));
+  }
   progress?.("");
   return {
     findings,

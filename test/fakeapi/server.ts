@@ -25,7 +25,9 @@
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { AddressInfo } from "node:net";
+import type { TLSSocket } from "node:tls";
 import { parseAllDocuments } from "yaml";
 import { BUILTIN_RESOURCES, groupVersion, type ResourceDef, resourcesOfCrd } from "./resources.js";
 import { type Matcher, parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
@@ -85,6 +87,12 @@ export interface FakeApiOptions {
   now?: number;
   /** Accept POST/PUT/PATCH/DELETE (default false: the scan's tests assert it never writes). */
   writable?: boolean;
+  /**
+   * Serve https with this key and certificate (PEM). With `clientCa`, client certificates signed by
+   * it authenticate their CN as the user, as the API server's x509 authenticator does
+   * (https://kubernetes.io/docs/reference/access-authn-authz/authentication/#x509-client-certificates).
+   */
+  tls?: { key: string; cert: string; clientCa?: string };
 }
 
 interface Snapshot {
@@ -130,7 +138,7 @@ export class FakeApiServer {
   /** Requests being answered now, and the most at once since start. */
   inFlight = 0;
   maxInFlight = 0;
-  #server: Server;
+  #server: Server | ReturnType<typeof createTlsServer>;
   #resources: ResourceDef[] = [...BUILTIN_RESOURCES];
   /** "group/resource" -> "ns/name" -> object. */
   #store = new Map<string, Map<string, Obj>>();
@@ -148,7 +156,7 @@ export class FakeApiServer {
   constructor(opts: FakeApiOptions = {}) {
     this.#opts = opts;
     this.writable = opts.writable === true;
-    this.#server = createServer((req, res) => {
+    const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.inFlight++;
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
       res.on("close", () => this.inFlight--);
@@ -156,7 +164,20 @@ export class FakeApiServer {
         if (!res.headersSent) this.#send(res, 500, status(500, "InternalError", String(err)));
         else res.destroy();
       });
-    });
+    };
+    const tls = opts.tls;
+    this.#server = tls
+      ? createTlsServer(
+          {
+            key: tls.key,
+            cert: tls.cert,
+            requestCert: tls.clientCa !== undefined,
+            rejectUnauthorized: false,
+            ...(tls.clientCa ? { ca: tls.clientCa } : {}),
+          },
+          handler,
+        )
+      : createServer(handler);
   }
 
   static async start(opts: FakeApiOptions & { objects?: Obj[]; fixtures?: string[] } = {}) {
@@ -164,7 +185,7 @@ export class FakeApiServer {
     for (const f of opts.fixtures ?? []) s.loadYaml(readFileSync(f, "utf8"));
     for (const o of opts.objects ?? []) s.add(o);
     await new Promise<void>((resolve) => s.#server.listen(0, "127.0.0.1", resolve));
-    s.url = `http://127.0.0.1:${(s.#server.address() as AddressInfo).port}`;
+    s.url = `${opts.tls ? "https" : "http"}://127.0.0.1:${(s.#server.address() as AddressInfo).port}`;
     return s;
   }
 
@@ -175,15 +196,32 @@ export class FakeApiServer {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  /** A kubeconfig for this server (http + insecure-skip-tls-verify, which client-node requires for http). */
-  kubeconfig(opts: { token?: string; context?: string; namespace?: string } = {}): string {
+  /**
+   * A kubeconfig for this server: over http with insecure-skip-tls-verify (client-node refuses http
+   * without it), or over https trusting `ca` (PEM) and, with `clientCert`, authenticating by certificate.
+   */
+  kubeconfig(
+    opts: {
+      token?: string;
+      context?: string;
+      namespace?: string;
+      ca?: string;
+      clientCert?: { cert: string; key: string };
+    } = {},
+  ): string {
     const ctx = opts.context ?? "fake";
-    const user = opts.token ? `{token: ${JSON.stringify(opts.token)}}` : "{}";
+    const b64 = (t: string) => Buffer.from(t).toString("base64");
+    const user = opts.token
+      ? `{token: ${JSON.stringify(opts.token)}}`
+      : opts.clientCert
+        ? `{client-certificate-data: ${b64(opts.clientCert.cert)}, client-key-data: ${b64(opts.clientCert.key)}}`
+        : "{}";
     const ns = opts.namespace ? `, namespace: ${opts.namespace}` : "";
+    const trust = opts.ca ? `certificate-authority-data: ${b64(opts.ca)}` : "insecure-skip-tls-verify: true";
     return [
       "apiVersion: v1",
       "kind: Config",
-      `clusters: [{name: ${ctx}, cluster: {server: "${this.url}", insecure-skip-tls-verify: true}}]`,
+      `clusters: [{name: ${ctx}, cluster: {server: "${this.url}", ${trust}}}]`,
       `contexts: [{name: ${ctx}, context: {cluster: ${ctx}, user: ${ctx}${ns}}}]`,
       `current-context: ${ctx}`,
       `users: [{name: ${ctx}, user: ${user}}]`,
@@ -373,9 +411,14 @@ export class FakeApiServer {
                   : "other";
     } else if (route.kind !== "notfound") entry.verb = "discovery";
 
-    // Authentication.
+    // Authentication: a verified client certificate's CN, else a bearer token.
+    const sock = req.socket as Partial<TLSSocket>;
+    if (sock.authorized === true && typeof sock.getPeerCertificate === "function") {
+      const cn = sock.getPeerCertificate().subject?.CN;
+      if (typeof cn === "string" && cn) entry.user = Array.isArray(cn) ? String(cn[0]) : cn;
+    }
     const tokens = this.#opts.tokens;
-    if (tokens) {
+    if (tokens && entry.user === "system:anonymous") {
       const auth = req.headers.authorization ?? "";
       const user = auth.startsWith("Bearer ") ? tokens[auth.slice(7)] : undefined;
       if (!user) return reply(401, status(401, "Unauthorized", "Unauthorized"));
@@ -668,18 +711,23 @@ export class FakeApiServer {
     return undefined;
   }
 
-  #select(rd: ResourceDef, namespace: string | undefined, q: URLSearchParams): Obj[] | string {
-    let match: Matcher = () => true;
+  /** The request's label and field selectors as one matcher, or the parse error's message. */
+  #matcher(q: URLSearchParams): Matcher | string {
     try {
       const ls = q.get("labelSelector");
       const fs = q.get("fieldSelector");
       const l = ls ? parseLabelSelector(ls) : undefined;
       const f = fs ? parseFieldSelector(fs) : undefined;
-      match = (o) => (!l || l(o)) && (!f || f(o));
+      return (o) => (!l || l(o)) && (!f || f(o));
     } catch (e) {
       if (e instanceof SelectorError) return e.message;
       throw e;
     }
+  }
+
+  #select(rd: ResourceDef, namespace: string | undefined, q: URLSearchParams): Obj[] | string {
+    const match = this.#matcher(q);
+    if (typeof match === "string") return match;
     const out: Obj[] = [];
     const keys = [...this.#table(rd).keys()].sort();
     for (const k of keys) {
@@ -787,16 +835,8 @@ export class FakeApiServer {
   }
 
   #watch(rd: ResourceDef, namespace: string | undefined, q: URLSearchParams, res: ServerResponse) {
-    let match: Matcher;
-    try {
-      const ls = q.get("labelSelector");
-      const fs = q.get("fieldSelector");
-      const l = ls ? parseLabelSelector(ls) : undefined;
-      const f = fs ? parseFieldSelector(fs) : undefined;
-      match = (o) => (!l || l(o)) && (!f || f(o));
-    } catch (e) {
-      return this.#send(res, 400, status(400, "BadRequest", String((e as Error).message)));
-    }
+    const match = this.#matcher(q);
+    if (typeof match === "string") return this.#send(res, 400, status(400, "BadRequest", match));
     res.writeHead(200, { "Content-Type": "application/json", "Transfer-Encoding": "chunked" });
     // The real server flushes the headers at once, so clients see the watch open before any event.
     res.flushHeaders();

@@ -3,6 +3,7 @@
 
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { makeTestPki } from "../fakeapi/certs.js";
 import { FakeApiServer } from "../fakeapi/server.js";
 import { Kubectl } from "./kubectl.js";
 
@@ -188,5 +189,25 @@ spec: {entrypoint: main}
     });
     const r = await child;
     expect(r.stdout.trim().split("\n")).toEqual(["pod/web-1", "pod/web-2", "pod/web-3"]);
+  });
+
+  it("talks https with a client certificate, as to a kubeadm cluster", async () => {
+    const pki = makeTestPki("kubernetes-admin", "kubeadm:cluster-admins");
+    const tls = await FakeApiServer.start({
+      fixtures: [SMALL],
+      tls: { key: pki.server.key, cert: pki.server.cert, clientCa: pki.ca },
+    });
+    const k = new Kubectl(inject("kubectl"), tls);
+    try {
+      const { writeFileSync } = await import("node:fs");
+      writeFileSync(k.kubeconfig, tls.kubeconfig({ ca: pki.ca, clientCert: pki.client }));
+      const r = await k.run(["get", "nodes", "-o", "name"]);
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("node/node-1\nnode/node-2\n");
+      expect(new Set(tls.log.map((e) => e.user))).toEqual(new Set(["kubernetes-admin"]));
+    } finally {
+      k.cleanup();
+      await tls.close();
+    }
   });
 });

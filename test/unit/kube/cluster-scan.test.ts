@@ -90,4 +90,27 @@ spec:
       suppressedBy: "flag",
     });
   });
+
+  it("with -n, a refusal outside the named namespaces is a warning, inside them an error", async () => {
+    h = await harness({ fixtures: [FIXTURE] });
+    h.server.denials.push({ verb: "list", resource: "nodes" });
+    h.server.denials.push({ verb: "list", resource: "daemonsets", namespace: "prod" });
+    const r = await scanCluster({
+      kubeconfig: h.kubeconfig,
+      env: {},
+      namespaces: ["prod"],
+      target: makeTarget({ k8s: "1.35" }),
+      ignore: new Set(),
+    });
+    expect(r.coverage.skipped).toEqual([
+      { source: "cluster", reason: "missing permission: list nodes (cluster-wide)" },
+    ]);
+    expect(r.coverage.errors).toEqual([
+      { source: "cluster", reason: "missing permission: list daemonsets.apps in namespace prod" },
+    ]);
+    expect(r.findings.map((f) => `${f.ruleId} ${f.subject.kind}/${f.subject.name}`).sort()).toEqual([
+      "W001 Deployment/logger",
+      "W006 RedisCluster/cache",
+    ]);
+  });
 });
