@@ -72,7 +72,7 @@ interface ControllerFlags {
 /** The service account's namespace, as a pod sees it. */
 const SA_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
-function podNamespace(): string | undefined {
+export function podNamespace(): string | undefined {
   const env = process.env.POD_NAMESPACE;
   if (env) return env;
   try {
@@ -83,7 +83,7 @@ function podNamespace(): string | undefined {
 }
 
 /** controller-runtime's default leader identity: hostname + "_" + a UUID (unique per process). */
-function identity(): string {
+export function identity(): string {
   return `${process.env.POD_NAME || hostname()}_${randomUUID()}`;
 }
 

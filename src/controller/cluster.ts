@@ -40,7 +40,15 @@ import { metricsObserver, reportPlanner } from "./adapters.js";
 import { systemClock } from "./clock.js";
 import { EventRecorder } from "./events.js";
 import { AuditMetrics } from "./metrics.js";
-import type { AuditFn, ClusterView, ObjectSource, ReportPlanner, ReportStore, WriteOp } from "./ports.js";
+import {
+  ApiStatusError,
+  type AuditFn,
+  type ClusterView,
+  type ObjectSource,
+  type ReportPlanner,
+  type ReportStore,
+  type WriteOp,
+} from "./ports.js";
 import { Publisher } from "./publisher.js";
 import type { ControllerDeps, ControllerLog } from "./run.js";
 
@@ -320,6 +328,10 @@ export async function publishFindings(
   let eventWrites = 0;
   const quiet = {
     create: async (e: JsonObject) => {
+      // Read first, so an Event an earlier run wrote costs no refused POST (409) either.
+      const md = isObject(e.metadata) ? e.metadata : {};
+      if (await sink.get(str(md.namespace) ?? "", str(md.name) ?? ""))
+        throw new ApiStatusError(409, "the Event exists");
       const out = await sink.create(e);
       eventWrites++;
       return out;
