@@ -85,6 +85,8 @@ export interface FakeApiOptions {
   aggregatedDiscovery?: boolean;
   /** Fixed clock for AGE columns and creationTimestamp defaults. */
   now?: number;
+  /** With `tokens`: requests without any Authorization header pass as system:anonymous. */
+  allowAnonymous?: boolean;
   /** Accept POST/PUT/PATCH/DELETE (default false: the scan's tests assert it never writes). */
   writable?: boolean;
   /**
@@ -421,8 +423,9 @@ export class FakeApiServer {
     if (tokens && entry.user === "system:anonymous") {
       const auth = req.headers.authorization ?? "";
       const user = auth.startsWith("Bearer ") ? tokens[auth.slice(7)] : undefined;
-      if (!user) return reply(401, status(401, "Unauthorized", "Unauthorized"));
-      entry.user = user;
+      if (!user && !(auth === "" && this.#opts.allowAnonymous))
+        return reply(401, status(401, "Unauthorized", "Unauthorized"));
+      if (user) entry.user = user;
     }
 
     // Injected faults.
