@@ -130,6 +130,13 @@ export function addControllerCommand(
     .option("--leader-elect", "elect a leader through a Lease: only the leader writes reports and Events")
     .option("--leader-elect-namespace <ns>", "namespace of the Lease (default: the pod's namespace)")
     .option("--lease-name <name>", "name of the Lease", "kube-runtime-audit")
+    // The chart passes scan's registry flags to both modes. This build's controller does not check
+    // images yet (README "Controller"): they are accepted so one set of chart values serves both.
+    .option("--insecure-registry <host>", "(scan's flag; the controller does not check images yet)")
+    .option("--cache-dir <dir>", "(scan's flag; the controller does not check images yet)")
+    .option("--registry-timeout <seconds>", "(scan's flag; the controller does not check images yet)")
+    .option("--registry-concurrency <n>", "(scan's flag; the controller does not check images yet)")
+    .option("--kubelet-config", "(the controller does not run the node rules yet)")
     .option("-q, --quiet", "only errors on stderr")
     .addOption(
       new Option("--log-format <format>", "stderr log format").choices(["text", "json"]).default("json"),

@@ -68,6 +68,14 @@ describe("controller command", () => {
         "0",
         "--health-probe-bind-address",
         "0",
+        // The flags the chart passes to both modes are accepted (charts/kube-runtime-audit/templates/_helpers.tpl).
+        "--registry-concurrency=16",
+        "--registry-timeout=15",
+        "--cache-dir=/var/cache/kube-runtime-audit",
+        "--insecure-registry=registry.local",
+        "--kubelet-config",
+        "--report-api=auto",
+        "--log-format=json",
       ]);
       expect(r.code).toBe(2);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);
