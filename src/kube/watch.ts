@@ -7,6 +7,7 @@
  */
 import type { JsonObject } from "../core/workload.js";
 import type { ClusterClient } from "./client.js";
+import { KubeError } from "./errors.js";
 import type { ResourceRef } from "./resources.js";
 
 export interface WatchedRef extends ResourceRef {
@@ -36,16 +37,64 @@ export class KubeObjectSource {
   }
 
   /**
-   * The whole list as one page: the client pages with `limit` + `continue` and restarts on an
-   * expired continue token; the items come back with kind and apiVersion set.
+   * The list, handed on page by page as the client reads it (`limit` 500 + `continue`), so the
+   * caller can project each page and let the raw objects go: at 50,000 pods holding the whole raw
+   * list first would double the controller's peak memory. The pages carry no resourceVersion; a
+   * last, empty page carries the list's. When the client had to restart the list (an expired
+   * continue token), items of the abandoned attempt were already handed on: that is reported as a
+   * 410 ("expired") so the caller lists again from scratch.
    */
   async *list(resource: WatchedRef, opts: { signal: AbortSignal }): AsyncGenerator<SourcePage> {
     if (opts.signal.aborted) return;
-    const r = await this.#client.list(resource, {
-      ...(resource.fieldSelector ? { fieldSelector: resource.fieldSelector } : {}),
-      ...(resource.labelSelector ? { labelSelector: resource.labelSelector } : {}),
-    });
-    yield { items: r.items, resourceVersion: r.resourceVersion };
+    const pageSize = 500;
+    const queue: JsonObject[][] = [];
+    let batch: JsonObject[] = [];
+    let wake: (() => void) | undefined;
+    let done = false;
+    let failure: unknown;
+    let rv = "";
+    void this.#client
+      .list(resource, {
+        ...(resource.fieldSelector ? { fieldSelector: resource.fieldSelector } : {}),
+        ...(resource.labelSelector ? { labelSelector: resource.labelSelector } : {}),
+        map: (item) => {
+          batch.push(item);
+          if (batch.length >= pageSize) {
+            queue.push(batch);
+            batch = [];
+            wake?.();
+          }
+          return undefined;
+        },
+      })
+      .then(
+        (r) => {
+          rv = r.resourceVersion;
+          if (r.restarts > 0)
+            failure = new KubeError("expired", `list ${resource.resource}: restarted after a 410`, {
+              status: 410,
+            });
+        },
+        (e: unknown) => {
+          failure = e;
+        },
+      )
+      .finally(() => {
+        if (batch.length > 0) queue.push(batch);
+        batch = [];
+        done = true;
+        wake?.();
+      });
+    for (;;) {
+      for (let page = queue.shift(); page; page = queue.shift()) yield { items: page, resourceVersion: "" };
+      if (done) break;
+      await new Promise<void>((r) => {
+        wake = r;
+      });
+      wake = undefined;
+    }
+    if (failure !== undefined) throw failure;
+    yield { items: [], resourceVersion: rv };
   }
 
   /** One watch from `resourceVersion` with bookmarks; ends when the server or the signal ends it. */
