@@ -132,3 +132,43 @@ describe("scan --publish", () => {
     expect(writes()).toEqual([]);
   });
 });
+
+describe("scan --publish, report API chosen from discovery", () => {
+  it("writes the ConfigMap summary in the pod's namespace when no report API is served, once", async () => {
+    const bare = await FakeApiServer.start({ fixtures: [CLUSTER], writable: true });
+    const kc = join(dir, "kubeconfig-bare");
+    writeFileSync(kc, bare.kubeconfig());
+    try {
+      const args = ["scan", "--kubeconfig", kc, "--no-images", "--publish", "-o", "json"];
+      const env = { env: { POD_NAMESPACE: "audit" } };
+      expect((await run(args, env)).code).toBe(0);
+      const rd = bare.resourceFor("v1", "ConfigMap");
+      const cm = rd ? bare.stored(rd, "audit", "kube-runtime-audit") : undefined;
+      const data = (cm?.data ?? {}) as Record<string, string>;
+      const summary = JSON.parse(data["summary.json"] ?? "{}") as { byNamespace?: Record<string, unknown> };
+      expect(Object.keys(summary.byNamespace ?? {}).sort()).toEqual(["ops", "shop"]);
+      bare.log.length = 0;
+      expect((await run(args, env)).code).toBe(0);
+      expect(bare.log.filter((e) => e.method !== "GET")).toEqual([]);
+    } finally {
+      await bare.close();
+    }
+  });
+
+  it("an explicit --report-api whose CRD is not served stops with exit 2 and names it", async () => {
+    const bare = await FakeApiServer.start({ fixtures: [CLUSTER], writable: true });
+    const kc = join(dir, "kubeconfig-bare2");
+    writeFileSync(kc, bare.kubeconfig());
+    try {
+      const r = await run(
+        ["scan", "--kubeconfig", kc, "--no-images", "--publish", "--report-api", "openreports", "-o", "json"],
+        { env: { POD_NAMESPACE: "audit" } },
+      );
+      expect(r.code).toBe(2);
+      expect(r.stderr).toContain("openreports.io");
+      expect(bare.log.filter((e) => e.method !== "GET")).toEqual([]);
+    } finally {
+      await bare.close();
+    }
+  });
+});

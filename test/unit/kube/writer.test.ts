@@ -70,9 +70,25 @@ describe("KubeWriter", () => {
     );
   });
 
-  it("report API auto: the ConfigMap summary when no report CRD is served", async () => {
-    const { discovery } = await setup();
+  it("report API auto: openreports.io when served, else wgpolicyk8s.io, else the ConfigMap summary", async () => {
+    const { server, client, discovery } = await setup();
     expect(servedReportApi(discovery, "auto")).toBe("configmap");
+    const crd = (group: string, kind: string, plural: string, version: string) => ({
+      apiVersion: "apiextensions.k8s.io/v1",
+      kind: "CustomResourceDefinition",
+      metadata: { name: `${plural}.${group}` },
+      spec: {
+        group,
+        scope: "Namespaced",
+        names: { kind, plural },
+        versions: [{ name: version, served: true }],
+      },
+    });
+    server.add(crd("wgpolicyk8s.io", "PolicyReport", "policyreports", "v1alpha2"));
+    expect(servedReportApi(await client.discover(), "auto")).toBe("wgpolicyk8s");
+    server.add(crd("openreports.io", "Report", "reports", "v1alpha1"));
+    expect(servedReportApi(await client.discover(), "auto")).toBe("openreports");
+    expect(servedReportApi(await client.discover(), "wgpolicyk8s")).toBe("wgpolicyk8s");
   });
 });
 
