@@ -35,6 +35,7 @@ import {
   REPORT_NAME,
   type SummaryConfigMap,
 } from "../reporters/policyreport.js";
+import { nodePlatforms } from "../scan/cluster.js";
 import { auditForSubject } from "../scan/subject-audit.js";
 import { metricsObserver, reportPlanner } from "./adapters.js";
 import { systemClock } from "./clock.js";
@@ -170,43 +171,33 @@ function reportsFor(
     { apiVersion, kind: g.namespaced, labelSelector: LABEL_SELECTOR },
     { apiVersion, kind: g.cluster, labelSelector: LABEL_SELECTOR },
   ];
-  let planner = reportPlanner({
-    kinds,
-    target: target(),
-    version,
-    build: (r) => buildPolicyReports(r, { api, failOn: setup.failOn }) as unknown as JsonObject[],
-    plan: (existing, desired) =>
-      planWrites(
-        existing as unknown as PolicyReportObject[],
-        desired as unknown as PolicyReportObject[],
-      ) as unknown as WriteOp[],
-  });
-  // The target can change with the nodes (the default --target-k8s follows the newest kubelet).
-  const wrapped: ReportPlanner = {
-    managedKinds: () => planner.managedKinds(),
-    desired: (findings, now) => {
-      planner = reportPlanner({
-        kinds,
-        target: target(),
-        version,
-        build: (r) => buildPolicyReports(r, { api, failOn: setup.failOn }) as unknown as JsonObject[],
-        plan: (existing, desired) =>
-          planWrites(
-            existing as unknown as PolicyReportObject[],
-            desired as unknown as PolicyReportObject[],
-          ) as unknown as WriteOp[],
-      });
-      return planner.desired(findings, now);
-    },
-    plan: (existing, desired) => planner.plan(existing, desired),
+  const make = () =>
+    reportPlanner({
+      kinds,
+      target: target(),
+      version,
+      build: (r) => buildPolicyReports(r, { api, failOn: setup.failOn }) as unknown as JsonObject[],
+      plan: (existing, desired) =>
+        planWrites(
+          existing as unknown as PolicyReportObject[],
+          desired as unknown as PolicyReportObject[],
+        ) as unknown as WriteOp[],
+    });
+  // Made again for each publish: the target follows the nodes (the default --target-k8s is the
+  // minor after the newest kubelet).
+  const planner: ReportPlanner = {
+    managedKinds: () => kinds,
+    desired: (findings, now) => make().desired(findings, now),
+    plan: (existing, desired) => make().plan(existing, desired),
   };
-  return { planner: wrapped, store };
+  return { planner, store };
 }
 
 /** The target from the flags, with the defaults `scan` uses: the minor after the newest kubelet. */
 export function targetFromNodes(setup: ControllerSetup, nodes: Iterable<JsonObject>): Target {
   if (setup.target) return setup.target;
-  const facts = [...nodes].flatMap((n) => {
+  const list = [...nodes];
+  const facts = list.flatMap((n) => {
     const f = toNodeFacts(n);
     return f ? [f] : [];
   });
@@ -215,16 +206,8 @@ export function targetFromNodes(setup: ControllerSetup, nodes: Iterable<JsonObje
   const k8s = setup.targetK8s ?? (next ? formatVersion(next) : undefined);
   if (k8s) t.k8s = k8s;
   if (setup.targetRuntime) t.runtimes = setup.targetRuntime;
-  const platforms = new Set<string>();
-  for (const n of nodes) {
-    const md = isObject(n.metadata) ? n.metadata : {};
-    const labels = isObject(md.labels) ? md.labels : {};
-    const info = isObject(n.status) && isObject(n.status.nodeInfo) ? n.status.nodeInfo : {};
-    const os = str(labels["kubernetes.io/os"]) ?? str(info.operatingSystem);
-    const arch = str(labels["kubernetes.io/arch"]) ?? str(info.architecture);
-    if (os && arch) platforms.add(`${os}/${arch}`);
-  }
-  if (platforms.size > 0) t.platforms = [...platforms].sort().join(",");
+  const platforms = nodePlatforms(list);
+  if (platforms.length > 0) t.platforms = platforms.join(",");
   return makeTarget(t);
 }
 

@@ -206,7 +206,8 @@ function newestKubelet(nodes: readonly JsonObject[]): string | undefined {
   return best ? `${best[0]}.${best[1]}` : undefined;
 }
 
-function nodePlatforms(nodes: readonly JsonObject[]): string[] {
+/** The nodes' `os/arch` pairs (labels first, then nodeInfo), sorted: the default target platforms. */
+export function nodePlatforms(nodes: readonly JsonObject[]): string[] {
   const out = new Set<string>();
   for (const n of nodes) {
     const labels = isObject(metadataOf(n).labels) ? (metadataOf(n).labels as JsonObject) : {};
