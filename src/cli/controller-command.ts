@@ -10,6 +10,7 @@ import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type Command, Option } from "commander";
+import type { ControllerSetup, ReportApiChoice } from "../controller/cluster.js";
 import {
   type ControllerDeps,
   type ControllerHandle,
@@ -19,41 +20,26 @@ import {
 } from "../controller/index.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import { isSeverity, type Severity } from "../core/types.js";
-import { createLogger, type LogFormat, type Logger } from "../log/logger.js";
+import { createLogger, type LogFormat } from "../log/logger.js";
 import type { ProgramState } from "./program.js";
 import { UsageError } from "./program.js";
 
-export const REPORT_APIS = ["auto", "wgpolicyk8s", "openreports"] as const;
-export type ReportApiChoice = (typeof REPORT_APIS)[number];
-
-/** Everything the cluster side needs to build the controller's ports and audit engine. */
-export interface ControllerSetup {
-  kubeconfig?: string;
-  context?: string;
-  /** From --target-k8s / --target-runtime; undefined parts default from the cluster as `scan` does. */
-  targetK8s?: string;
-  targetRuntime?: string;
-  /** Validated when both are given (else the cluster's newest kubelet decides). */
-  target?: Target;
-  images: boolean;
-  failOn: Severity | "none";
-  reportApi: ReportApiChoice;
-  identity: string;
-  log: Logger;
-}
+// Kept here rather than imported from src/controller/cluster.ts, which loads the Kubernetes client.
+export const REPORT_APIS: readonly ReportApiChoice[] = ["auto", "wgpolicyk8s", "openreports"];
+export type { ControllerSetup, ReportApiChoice };
 
 /** Builds the ports (on src/kube) and the audit (the cluster scan's engine) for runController. */
 export type ControllerDepsFactory = (setup: ControllerSetup) => Promise<ControllerDeps>;
 
-// TODO(controller-ports): src/scan does not yet export a factory that builds the controller's ports
-// (ObjectSource, ReportStore, LeaseStore, EventSink from src/controller/ports.ts) on src/kube, the
-// AuditFn over the controller's cache, and the ReportPlanner over src/reporters/policyreport.ts.
-// Until it does, `controller` validates its flags and then stops with exit 2 and this message.
-const portsNotWired: ControllerDepsFactory = async () => {
-  throw new UsageError(
-    "controller: this build has no cluster connection for the controller yet (its Kubernetes ports are not wired); " +
-      "run `scan` from a CronJob instead",
-  );
+/** src/controller/cluster.ts, loaded on use: @kubernetes/client-node takes seconds to import. */
+const clusterDeps: ControllerDepsFactory = async (setup) => {
+  const { ClusterSetupError, controllerDeps } = await import("../controller/cluster.js");
+  try {
+    return await controllerDeps(setup);
+  } catch (e) {
+    if (e instanceof ClusterSetupError) throw new UsageError(`controller: ${e.message}`);
+    throw e;
+  }
 };
 
 export interface ControllerCommandHooks {
@@ -86,7 +72,7 @@ interface ControllerFlags {
 /** The service account's namespace, as a pod sees it. */
 const SA_NAMESPACE = "/var/run/secrets/kubernetes.io/serviceaccount/namespace";
 
-function podNamespace(): string | undefined {
+export function podNamespace(): string | undefined {
   const env = process.env.POD_NAMESPACE;
   if (env) return env;
   try {
@@ -97,7 +83,7 @@ function podNamespace(): string | undefined {
 }
 
 /** controller-runtime's default leader identity: hostname + "_" + a UUID (unique per process). */
-function identity(): string {
+export function identity(): string {
   return `${process.env.POD_NAME || hostname()}_${randomUUID()}`;
 }
 
@@ -144,6 +130,13 @@ export function addControllerCommand(
     .option("--leader-elect", "elect a leader through a Lease: only the leader writes reports and Events")
     .option("--leader-elect-namespace <ns>", "namespace of the Lease (default: the pod's namespace)")
     .option("--lease-name <name>", "name of the Lease", "kube-runtime-audit")
+    // The chart passes scan's registry flags to both modes. This build's controller does not check
+    // images yet (README "Controller"): they are accepted so one set of chart values serves both.
+    .option("--insecure-registry <host>", "(scan's flag; the controller does not check images yet)")
+    .option("--cache-dir <dir>", "(scan's flag; the controller does not check images yet)")
+    .option("--registry-timeout <seconds>", "(scan's flag; the controller does not check images yet)")
+    .option("--registry-concurrency <n>", "(scan's flag; the controller does not check images yet)")
+    .option("--kubelet-config", "(the controller does not run the node rules yet)")
     .option("-q, --quiet", "only errors on stderr")
     .addOption(
       new Option("--log-format <format>", "stderr log format").choices(["text", "json"]).default("json"),
@@ -187,7 +180,7 @@ export function addControllerCommand(
       name: "kube-runtime-audit",
     });
     const id = identity();
-    const deps = await (hooks.depsFactory ?? portsNotWired)({
+    const deps = await (hooks.depsFactory ?? clusterDeps)({
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       ...(flags.context ? { context: flags.context } : {}),
       ...(flags.targetK8s ? { targetK8s: flags.targetK8s } : {}),
@@ -198,6 +191,8 @@ export function addControllerCommand(
       reportApi: flags.reportApi,
       identity: id,
       log,
+      ...(podNamespace() ? { namespace: podNamespace() as string } : {}),
+      version: program.version() ?? "0.0.0",
     });
     const opts: ControllerOptions = {
       identity: id,

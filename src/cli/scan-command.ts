@@ -7,18 +7,27 @@
  * everything (missing permissions are listed in the coverage section).
  */
 import { basename } from "node:path";
-import type { Command } from "commander";
+import { type Command, Option } from "commander";
 import type { Coverage, ImageReport } from "../core/report.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
-import type { Finding } from "../core/types.js";
+import type { Finding, Severity } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { CredentialStore } from "../registry/index.js";
 import type { ClusterFacts, ClusterScanResult } from "../scan/cluster.js";
 import { checkImages, type ImageCheckResult } from "../scan/images.js";
+import { identity, podNamespace, REPORT_APIS } from "./controller-command.js";
 import { collect, type ProgramState, UsageError } from "./program.js";
 
 /** The parts of the shared option handling in program.ts that `scan` reuses. */
-export interface ScanHooks<C, G, P extends { target: Target; ignore: Set<string>; log: Logger }, R> {
+/** What `scan` needs from the prepared options (program.ts's Prepared). */
+interface PreparedScan {
+  target: Target;
+  ignore: Set<string>;
+  log: Logger;
+  gateOpts: { failOn: Severity | "none" };
+}
+
+export interface ScanHooks<C, G, P extends PreparedScan, R> {
   addCommonOptions(cmd: Command): Command;
   addRegistryOptions(cmd: Command): Command;
   prepare(opts: C): P;
@@ -42,6 +51,52 @@ interface ScanFlags {
   targetK8s?: string;
   targetRuntime?: string;
   platform?: string;
+  publish?: boolean;
+  reportApi: (typeof REPORT_APIS)[number];
+}
+
+/**
+ * `--publish`: the scan's findings written as the controller writes them (src/controller/cluster.ts):
+ * only what changed, one Event per finding at or above --fail-on. The audit ran, so the exit code
+ * is 0 whatever it found; write failures (RBAC not granted yet) are logged, and the next run
+ * retries them.
+ */
+async function publish(
+  state: ProgramState,
+  p: PreparedScan,
+  opts: ScanFlags,
+  findings: readonly Finding[],
+  target: Target,
+  version: string | undefined,
+): Promise<void> {
+  const { ClusterSetupError, publishFindings } = await import("../controller/cluster.js");
+  const ns = podNamespace();
+  try {
+    const out = await publishFindings(
+      {
+        ...(opts.kubeconfig ? { kubeconfig: opts.kubeconfig } : {}),
+        ...(opts.context ? { context: opts.context } : {}),
+        images: opts.images,
+        failOn: p.gateOpts.failOn,
+        reportApi: opts.reportApi,
+        identity: identity(),
+        log: p.log,
+        ...(ns ? { namespace: ns } : {}),
+        ignore: p.ignore,
+        ...(version ? { version } : {}),
+      },
+      findings,
+      target,
+    );
+    for (const e of out.errors) p.log.error(`publishing: ${e}`);
+    p.log.info(
+      `published to ${out.api}: ${out.writes} report write(s), ${out.events} event write(s)${out.errors.length ? `, ${out.errors.length} failed` : ""}`,
+    );
+  } catch (e) {
+    if (e instanceof ClusterSetupError) throw new UsageError(e.message);
+    throw e;
+  }
+  if (state.exitCode === 1) state.exitCode = 0;
 }
 
 /** The minor after the newest kubelet: what a cluster upgrade moves to next. */
@@ -50,7 +105,7 @@ export function nextMinor(newest: string | undefined): string | undefined {
   return m ? `${m[1]}.${Number(m[2]) + 1}` : undefined;
 }
 
-export function addScanCommand<C, G, P extends { target: Target; ignore: Set<string>; log: Logger }, R>(
+export function addScanCommand<C, G, P extends PreparedScan, R>(
   program: Command,
   state: ProgramState,
   hooks: ScanHooks<C, G, P, R>,
@@ -74,6 +129,18 @@ export function addScanCommand<C, G, P extends { target: Target; ignore: Set<str
       "the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)",
     )
     .option("--no-images", "do not check the images the workloads use")
+    .option(
+      "--publish",
+      "also write the results to the cluster (PolicyReports, Events; the in-cluster CronJob); exit 0 unless the audit could not run",
+    )
+    .addOption(
+      new Option(
+        "--report-api <api>",
+        "with --publish: report objects to write (auto: openreports.io when served, else wgpolicyk8s.io, else a ConfigMap summary)",
+      )
+        .choices([...REPORT_APIS])
+        .default("auto"),
+    )
     .exitOverride()
     .action(async (opts: C & G & ScanFlags) => {
       const p = hooks.prepare(opts);
@@ -129,12 +196,14 @@ export function addScanCommand<C, G, P extends { target: Target; ignore: Set<str
         result.coverage.images = { checked: images.checked, unknown: images.unknown };
       }
       progress?.("");
+      const findings = images ? [...result.findings, ...images.findings] : result.findings;
       hooks.emit(state, p, opts, {
-        findings: images ? [...result.findings, ...images.findings] : result.findings,
+        findings,
         coverage: result.coverage,
         ...(images ? { images: images.images } : {}),
         inputErrors: result.coverage.errors.length > 0,
       });
+      if (opts.publish) await publish(state, p, opts, findings, result.target, program.version());
     });
   return cmd;
 }

@@ -21,7 +21,8 @@
  *    (https://kubernetes.io/docs/concepts/cluster-administration/flow-control/);
  *  - a 403 becomes a `KubeError` with code "forbidden" and the missing `permission`, which the
  *    scan turns into a coverage entry; unreachable / 401 / 403 at discovery are fatal KubeErrors.
- * Nothing here writes to the cluster: the client only issues GETs.
+ * The audit's reads are GETs only; `send` is the one door for writes (src/kube/writer.ts, used by
+ * `scan --publish` and the controller, never by `scan`).
  */
 import http from "node:http";
 import https from "node:https";
@@ -108,6 +109,12 @@ const TRANSIENT = new Set([
   "UND_ERR_SOCKET",
   "KRA_TIMEOUT",
 ]);
+
+interface WriteRequest {
+  method: "POST" | "PUT" | "PATCH" | "DELETE";
+  body: string | undefined;
+  contentType: string;
+}
 
 interface RawResponse {
   status: number;
@@ -450,6 +457,29 @@ export class ClusterClient {
     }
   }
 
+  /**
+   * One request with a JSON body (POST/PUT/PATCH/DELETE), retried like reads on 429/5xx. Returns
+   * the status and the parsed body (a Status object on failures); the caller maps statuses to
+   * meaning (src/kube/writer.ts).
+   */
+  async send(
+    method: "POST" | "PUT" | "PATCH" | "DELETE",
+    path: string,
+    body: unknown,
+    contentType = ACCEPT_JSON,
+  ): Promise<{ status: number; body: unknown; retryAfter?: string }> {
+    const payload = body === undefined ? undefined : JSON.stringify(body);
+    const r = await this.#request(path, {}, ACCEPT_JSON, { method, body: payload, contentType });
+    let parsed: unknown;
+    try {
+      parsed = r.body.length > 0 ? JSON.parse(r.body.toString("utf8")) : undefined;
+    } catch {
+      parsed = undefined;
+    }
+    const ra = r.headers["retry-after"];
+    return { status: r.status, body: parsed, ...(typeof ra === "string" ? { retryAfter: ra } : {}) };
+  }
+
   // --- transport --------------------------------------------------------------------------------
 
   #json(r: RawResponse, path: string): unknown {
@@ -525,11 +555,16 @@ export class ClusterClient {
     return Math.min(this.#opts.maxRetryAfterMs, base / 2 + Math.random() * (base / 2));
   }
 
-  async #request(path: string, query: Record<string, string>, accept: string): Promise<RawResponse> {
+  async #request(
+    path: string,
+    query: Record<string, string>,
+    accept: string,
+    write?: WriteRequest,
+  ): Promise<RawResponse> {
     for (let attempt = 0; ; attempt++) {
       let r: RawResponse;
       try {
-        r = await this.#limit.run(() => this.#once(path, query, accept));
+        r = await this.#limit.run(() => this.#once(path, query, accept, write));
       } catch (e) {
         if (e instanceof KubeError) throw e;
         const code = (e as NodeJS.ErrnoException).code ?? "";
@@ -554,8 +589,13 @@ export class ClusterClient {
     }
   }
 
-  async #once(path: string, query: Record<string, string>, accept: string): Promise<RawResponse> {
-    const res = await this.#open(path, query, accept);
+  async #once(
+    path: string,
+    query: Record<string, string>,
+    accept: string,
+    write?: WriteRequest,
+  ): Promise<RawResponse> {
+    const res = await this.#open(path, query, accept, undefined, write);
     return new Promise<RawResponse>((resolve, reject) => {
       const chunks: Buffer[] = [];
       res.on("data", (c: Buffer) => chunks.push(c));
@@ -572,6 +612,7 @@ export class ClusterClient {
     query: Record<string, string>,
     accept: string,
     signal?: AbortSignal,
+    write?: WriteRequest,
   ): Promise<http.IncomingMessage> {
     const auth: https.RequestOptions = {};
     try {
@@ -590,7 +631,11 @@ export class ClusterClient {
     headers.Accept = accept;
     headers["User-Agent"] = this.#opts.userAgent;
     const mod = url.protocol === "http:" ? http : https;
-    const reqOpts: https.RequestOptions = { method: "GET", headers };
+    if (write?.body !== undefined) {
+      headers["Content-Type"] = write.contentType;
+      headers["Content-Length"] = String(Buffer.byteLength(write.body));
+    }
+    const reqOpts: https.RequestOptions = { method: write?.method ?? "GET", headers };
     // A watch stays open as long as the server keeps it: no idle timeout, only the signal.
     if (!query.watch) reqOpts.timeout = this.#opts.timeoutMs;
     if (signal) reqOpts.signal = signal;
@@ -604,7 +649,7 @@ export class ClusterClient {
         req.destroy(err);
       });
       req.on("error", reject);
-      req.end();
+      req.end(write?.body);
     });
   }
 }

@@ -14,6 +14,8 @@ export type KubeErrorCode =
   | "forbidden"
   /** 410: the resourceVersion a watch or list asked for is compacted away; list again. */
   | "expired"
+  /** 409 on a write: the object exists (create) or changed since it was read (update). */
+  | "conflict"
   /** Any other HTTP failure that retries did not cure. */
   | "http";
 

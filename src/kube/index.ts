@@ -39,3 +39,11 @@ export {
   type ResourceRef,
   resourcePath,
 } from "./resources.js";
+export { KubeObjectSource, type SourceEvent, type SourcePage, type WatchedRef } from "./watch.js";
+export {
+  KubeWriter,
+  type ObjectKey,
+  REPORT_GROUPS,
+  type ServedReportApi,
+  servedReportApi,
+} from "./writer.js";

@@ -14,7 +14,7 @@
  * are checked.
  */
 import { type Coverage, type CoverageIssue, emptyCoverage } from "../core/report.js";
-import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
+import type { RuleContext, WorkloadRule } from "../core/rule.js";
 import type { Target } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import { isObject, type JsonObject, str, toK8sObject, toWorkloads } from "../core/workload.js";
@@ -34,6 +34,7 @@ import {
 import { CredentialStore, credentialsFromSecret } from "../registry/index.js";
 import { workloadRules } from "../rules/workload/index.js";
 import type { ImageUse, ImageUses } from "./images.js";
+import { auditForSubject } from "./subject-audit.js";
 
 /** Usages kept per image, as in the files scan. */
 const MAX_USES_PER_IMAGE = 20;
@@ -205,7 +206,8 @@ function newestKubelet(nodes: readonly JsonObject[]): string | undefined {
   return best ? `${best[0]}.${best[1]}` : undefined;
 }
 
-function nodePlatforms(nodes: readonly JsonObject[]): string[] {
+/** The nodes' `os/arch` pairs (labels first, then nodeInfo), sorted: the default target platforms. */
+export function nodePlatforms(nodes: readonly JsonObject[]): string[] {
   const out = new Set<string>();
   for (const n of nodes) {
     const labels = isObject(metadataOf(n).labels) ? (metadataOf(n).labels as JsonObject) : {};
@@ -370,17 +372,17 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
 
   /** The one place the engine runs over a cluster object. */
   function audit(subjectOf: Entry, e: Entry, raw: JsonObject): void {
-    const obj = toK8sObject(raw, e.uid ? { uid: e.uid } : {});
-    const result = auditObject(obj, rules, ctx, { ignore: opts.ignore });
+    const { findings: found, result } = auditForSubject(raw, subjectOf, {
+      ctx,
+      ignore: opts.ignore,
+      rules,
+      ...(subjectOf !== e ? { audited: e } : {}),
+      ...(e.uid ? { uid: e.uid } : {}),
+    });
     if (result.workloads.length === 0) return;
     coverage.workloads += result.workloads.length;
     for (const wl of result.workloads) coverage.containers += wl.template.containers.length;
-    for (const f of result.findings) {
-      f.subject = { ...f.subject, kind: subjectOf.kind, name: subjectOf.name };
-      if (subjectOf.namespace) f.subject.namespace = subjectOf.namespace;
-      else delete f.subject.namespace;
-      if (subjectOf !== e) f.evidence = { ...f.evidence, auditedObject: `${e.kind}/${e.name}` };
-      delete f.path;
+    for (const f of found) {
       const key = [
         f.ruleId,
         f.subject.kind,

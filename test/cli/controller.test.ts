@@ -1,8 +1,11 @@
 /**
  * `controller` as users start it: its flags are listed, bad ones are refused with exit 2 and a
- * message naming the flag, and a build without the controller's cluster ports says so (exit 2)
- * instead of pretending to run. The running controller is tested in test/unit/controller.
+ * message naming the flag, and a cluster it cannot reach is one line and exit 2. The running
+ * controller against the fake API server is in test/kube/controller.test.ts.
  */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { run } from "./run.js";
 
@@ -40,10 +43,45 @@ describe("controller command", () => {
     expect(r.stderr).toContain("auto, wgpolicyk8s, openreports");
   });
 
-  it("stops with exit 2 and one line while this build has no cluster ports for it", async () => {
-    const r = await run(["controller", "--metrics-bind-address", "0", "--health-probe-bind-address", "0"]);
-    expect(r.code).toBe(2);
-    expect(r.stderr.trim().split("\n")).toHaveLength(1);
-    expect(r.stderr).toMatch(/controller: .*not wired/);
+  it("stops with exit 2 and one line when the cluster cannot be reached", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kra-ctl-"));
+    const kc = join(dir, "kubeconfig");
+    // Port 1 on loopback: nothing listens there, the connection is refused at once.
+    writeFileSync(
+      kc,
+      [
+        "apiVersion: v1",
+        "kind: Config",
+        'clusters: [{name: c, cluster: {server: "http://127.0.0.1:1", insecure-skip-tls-verify: true}}]',
+        "contexts: [{name: c, context: {cluster: c, user: u}}]",
+        "current-context: c",
+        "users: [{name: u, user: {}}]",
+        "",
+      ].join("\n"),
+    );
+    try {
+      const r = await run([
+        "controller",
+        "--kubeconfig",
+        kc,
+        "--metrics-bind-address",
+        "0",
+        "--health-probe-bind-address",
+        "0",
+        // The flags the chart passes to both modes are accepted (charts/kube-runtime-audit/templates/_helpers.tpl).
+        "--registry-concurrency=16",
+        "--registry-timeout=15",
+        "--cache-dir=/var/cache/kube-runtime-audit",
+        "--insecure-registry=registry.local",
+        "--kubelet-config",
+        "--report-api=auto",
+        "--log-format=json",
+      ]);
+      expect(r.code).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toMatch(/controller: cannot reach the cluster at http:\/\/127\.0\.0\.1:1/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

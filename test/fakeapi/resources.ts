@@ -66,6 +66,7 @@ export const BUILTIN_RESOURCES: readonly ResourceDef[] = [
   def("apps", "v1", "daemonsets", "DaemonSet", true, { shortNames: ["ds"], categories: ALL }),
   def("batch", "v1", "jobs", "Job", true, { categories: ALL }),
   def("batch", "v1", "cronjobs", "CronJob", true, { shortNames: ["cj"], categories: ALL }),
+  def("coordination.k8s.io", "v1", "leases", "Lease", true),
   def("apiextensions.k8s.io", "v1", "customresourcedefinitions", "CustomResourceDefinition", false, {
     shortNames: ["crd", "crds"],
   }),

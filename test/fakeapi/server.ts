@@ -18,7 +18,9 @@
  *    (https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes);
  *  - RBAC-style denials with the real Forbidden message, bearer-token users (401 otherwise),
  *    injected faults per path (403/404/410/429 + Retry-After/500) and a request log.
- * Writes are refused (405) but logged, so tests can assert nothing was written.
+ * Writes are refused (405) but logged, so tests can assert nothing was written, unless the server
+ * is made `writable` (test/fakeapi/writes.ts: create/update/merge-patch/delete with
+ * resourceVersion conflicts, and `restart()`).
  */
 import { randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
@@ -30,6 +32,7 @@ import { parseAllDocuments } from "yaml";
 import { BUILTIN_RESOURCES, groupVersion, type ResourceDef, resourcesOfCrd } from "./resources.js";
 import { type Matcher, parseFieldSelector, parseLabelSelector, SelectorError } from "./selectors.js";
 import { type IncludeObject, partialMetadata, toTable } from "./tables.js";
+import { handleWrite } from "./writes.js";
 
 type Obj = Record<string, unknown>;
 const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -82,6 +85,10 @@ export interface FakeApiOptions {
   aggregatedDiscovery?: boolean;
   /** Fixed clock for AGE columns and creationTimestamp defaults. */
   now?: number;
+  /** With `tokens`: requests without any Authorization header pass as system:anonymous. */
+  allowAnonymous?: boolean;
+  /** Accept POST/PUT/PATCH/DELETE (default false: the scan's tests assert it never writes). */
+  writable?: boolean;
   /**
    * Serve https with this key and certificate (PEM). With `clientCa`, client certificates signed by
    * it authenticate their CN as the user, as the API server's x509 authenticator does
@@ -103,7 +110,7 @@ interface Watcher {
   bookmarks: boolean;
 }
 
-const BUILTIN_GROUPS = new Set(["", "apps", "batch", "apiextensions.k8s.io"]);
+const BUILTIN_GROUPS = new Set(["", "apps", "batch", "coordination.k8s.io", "apiextensions.k8s.io"]);
 
 export function status(code: number, reason: string, message: string, details?: Obj): Obj {
   const s: Obj = { kind: "Status", apiVersion: "v1", metadata: {}, status: "Failure", message, reason };
@@ -141,11 +148,16 @@ export class FakeApiServer {
   #snapshots = new Map<string, Snapshot>();
   #watchers = new Set<Watcher>();
   #compactedRv = 0;
+  /** Every change since the last compaction, so a watch from an older resourceVersion replays them. */
+  #history: { rv: number; rd: ResourceDef; type: string; obj: Obj }[] = [];
   #opts: FakeApiOptions;
+  /** Accept writes (see FakeApiOptions.writable); may be switched on after start. */
+  writable: boolean;
   url = "";
 
   constructor(opts: FakeApiOptions = {}) {
     this.#opts = opts;
+    this.writable = opts.writable === true;
     const handler = (req: IncomingMessage, res: ServerResponse) => {
       this.inFlight++;
       this.maxInFlight = Math.max(this.maxInFlight, this.inFlight);
@@ -291,6 +303,21 @@ export class FakeApiServer {
   compact(): void {
     this.#compactedRv = this.#rv;
     this.#snapshots.clear();
+    this.#history = [];
+  }
+
+  /**
+   * An API server restart as clients see it: every watch stream is cut and the watch cache starts
+   * empty, so resuming from an older resourceVersion gets 410 and clients must list again.
+   */
+  restart(): void {
+    this.dropWatches();
+    this.compact();
+  }
+
+  /** The stored object (without kind/apiVersion), or undefined. */
+  stored(rd: ResourceDef, namespace: string | undefined, name: string): Obj | undefined {
+    return this.#table(rd).get(this.#key({ name, namespace: rd.namespaced ? namespace : undefined }));
   }
 
   /** Cuts every open watch stream, as an API server restart or a load balancer timeout would. */
@@ -354,9 +381,9 @@ export class FakeApiServer {
       this.#send(res, code, body, ct, headers);
     };
     // Drain any request body (writes are refused, but read fully so the socket stays usable).
-    for await (const _ of req) {
-      /* discard */
-    }
+    const chunks: Buffer[] = [];
+    for await (const c of req) chunks.push(c as Buffer);
+    const body = Buffer.concat(chunks).toString("utf8");
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
     const route = this.#route(u.pathname);
@@ -396,8 +423,9 @@ export class FakeApiServer {
     if (tokens && entry.user === "system:anonymous") {
       const auth = req.headers.authorization ?? "";
       const user = auth.startsWith("Bearer ") ? tokens[auth.slice(7)] : undefined;
-      if (!user) return reply(401, status(401, "Unauthorized", "Unauthorized"));
-      entry.user = user;
+      if (!user && !(auth === "" && this.#opts.allowAnonymous))
+        return reply(401, status(401, "Unauthorized", "Unauthorized"));
+      if (user) entry.user = user;
     }
 
     // Injected faults.
@@ -493,6 +521,21 @@ export class FakeApiServer {
       return reply(403, status(403, "Forbidden", msg, details));
     }
 
+    if (entry.method !== "GET" && this.writable) {
+      handleWrite(this, {
+        rd,
+        ...(route.namespace !== undefined ? { namespace: route.namespace } : {}),
+        ...(route.name !== undefined ? { name: route.name } : {}),
+        method: entry.method,
+        contentType: String(req.headers["content-type"] ?? ""),
+        body,
+        reply: (code, obj) => {
+          reply(code, obj);
+          return true;
+        },
+      });
+      return;
+    }
     if (entry.method !== "GET") {
       return reply(
         405,
@@ -784,6 +827,8 @@ export class FakeApiServer {
   }
 
   #notify(rd: ResourceDef, type: string, obj: Obj) {
+    this.#history.push({ rv: this.#rv, rd, type, obj });
+    if (this.#history.length > 100_000) this.#history.splice(0, 50_000);
     for (const w of this.#watchers) {
       if (w.rd.group !== rd.group || w.rd.resource !== rd.resource) continue;
       if (w.namespace !== undefined && (obj.metadata as Obj).namespace !== w.namespace) continue;
@@ -815,6 +860,13 @@ export class FakeApiServer {
       const items = this.#select(rd, namespace, q);
       if (typeof items !== "string") for (const o of items) this.#event(w, "ADDED", this.#withType(rd, o));
       if (w.bookmarks) this.#event(w, "BOOKMARK", this.#bookmarkObject(rd, true));
+    } else if (rv && rv !== "0") {
+      // The changes after the client's version, as the watch cache replays them.
+      for (const h of this.#history) {
+        if (h.rv <= Number(rv) || h.rd.group !== rd.group || h.rd.resource !== rd.resource) continue;
+        if (namespace !== undefined && (h.obj.metadata as Obj).namespace !== namespace) continue;
+        if (match(h.obj)) this.#event(w, h.type, this.#withType(rd, h.obj));
+      }
     }
     this.#watchers.add(w);
     res.on("close", () => this.#watchers.delete(w));

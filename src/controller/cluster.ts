@@ -1,0 +1,341 @@
+/**
+ * The controller's ports on a real cluster: src/kube's client for lists, watches and writes, the
+ * cluster scan's engine (src/scan/subject-audit.ts) as the audit, src/reporters' PolicyReport
+ * builder and write planner, and the Prometheus metrics. The `controller` command builds its
+ * dependencies here, and `scan --publish` publishes one scan's findings through the same Publisher
+ * and EventRecorder the controller uses, so both write exactly the same objects.
+ *
+ * It lives in src/controller rather than src/scan because the ports it returns are the controller's
+ * types and the layering (test/unit/architecture.test.ts) lets controller import scan and kube,
+ * not the reverse; src/cli still never imports src/kube.
+ */
+import { defaultTargetMinor, toNodeFacts } from "../core/node.js";
+import type { Target } from "../core/target.js";
+import { makeTarget } from "../core/target.js";
+import type { Finding, Severity } from "../core/types.js";
+import { formatVersion } from "../core/version.js";
+import type { JsonObject } from "../core/workload.js";
+import { isObject, str } from "../core/workload.js";
+import {
+  ClusterClient,
+  type Discovery,
+  isKubeError,
+  KubeObjectSource,
+  KubeWriter,
+  REPORT_GROUPS,
+  servedReportApi,
+} from "../kube/index.js";
+import {
+  buildPolicyReports,
+  buildSummaryConfigMap,
+  MANAGED_BY,
+  type PolicyReportObject,
+  planSummaryWrite,
+  planWrites,
+  REPORT_NAME,
+  type SummaryConfigMap,
+} from "../reporters/policyreport.js";
+import { nodePlatforms } from "../scan/cluster.js";
+import { auditForSubject } from "../scan/subject-audit.js";
+import { metricsObserver, reportPlanner } from "./adapters.js";
+import { systemClock } from "./clock.js";
+import { EventRecorder } from "./events.js";
+import { AuditMetrics } from "./metrics.js";
+import {
+  ApiStatusError,
+  type AuditFn,
+  type ClusterView,
+  type ObjectSource,
+  type ReportPlanner,
+  type ReportStore,
+  type WriteOp,
+} from "./ports.js";
+import { Publisher } from "./publisher.js";
+import type { ControllerDeps, ControllerLog } from "./run.js";
+
+export const REPORT_API_CHOICES = ["auto", "wgpolicyk8s", "openreports"] as const;
+export type ReportApiChoice = (typeof REPORT_API_CHOICES)[number];
+
+/** Everything the cluster side needs to build the controller's ports and audit engine. */
+export interface ControllerSetup {
+  kubeconfig?: string;
+  context?: string;
+  targetK8s?: string;
+  targetRuntime?: string;
+  /** Used as is when given (both versions were on the command line). */
+  target?: Target;
+  images: boolean;
+  failOn: Severity | "none";
+  reportApi: ReportApiChoice;
+  identity: string;
+  log: ControllerLog;
+  /** Where the ConfigMap summary goes when no report API is served (the pod's namespace). */
+  namespace?: string;
+  /** The tool's version, recorded in the reports. */
+  version?: string;
+  ignore?: ReadonlySet<string>;
+}
+
+/** The audit could not start: unreachable cluster, refused credentials, a report API not served. */
+export class ClusterSetupError extends Error {}
+
+/** How long an unchanged Event stands before `scan --publish` refreshes it (kube-apiserver's event TTL is 1 h). */
+const EVENT_REFRESH_MS = 30 * 60_000;
+
+const LABEL_SELECTOR = `${MANAGED_BY.key}=${MANAGED_BY.value}`;
+
+interface Connection {
+  client: ClusterClient;
+  discovery: Discovery;
+  writer: KubeWriter;
+  api: "wgpolicyk8s" | "openreports" | "configmap";
+}
+
+async function connect(setup: ControllerSetup): Promise<Connection> {
+  try {
+    const client = ClusterClient.fromKubeConfig({
+      ...(setup.kubeconfig ? { kubeconfig: setup.kubeconfig } : {}),
+      ...(setup.context ? { context: setup.context } : {}),
+    });
+    const discovery = await client.discover();
+    const api = servedReportApi(discovery, setup.reportApi);
+    if (api !== "configmap" && setup.reportApi !== "auto") {
+      const g = REPORT_GROUPS[api];
+      if (!discovery.find({ group: g.group, kind: g.namespaced }))
+        throw new ClusterSetupError(
+          `--report-api ${api}: the cluster does not serve ${g.namespaced} of ${g.group} (install its CRD, or use --report-api auto)`,
+        );
+    }
+    return { client, discovery, writer: new KubeWriter(client, discovery), api };
+  } catch (e) {
+    if (isKubeError(e)) throw new ClusterSetupError(e.message);
+    throw e;
+  }
+}
+
+/**
+ * The report objects for the chosen API, and a store that reads the ConfigMap summary by name
+ * (the chart grants ConfigMap access in its own namespace only, never a cluster-wide list).
+ */
+function reportsFor(
+  conn: Connection,
+  setup: ControllerSetup,
+  target: () => Target,
+): { planner: ReportPlanner; store: ReportStore } {
+  const version = setup.version ?? "0.0.0";
+  const w = conn.writer;
+  const store: ReportStore = {
+    list: async (apiVersion, kind, opts) => {
+      if (kind === "ConfigMap") {
+        const ns = setup.namespace ?? "default";
+        const cm = await w.get({ apiVersion, kind, namespace: ns, name: REPORT_NAME });
+        return cm ? [cm] : [];
+      }
+      return w.list(apiVersion, kind, opts);
+    },
+    get: (ref) => w.get(ref),
+    create: (obj) => w.create(obj),
+    update: (obj) => w.update(obj),
+    delete: (ref) => w.delete(ref),
+  };
+  if (conn.api === "configmap") {
+    const namespace = setup.namespace ?? "default";
+    const planner: ReportPlanner = {
+      managedKinds: () => [{ apiVersion: "v1", kind: "ConfigMap", labelSelector: LABEL_SELECTOR }],
+      desired: (findings, now) => {
+        const p = reportPlanner({
+          kinds: [],
+          target: target(),
+          version,
+          build: (r) => [
+            buildSummaryConfigMap(r, { failOn: setup.failOn, namespace }) as unknown as JsonObject,
+          ],
+          plan: () => [],
+        });
+        return p.desired(findings, now);
+      },
+      plan: (existing, desired) => {
+        const want = desired[0] as unknown as SummaryConfigMap;
+        const have = existing.find(
+          (o) => isObject(o.metadata) && o.metadata.name === REPORT_NAME,
+        ) as unknown as SummaryConfigMap | undefined;
+        return [planSummaryWrite(have, want) as unknown as WriteOp];
+      },
+    };
+    return { planner, store };
+  }
+  const api = conn.api;
+  const g = REPORT_GROUPS[api];
+  const apiVersion = api === "openreports" ? "openreports.io/v1alpha1" : "wgpolicyk8s.io/v1alpha2";
+  const kinds = [
+    { apiVersion, kind: g.namespaced, labelSelector: LABEL_SELECTOR },
+    { apiVersion, kind: g.cluster, labelSelector: LABEL_SELECTOR },
+  ];
+  const make = () =>
+    reportPlanner({
+      kinds,
+      target: target(),
+      version,
+      build: (r) => buildPolicyReports(r, { api, failOn: setup.failOn }) as unknown as JsonObject[],
+      plan: (existing, desired) =>
+        planWrites(
+          existing as unknown as PolicyReportObject[],
+          desired as unknown as PolicyReportObject[],
+        ) as unknown as WriteOp[],
+    });
+  // Made again for each publish: the target follows the nodes (the default --target-k8s is the
+  // minor after the newest kubelet).
+  const planner: ReportPlanner = {
+    managedKinds: () => kinds,
+    desired: (findings, now) => make().desired(findings, now),
+    plan: (existing, desired) => make().plan(existing, desired),
+  };
+  return { planner, store };
+}
+
+/** The target from the flags, with the defaults `scan` uses: the minor after the newest kubelet. */
+export function targetFromNodes(setup: ControllerSetup, nodes: Iterable<JsonObject>): Target {
+  if (setup.target) return setup.target;
+  const list = [...nodes];
+  const facts = list.flatMap((n) => {
+    const f = toNodeFacts(n);
+    return f ? [f] : [];
+  });
+  const next = defaultTargetMinor(facts);
+  const t: { k8s?: string; runtimes?: string; platforms?: string } = {};
+  const k8s = setup.targetK8s ?? (next ? formatVersion(next) : undefined);
+  if (k8s) t.k8s = k8s;
+  if (setup.targetRuntime) t.runtimes = setup.targetRuntime;
+  const platforms = nodePlatforms(list);
+  if (platforms.length > 0) t.platforms = platforms.join(",");
+  return makeTarget(t);
+}
+
+/**
+ * The controller's audit: the workload engine of the cluster scan over the cached pod-template
+ * carriers of the requested subjects (a Deployment, a CronJob, a bare Pod…). Node rules and image
+ * verdicts are not run by the controller yet (README "Controller").
+ */
+export function clusterAudit(setup: ControllerSetup, onTarget: (t: Target) => void): AuditFn {
+  return async (req) => {
+    const target = targetFromNodes(setup, req.view.list("Node"));
+    onTarget(target);
+    return { findings: auditSubjects(req.view, req.subjects, target, setup.ignore ?? new Set()) };
+  };
+}
+
+function auditSubjects(
+  view: ClusterView,
+  subjects: readonly { kind: string; namespace?: string; name: string }[],
+  target: Target,
+  ignore: ReadonlySet<string>,
+): Finding[] {
+  const out: Finding[] = [];
+  for (const s of subjects) {
+    if (s.kind === "Node") continue;
+    const obj = view.get(s.kind, s.namespace, s.name);
+    if (!obj) continue;
+    const md = isObject(obj.metadata) ? obj.metadata : {};
+    const uid = str(md.uid);
+    const subject = { kind: s.kind, name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}) };
+    out.push(...auditForSubject(obj, subject, { ctx: { target }, ignore, ...(uid ? { uid } : {}) }).findings);
+  }
+  return out;
+}
+
+/** ControllerDeps for runController on the cluster of the kubeconfig (the `controller` command). */
+export async function controllerDeps(setup: ControllerSetup): Promise<ControllerDeps> {
+  const conn = await connect(setup);
+  setup.log.info(
+    `connected to ${conn.client.server}; publishing ${conn.api === "configmap" ? `the ConfigMap summary ${setup.namespace ?? "default"}/${REPORT_NAME}` : `${REPORT_GROUPS[conn.api].namespaced} objects of ${REPORT_GROUPS[conn.api].group}`}`,
+  );
+  let target = setup.target ?? targetFromNodes(setup, []);
+  const { planner, store } = reportsFor(conn, setup, () => target);
+  const metrics = new AuditMetrics();
+  const source: ObjectSource = new KubeObjectSource(conn.client);
+  return {
+    source,
+    reports: store,
+    leases: conn.writer.leases(),
+    events: conn.writer.events(),
+    audit: clusterAudit(setup, (t) => {
+      target = t;
+    }),
+    planner,
+    log: setup.log,
+    metrics,
+    observer: metricsObserver(metrics, {
+      get target() {
+        return target;
+      },
+      version: setup.version ?? "0.0.0",
+      now: () => new Date(),
+    }),
+  };
+}
+
+export interface PublishOutcome {
+  api: Connection["api"];
+  writes: number;
+  events: number;
+  errors: string[];
+}
+
+/**
+ * `scan --publish`: writes one scan's findings as the controller would (same objects, same
+ * planner): nothing when nothing changed, a report whose namespace has no findings left is
+ * deleted, one Event per finding at or above --fail-on on its workload. Write failures (a 403
+ * because RBAC is missing) are returned, not thrown: the audit itself ran.
+ */
+export async function publishFindings(
+  setup: ControllerSetup,
+  findings: readonly Finding[],
+  target: Target,
+): Promise<PublishOutcome> {
+  const conn = await connect(setup);
+  const { planner, store } = reportsFor(conn, setup, () => target);
+  const publisher = new Publisher(store, planner);
+  let result: { writes: number; errors: string[] };
+  try {
+    result = await publisher.publish(findings, new Date());
+  } catch (e) {
+    result = {
+      writes: 0,
+      errors: [`reading existing reports: ${e instanceof Error ? e.message : String(e)}`],
+    };
+  }
+  const errors = [...result.errors];
+  // One process per run: an Event this run would only re-announce (same message, refreshed within
+  // the last EVENT_REFRESH_MS) is left as it is, so an unchanged cluster gets no writes at all.
+  const sink = conn.writer.events();
+  let eventWrites = 0;
+  const quiet = {
+    create: async (e: JsonObject) => {
+      // Read first, so an Event an earlier run wrote costs no refused POST (409) either.
+      const md = isObject(e.metadata) ? e.metadata : {};
+      if (await sink.get(str(md.namespace) ?? "", str(md.name) ?? ""))
+        throw new ApiStatusError(409, "the Event exists");
+      const out = await sink.create(e);
+      eventWrites++;
+      return out;
+    },
+    get: sink.get,
+    patch: async (namespace: string, name: string, p: JsonObject) => {
+      const cur = await sink.get(namespace, name);
+      const last = Date.parse(str(cur?.lastTimestamp) ?? "");
+      if (cur && cur.message === p.message && Date.now() - last < EVENT_REFRESH_MS) return cur;
+      const out = await sink.patch(namespace, name, p);
+      eventWrites++;
+      return out;
+    },
+  };
+  const recorder = new EventRecorder({
+    sink: quiet,
+    clock: systemClock,
+    instance: setup.identity,
+    minSeverity: setup.failOn,
+    onError: (m) => errors.push(m),
+  });
+  await recorder.record(findings, (s) => s);
+  return { api: conn.api, writes: result.writes, events: eventWrites, errors };
+}

@@ -1,0 +1,310 @@
+// The `controller` command as it runs in the cluster: the built CLI spawned against the writable
+// fake API server (watches with bookmarks, drops, 410 after a restart, injected 429/403), its
+// reports read back from the server and with the real kubectl 1.35, and every write counted in the
+// server's request log (each controller process has its own bearer token, so the log says who
+// wrote). Needs `npm run build`.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
+import { FakeApiServer, type RequestLogEntry } from "../fakeapi/server.js";
+import { Kubectl } from "./kubectl.js";
+
+const ROOT = join(import.meta.dirname, "../..");
+const BIN = join(ROOT, "bin/kube-runtime-audit.js");
+const CRDS = join(ROOT, "test/fixtures/cluster/policyreport-crds.yaml");
+const CLUSTER = join(ROOT, "test/fixtures/cluster/controller.yaml");
+const PR = "wgpolicyk8s.io/v1alpha2";
+
+type Obj = Record<string, unknown>;
+
+let server: FakeApiServer;
+let kubectl: Kubectl;
+let dir: string;
+const procs: Controller[] = [];
+
+class Controller {
+  readonly child: ChildProcess;
+  stderr = "";
+  readonly exited: Promise<number | null>;
+  constructor(
+    readonly user: string,
+    args: string[] = [],
+  ) {
+    const kc = join(dir, `kubeconfig-${user}`);
+    writeFileSync(kc, server.kubeconfig({ token: user }));
+    this.child = spawn(
+      process.execPath,
+      [
+        BIN,
+        "controller",
+        "--kubeconfig",
+        kc,
+        "--metrics-bind-address",
+        "127.0.0.1:0",
+        "--health-probe-bind-address",
+        "127.0.0.1:0",
+        "--log-format",
+        "text",
+        ...args,
+      ],
+      {
+        env: { ...process.env, POD_NAMESPACE: "audit", POD_NAME: user },
+        stdio: ["ignore", "ignore", "pipe"],
+      },
+    );
+    this.child.stderr?.setEncoding("utf8").on("data", (d: string) => {
+      this.stderr += d;
+    });
+    this.exited = new Promise((resolve) => this.child.on("exit", (code) => resolve(code)));
+    procs.push(this);
+  }
+  url(kind: "probes" | "metrics"): string | undefined {
+    return new RegExp(`${kind} on (http://[0-9.:]+)`).exec(this.stderr)?.[1];
+  }
+  async ready(): Promise<void> {
+    await until(async () => {
+      const u = this.url("probes");
+      if (!u) return false;
+      try {
+        return (await fetch(`${u}/readyz`)).status === 200;
+      } catch {
+        return false;
+      }
+    }, `controller ${this.user} ready\n${this.stderr}`);
+  }
+  async stop(): Promise<number | null> {
+    this.child.kill("SIGTERM");
+    return this.exited;
+  }
+}
+
+async function until(pred: () => boolean | Promise<boolean>, what: string, ms = 30_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await pred()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+const settle = () => new Promise((r) => setTimeout(r, 2_500));
+
+const reportWrites = (user?: string): RequestLogEntry[] =>
+  server.log.filter(
+    (e) =>
+      e.method !== "GET" &&
+      (e.resource === "policyreports" || e.resource === "clusterpolicyreports") &&
+      (user === undefined || e.user === user),
+  );
+
+function report(ns: string): Obj | undefined {
+  const rd = server.resourceFor(PR, "PolicyReport");
+  return rd ? server.stored(rd, ns, "kube-runtime-audit") : undefined;
+}
+
+function resultsOn(ns: string): string[] {
+  const r = report(ns);
+  const results = (r?.results ?? []) as { rule: string; resources: { kind: string; name: string }[] }[];
+  return results.map((x) => `${x.resources[0]?.kind}/${x.resources[0]?.name} ${x.rule}`).sort();
+}
+
+const sockTemplate = (app: string): Obj => ({
+  metadata: { labels: { app } },
+  spec: {
+    containers: [
+      {
+        name: app,
+        image: `example.com/${app}:1`,
+        volumeMounts: [{ name: "sock", mountPath: "/var/run/docker.sock" }],
+      },
+    ],
+    volumes: [{ name: "sock", hostPath: { path: "/var/run/docker.sock" } }],
+  },
+});
+
+function deployment(ns: string, name: string, sock: boolean): Obj {
+  return {
+    apiVersion: "apps/v1",
+    kind: "Deployment",
+    metadata: { name, namespace: ns },
+    spec: {
+      replicas: 1,
+      selector: { matchLabels: { app: name } },
+      template: sock
+        ? sockTemplate(name)
+        : {
+            metadata: { labels: { app: name } },
+            spec: { containers: [{ name, image: `example.com/${name}:1` }] },
+          },
+    },
+  };
+}
+
+beforeAll(async () => {
+  const tokens = Object.fromEntries(["ctl-a", "ctl-b", "ctl-c", "ctl-d"].map((u) => [u, u]));
+  // kubectl reads anonymously; each controller authenticates with its own token.
+  server = await FakeApiServer.start({
+    fixtures: [CRDS, CLUSTER],
+    writable: true,
+    tokens,
+    allowAnonymous: true,
+  });
+  kubectl = new Kubectl(inject("kubectl"), server);
+  dir = mkdtempSync(join(tmpdir(), "kra-controller-"));
+});
+afterEach(() => {
+  server.faults.length = 0;
+});
+afterAll(async () => {
+  for (const p of procs) if (p.child.exitCode === null) p.child.kill("SIGKILL");
+  await server.close();
+  kubectl.cleanup();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("controller", () => {
+  let a: Controller;
+
+  it("publishes a report per namespace with findings once its caches synced", async () => {
+    a = new Controller("ctl-a");
+    await a.ready();
+    await until(() => report("shop") !== undefined && report("ops") !== undefined, "the first reports");
+    await settle();
+    expect(resultsOn("shop")).toEqual(["Deployment/agent docker-socket-mount"]);
+    expect(resultsOn("ops")).toEqual(["DaemonSet/logs docker-socket-mount"]);
+    // One PolicyReport per namespace with findings, and the ClusterPolicyReport (cluster-scoped).
+    expect(
+      reportWrites("ctl-a")
+        .map((e) => `${e.verb} ${e.resource} ${e.namespace ?? "-"} ${e.status}`)
+        .sort(),
+    ).toEqual([
+      "create clusterpolicyreports - 201",
+      "create policyreports ops 201",
+      "create policyreports shop 201",
+    ]);
+    const polr = await kubectl.run(["get", "polr", "-A"]);
+    expect(polr.stderr).toBe("");
+    expect(polr.stdout).toMatch(/shop\s+kube-runtime-audit/);
+    const metrics = await (await fetch(`${a.url("metrics")}/metrics`)).text();
+    expect(metrics).toMatch(/kube_runtime_audit_findings\{[^}]*namespace="shop"[^}]*\} 1/);
+  });
+
+  it("re-audits a changed workload and writes its report once", async () => {
+    server.log.length = 0;
+    server.add(deployment("shop", "web", true));
+    await until(() => resultsOn("shop").length === 2, "the web finding");
+    await settle();
+    expect(resultsOn("shop")).toEqual([
+      "Deployment/agent docker-socket-mount",
+      "Deployment/web docker-socket-mount",
+    ]);
+    expect(reportWrites().map((e) => `${e.verb} ${e.namespace} ${e.status}`)).toEqual(["update shop 200"]);
+  });
+
+  it("follows a new namespace, a deleted workload and a node change", async () => {
+    server.log.length = 0;
+    server.add({ apiVersion: "v1", kind: "Namespace", metadata: { name: "lab" } });
+    server.add(deployment("lab", "probe", true));
+    await until(() => report("lab") !== undefined, "the lab report");
+    server.remove("apps/v1", "DaemonSet", "logs", "ops");
+    await until(() => report("ops") === undefined, "the ops report deleted");
+    server.add({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: "node-2", labels: { "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" } },
+      status: {
+        nodeInfo: {
+          kubeletVersion: "v1.33.2",
+          containerRuntimeVersion: "containerd://2.0.5",
+          operatingSystem: "linux",
+          architecture: "amd64",
+        },
+      },
+    });
+    await settle();
+    // The node changes nothing the workloads are judged by: no further write.
+    expect(reportWrites().map((e) => `${e.verb} ${e.namespace} ${e.status}`)).toEqual([
+      "create lab 201",
+      "delete ops 200",
+    ]);
+  });
+
+  it("survives dropped watches, a 429 and an API server restart (410) without rewriting anything", async () => {
+    server.log.length = 0;
+    server.dropWatches();
+    server.faults.push({
+      method: "GET",
+      path: /\/deployments$/,
+      when: (q) => q.get("watch") === "1",
+      status: 429,
+      retryAfter: 1,
+      times: 2,
+    });
+    await settle();
+    server.add(deployment("shop", "web", false));
+    await until(() => resultsOn("shop").length === 1, "web fixed after the drop");
+    server.restart();
+    await settle();
+    server.remove("apps/v1", "Deployment", "probe", "lab");
+    await until(() => report("lab") === undefined, "the lab report deleted after the restart");
+    await settle();
+    expect(reportWrites().map((e) => `${e.verb} ${e.namespace} ${e.status}`)).toEqual([
+      "update shop 200",
+      "delete lab 200",
+    ]);
+    expect(server.log.some((e) => e.verb === "watch" && e.status === 429)).toBe(true);
+  });
+
+  it("logs a 403 on report writes and retries until it is allowed", async () => {
+    server.log.length = 0;
+    server.faults.push({ method: "PUT", path: /\/policyreports\//, status: 403, times: 1 });
+    server.add(deployment("shop", "web", true));
+    await until(() => resultsOn("shop").length === 2, "the report after the 403", 30_000);
+    expect(a.stderr).toMatch(/publishing: update PolicyReport shop\/kube-runtime-audit: .*forbidden/);
+    expect(reportWrites().map((e) => `${e.verb} ${e.status}`)).toEqual(["update 403", "update 200"]);
+    expect(a.child.exitCode).toBeNull();
+  });
+
+  it("exits 0 on SIGTERM, and a restarted controller neither duplicates nor rewrites", async () => {
+    const before = JSON.stringify([report("shop")]);
+    expect(await a.stop()).toBe(0);
+    server.log.length = 0;
+    const b = new Controller("ctl-b");
+    await b.ready();
+    await settle();
+    expect(reportWrites()).toEqual([]);
+    expect(JSON.stringify([report("shop")])).toBe(before);
+    expect(await b.stop()).toBe(0);
+  });
+
+  it("with --leader-elect only the leader writes; SIGTERM releases the Lease and the standby takes over", async () => {
+    const le = ["--leader-elect", "--leader-elect-namespace", "audit"];
+    const c = new Controller("ctl-c", le);
+    await until(() => /became leader/.test(c.stderr), "ctl-c leading");
+    const d = new Controller("ctl-d", le);
+    await d.ready();
+    await c.ready();
+    server.log.length = 0;
+    server.add(deployment("shop", "web", false));
+    await until(() => resultsOn("shop").length === 1, "the leader's update");
+    await settle();
+    expect(reportWrites().map((e) => e.user)).toEqual(["ctl-c"]);
+
+    const t0 = Date.now();
+    expect(await c.stop()).toBe(0);
+    expect(Date.now() - t0).toBeLessThan(15_000);
+    const leaseRd = server.resourceFor("coordination.k8s.io/v1", "Lease");
+    const lease = leaseRd ? server.stored(leaseRd, "audit", "kube-runtime-audit") : undefined;
+    // Released (holder cleared) or already taken by the standby: never still held by the stopped one.
+    expect(String((lease?.spec as Obj | undefined)?.holderIdentity ?? "")).not.toMatch(/^ctl-c_/);
+    await until(() => /became leader/.test(d.stderr), "ctl-d taking over", 30_000);
+    server.log.length = 0;
+    server.add(deployment("shop", "web", true));
+    await until(() => resultsOn("shop").length === 2, "the new leader's update");
+    await settle();
+    expect(reportWrites().map((e) => `${e.user} ${e.verb}`)).toEqual(["ctl-d update"]);
+    expect(await d.stop()).toBe(0);
+  });
+});
