@@ -5,6 +5,7 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { ConfigError, DEFAULT_CONFIG_FILE, type LoadedConfig, loadConfig } from "../config/config.js";
+import type { NodeEntry } from "../core/node.js";
 import { normalizeRuleRef, type Policy } from "../core/policy.js";
 import { InvalidReferenceError, parseReference } from "../core/reference.js";
 import {
@@ -431,13 +432,20 @@ function emit(
   state: ProgramState,
   p: Prepared,
   opts: CommonOptions,
-  r: { findings: Finding[]; coverage: Coverage; images?: ImageReport[]; inputErrors: boolean },
+  r: {
+    findings: Finding[];
+    coverage: Coverage;
+    images?: ImageReport[];
+    nodes?: NodeEntry[];
+    inputErrors: boolean;
+  },
 ): void {
   const report = buildReport({
     target: p.target,
     findings: r.findings,
     coverage: r.coverage,
     ...(r.images ? { images: r.images } : {}),
+    ...(r.nodes ? { nodes: r.nodes } : {}),
     generatedAt: generatedAt(),
     version: version(),
   });

@@ -8,17 +8,24 @@
  */
 import { basename } from "node:path";
 import type { Command } from "commander";
+import { type NodeEntry, parseAsOf } from "../core/node.js";
+import type { Policy } from "../core/policy.js";
 import type { Coverage, ImageReport } from "../core/report.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { CredentialStore } from "../registry/index.js";
-import type { ClusterFacts, ClusterScanResult } from "../scan/cluster.js";
+import type { ClusterFacts, ClusterScanOptions, ClusterScanResult } from "../scan/cluster.js";
 import { checkImages, type ImageCheckResult } from "../scan/images.js";
 import { collect, type ProgramState, UsageError } from "./program.js";
 
 /** The parts of the shared option handling in program.ts that `scan` reuses. */
-export interface ScanHooks<C, G, P extends { target: Target; ignore: Set<string>; log: Logger }, R> {
+export interface ScanHooks<
+  C,
+  G,
+  P extends { target: Target; ignore: Set<string>; log: Logger; policy?: Policy },
+  R,
+> {
   addCommonOptions(cmd: Command): Command;
   addRegistryOptions(cmd: Command): Command;
   prepare(opts: C): P;
@@ -28,7 +35,13 @@ export interface ScanHooks<C, G, P extends { target: Target; ignore: Set<string>
     state: ProgramState,
     p: P,
     opts: C,
-    r: { findings: Finding[]; coverage: Coverage; images?: ImageReport[]; inputErrors: boolean },
+    r: {
+      findings: Finding[];
+      coverage: Coverage;
+      images?: ImageReport[];
+      nodes?: NodeEntry[];
+      inputErrors: boolean;
+    },
   ): void;
 }
 
@@ -42,6 +55,8 @@ interface ScanFlags {
   targetK8s?: string;
   targetRuntime?: string;
   platform?: string;
+  asOf?: string;
+  kubeletConfig?: boolean;
 }
 
 /** The minor after the newest kubelet: what a cluster upgrade moves to next. */
@@ -50,11 +65,12 @@ export function nextMinor(newest: string | undefined): string | undefined {
   return m ? `${m[1]}.${Number(m[2]) + 1}` : undefined;
 }
 
-export function addScanCommand<C, G, P extends { target: Target; ignore: Set<string>; log: Logger }, R>(
-  program: Command,
-  state: ProgramState,
-  hooks: ScanHooks<C, G, P, R>,
-): Command {
+export function addScanCommand<
+  C,
+  G,
+  P extends { target: Target; ignore: Set<string>; log: Logger; policy?: Policy },
+  R,
+>(program: Command, state: ProgramState, hooks: ScanHooks<C, G, P, R>): Command {
   const cmd = hooks.addRegistryOptions(
     hooks.addCommonOptions(
       program
@@ -74,9 +90,18 @@ export function addScanCommand<C, G, P extends { target: Target; ignore: Set<str
       "the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)",
     )
     .option("--no-images", "do not check the images the workloads use")
+    .option(
+      "--as-of <YYYY-MM-DD>",
+      "judge end-of-life dates as of this day (default: today), for a reproducible report",
+    )
+    .option(
+      "--kubelet-config",
+      "also read each kubelet's configz through the API server (needs get nodes/proxy; an unreadable kubelet is skipped)",
+    )
     .exitOverride()
     .action(async (opts: C & G & ScanFlags) => {
       const p = hooks.prepare(opts);
+      const node = nodeOptions(opts, p);
       const registry = opts.images ? await hooks.registrySettings(opts) : undefined;
       const progress = hooks.progressWriter(opts);
       const resolveTarget = (facts: ClusterFacts): Target => {
@@ -107,6 +132,7 @@ export function addScanCommand<C, G, P extends { target: Target; ignore: Set<str
           target: resolveTarget,
           ignore: p.ignore,
           collectImages: opts.images,
+          node,
           onIssue: (i) => p.log.warn(`${i.source}: ${i.reason}`),
           ...(progress ? { onProgress: progress } : {}),
         });
@@ -132,11 +158,28 @@ export function addScanCommand<C, G, P extends { target: Target; ignore: Set<str
       hooks.emit(state, p, opts, {
         findings: images ? [...result.findings, ...images.findings] : result.findings,
         coverage: result.coverage,
+        nodes: result.nodeEntries,
         ...(images ? { images: images.images } : {}),
         inputErrors: result.coverage.errors.length > 0,
       });
     });
   return cmd;
+}
+
+/** The node audit's options from the flags: a bad --as-of is a usage error (exit 2). */
+function nodeOptions(flags: ScanFlags, p: { policy?: Policy }): NonNullable<ClusterScanOptions["node"]> {
+  const node: NonNullable<ClusterScanOptions["node"]> = {};
+  if (p.policy) node.policy = p.policy;
+  if (flags.kubeletConfig) node.kubeletConfig = true;
+  if (flags.asOf !== undefined) {
+    try {
+      node.asOf = parseAsOf(flags.asOf);
+    } catch (e) {
+      if (e instanceof TargetError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  return node;
 }
 
 /**

@@ -371,6 +371,24 @@ export class ClusterClient {
   }
 
   /**
+   * `GET /api/v1/nodes/<node>/proxy/<path>`: the API server forwards it to the node's kubelet
+   * (https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/#get-connect-get-requests-to-proxy-of-node);
+   * needs `get` on `nodes/proxy`. The body as text; a 403 throws a "forbidden" KubeError naming that
+   * permission, any other non-200 (an unreachable kubelet is a 5xx from the proxy) an "http" one.
+   */
+  async nodeProxyGet(node: string, path: string): Promise<string> {
+    const full = `/api/v1/nodes/${encodeURIComponent(node)}/proxy/${path.replace(/^\/+/, "")}`;
+    const r = await this.#request(full, {}, ACCEPT_JSON);
+    if (r.status === 200) return r.body.toString("utf8");
+    throw this.#statusError(
+      r,
+      "get",
+      { group: "", version: "v1", resource: "nodes/proxy", kind: "Node", namespaced: false },
+      undefined,
+    );
+  }
+
+  /**
    * One watch stream (https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes):
    * yields events until the server or `signal` ends it; the caller resumes from the last
    * resourceVersion it saw. A too-old resourceVersion (HTTP 410 or an ERROR event carrying 410)
