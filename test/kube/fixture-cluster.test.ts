@@ -108,7 +108,7 @@ describe("kubectl runtime-audit on the full fixture cluster", () => {
   it("prints the nodes, workloads and images sections and a summary line (golden table)", async () => {
     const r = await kubectl.run(
       ["runtime-audit", "--kubeconfig", kubectl.kubeconfig, "--no-images", ...EXPECTED_FLAGS],
-      { PATH: pathEnv, NO_COLOR: "1", COLUMNS: "120" },
+      { PATH: pathEnv, NO_COLOR: "1" },
       true,
     );
     expect(r.stderr).toBe("");
