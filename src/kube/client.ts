@@ -378,7 +378,9 @@ export class ClusterClient {
    */
   async nodeProxyGet(node: string, path: string): Promise<string> {
     const full = `/api/v1/nodes/${encodeURIComponent(node)}/proxy/${path.replace(/^\/+/, "")}`;
-    const r = await this.#request(full, {}, ACCEPT_JSON);
+    // One retry at most: a kubelet the proxy cannot dial answers 503 only after a dial timeout, and
+    // retrying that five times per node would stall the scan for minutes.
+    const r = await this.#request(full, {}, ACCEPT_JSON, Math.min(1, this.#opts.maxRetries));
     if (r.status === 200) return r.body.toString("utf8");
     throw this.#statusError(
       r,
@@ -543,7 +545,12 @@ export class ClusterClient {
     return Math.min(this.#opts.maxRetryAfterMs, base / 2 + Math.random() * (base / 2));
   }
 
-  async #request(path: string, query: Record<string, string>, accept: string): Promise<RawResponse> {
+  async #request(
+    path: string,
+    query: Record<string, string>,
+    accept: string,
+    maxRetries = this.#opts.maxRetries,
+  ): Promise<RawResponse> {
     for (let attempt = 0; ; attempt++) {
       let r: RawResponse;
       try {
@@ -551,7 +558,7 @@ export class ClusterClient {
       } catch (e) {
         if (e instanceof KubeError) throw e;
         const code = (e as NodeJS.ErrnoException).code ?? "";
-        if (!TRANSIENT.has(code) || attempt >= this.#opts.maxRetries) {
+        if (!TRANSIENT.has(code) || attempt >= maxRetries) {
           const what = code && code !== "KRA_TIMEOUT" ? code : (e as Error).message;
           const hint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)
             ? " (the server's certificate is not trusted: check certificate-authority in the kubeconfig)"
@@ -564,7 +571,7 @@ export class ClusterClient {
         continue;
       }
       const retryable = r.status === 429 || (r.status >= 500 && r.status !== 501 && r.status !== 505);
-      if (!retryable || attempt >= this.#opts.maxRetries) return r;
+      if (!retryable || attempt >= maxRetries) return r;
       const after = parseRetryAfter(r.headers["retry-after"]);
       const delayMs = Math.min(this.#opts.maxRetryAfterMs, after ?? this.#backoff(attempt));
       this.#opts.onRetry?.({ path, status: r.status, attempt: attempt + 1, delayMs });

@@ -24,7 +24,7 @@ import { type Decider, type RunSink, runRules } from "../core/rule.js";
 import type { Target } from "../core/target.js";
 import type { Finding, Hit, Subject } from "../core/types.js";
 import type { JsonObject } from "../core/workload.js";
-import type { ClusterClient } from "../kube/index.js";
+import { type ClusterClient, describePermission, isKubeError } from "../kube/index.js";
 import { nodeRules } from "../rules/node/index.js";
 
 /** Kubelet `/configz` reads in flight at once (each goes through the API server's node proxy). */
@@ -131,6 +131,17 @@ export async function auditNodes(
   return { findings: sink.findings, nodes: facts.map(nodeEntry), facts, errors, skipped };
 }
 
+/** A kubelet's configz through the API server; a refusal names the permission it needs. */
+async function readConfigz(client: Pick<ClusterClient, "nodeProxyGet">, node: string): Promise<string> {
+  try {
+    return await client.nodeProxyGet(node, "configz");
+  } catch (e) {
+    if (isKubeError(e) && e.permission)
+      throw new Error(`missing permission: ${describePermission(e.permission)}`);
+    throw e;
+  }
+}
+
 /** What `scanCluster` passes on to the node audit. */
 export interface ClusterNodeOptions {
   /** `--as-of`; default: today (UTC), decided here once so the rules never read the clock. */
@@ -163,7 +174,7 @@ export async function scanNodes(
     asOf: opts.asOf ?? today(),
     ignore: opts.ignore,
     ...(opts.policy ? { policy: opts.policy } : {}),
-    ...(opts.kubeletConfig ? { readConfigz: (n: string) => client.nodeProxyGet(n, "configz") } : {}),
+    ...(opts.kubeletConfig ? { readConfigz: (n: string) => readConfigz(client, n) } : {}),
   });
   out.findings.push(...a.findings);
   for (const i of a.errors) {

@@ -26,6 +26,7 @@ interface Report {
     severity: string;
     subject: ExpectedFinding["subject"];
     origin: { uid?: string };
+    evidence?: Record<string, string>;
   }[];
   nodes: { name: string; runtimeClass: string; runtime: { name: string; version: string } }[];
   target: { kubernetes: string };
@@ -116,5 +117,62 @@ describe("kubectl runtime-audit on the full fixture cluster", () => {
     const file = join(ROOT, "test/golden/cli/scan.fixture-cluster.table.txt");
     if (process.env.UPDATE_GOLDEN === "1") writeFileSync(file, r.stdout);
     expect(r.stdout).toBe(readFileSync(file, "utf8"));
+  });
+
+  it("--kubelet-config reads each kubelet's configz; a refused or unreachable kubelet is skipped", async () => {
+    server.log.length = 0;
+    // containerd17-b (a CgroupV1 event) runs with failCgroupV1: false, which 1.35 still honours;
+    // crio-a's configz is refused (no nodes/proxy); every other kubelet is unreachable (503).
+    server.kubeletConfigz.set("containerd17-b", {
+      kubeletconfig: { cgroupDriver: "systemd", failCgroupV1: false },
+    });
+    server.kubeletConfigz.set("containerd23-a", {
+      kubeletconfig: { containerRuntimeEndpoint: "unix:///run/containerd/containerd.sock" },
+    });
+    server.faults.push({ path: "/api/v1/nodes/crio-a/proxy/configz", status: 403 });
+    try {
+      const r = await kubectl.run(
+        [
+          "runtime-audit",
+          "--kubeconfig",
+          kubectl.kubeconfig,
+          "--no-images",
+          "--kubelet-config",
+          "-o",
+          "json",
+          "--quiet",
+          ...EXPECTED_FLAGS,
+        ],
+        { PATH: pathEnv, NO_COLOR: "1" },
+        true,
+      );
+      expect(r.code).toBe(1);
+      const report = JSON.parse(r.stdout) as Report & {
+        coverage: { skipped: { source: string; reason: string }[] };
+      };
+      expect(report.coverage.errors).toEqual([]);
+      const skipped = new Map(report.coverage.skipped.map((i) => [i.source, i.reason]));
+      expect(skipped.get("Node crio-a")).toBe(
+        "kubelet configz not read: missing permission: get nodes/proxy (cluster-wide)",
+      );
+      expect(skipped.get("Node containerd16-a")).toMatch(/kubelet configz not read: .*503/);
+      expect(skipped.has("Node containerd17-b")).toBe(false);
+      expect(skipped.has("Node containerd23-a")).toBe(false);
+      expect(skipped.size).toBe(8);
+      const n008 = report.findings.filter((f) => f.ruleId === "N008");
+      expect(n008.map((f) => [f.subject.name, f.severity]).sort()).toEqual([
+        ["containerd16-a", "critical"],
+        ["containerd17-b", "medium"],
+      ]);
+      expect(n008.find((f) => f.subject.name === "containerd17-b")?.evidence?.failCgroupV1).toBe("false");
+      // Only GETs, one or two (a retry) per kubelet, through nodes/proxy.
+      expect(server.log.filter((e) => e.method !== "GET")).toEqual([]);
+      const proxied = server.log.filter((e) => e.resource === "nodes/proxy");
+      expect(new Set(proxied.map((e) => e.name)).size).toBe(10);
+      expect(proxied.length).toBeLessThanOrEqual(20);
+    } finally {
+      server.kubeletConfigz.clear();
+      server.faults.length = 0;
+    }
   });
 });
