@@ -5,7 +5,6 @@
 import { readFileSync } from "node:fs";
 import { Command, Option } from "commander";
 import { ConfigError, DEFAULT_CONFIG_FILE, type LoadedConfig, loadConfig } from "../config/config.js";
-import type { NodeEntry } from "../core/node.js";
 import { normalizeRuleRef, type Policy } from "../core/policy.js";
 import { InvalidReferenceError, parseReference } from "../core/reference.js";
 import {
@@ -17,7 +16,7 @@ import {
   type ImageReport,
 } from "../core/report.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
-import { type Finding, isSeverity } from "../core/types.js";
+import { isSeverity } from "../core/types.js";
 import { createLogger, type LogFormat, type Logger } from "../log/logger.js";
 import { CredentialError, type CredentialStore, loadDockerConfig } from "../registry/index.js";
 import { OUTPUT_FORMATS, type OutputFormat, reporters } from "../reporters/index.js";
@@ -27,7 +26,7 @@ import { failureIssue } from "../scan/checks.js";
 import { scanFiles } from "../scan/files.js";
 import { checkImages, type ImageCheckResult, type ImageUses } from "../scan/images.js";
 import { addControllerCommand } from "./controller-command.js";
-import { addScanCommand } from "./scan-command.js";
+import { addScanCommand, type EmitInput } from "./scan-command.js";
 
 export class UsageError extends Error {}
 
@@ -428,18 +427,7 @@ function progressWriter(opts: CommonOptions): ((text: string) => void) | undefin
   };
 }
 
-function emit(
-  state: ProgramState,
-  p: Prepared,
-  opts: CommonOptions,
-  r: {
-    findings: Finding[];
-    coverage: Coverage;
-    images?: ImageReport[];
-    nodes?: NodeEntry[];
-    inputErrors: boolean;
-  },
-): void {
+function emit(state: ProgramState, p: Prepared, opts: CommonOptions, r: EmitInput): void {
   const report = buildReport({
     target: p.target,
     findings: r.findings,

@@ -19,6 +19,16 @@ import type { ClusterFacts, ClusterScanOptions, ClusterScanResult } from "../sca
 import { checkImages, type ImageCheckResult } from "../scan/images.js";
 import { collect, type ProgramState, UsageError } from "./program.js";
 
+/** What a command hands to the shared output step (program.ts `emit`). */
+export interface EmitInput {
+  findings: Finding[];
+  coverage: Coverage;
+  images?: ImageReport[];
+  /** Cluster mode: the report's nodes[]. */
+  nodes?: NodeEntry[];
+  inputErrors: boolean;
+}
+
 /** The parts of the shared option handling in program.ts that `scan` reuses. */
 export interface ScanHooks<
   C,
@@ -31,18 +41,7 @@ export interface ScanHooks<
   prepare(opts: C): P;
   registrySettings(opts: G): Promise<R & { credentials: CredentialStore }>;
   progressWriter(opts: C): ((text: string) => void) | undefined;
-  emit(
-    state: ProgramState,
-    p: P,
-    opts: C,
-    r: {
-      findings: Finding[];
-      coverage: Coverage;
-      images?: ImageReport[];
-      nodes?: NodeEntry[];
-      inputErrors: boolean;
-    },
-  ): void;
+  emit(state: ProgramState, p: P, opts: C, r: EmitInput): void;
 }
 
 interface ScanFlags {
