@@ -16,7 +16,7 @@ import {
   type ImageReport,
 } from "../core/report.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
-import { type Finding, isSeverity } from "../core/types.js";
+import { isSeverity } from "../core/types.js";
 import { createLogger, type LogFormat, type Logger } from "../log/logger.js";
 import { CredentialError, type CredentialStore, loadDockerConfig } from "../registry/index.js";
 import { OUTPUT_FORMATS, type OutputFormat, reporters } from "../reporters/index.js";
@@ -26,7 +26,7 @@ import { failureIssue } from "../scan/checks.js";
 import { scanFiles } from "../scan/files.js";
 import { checkImages, type ImageCheckResult, type ImageUses } from "../scan/images.js";
 import { addControllerCommand } from "./controller-command.js";
-import { addScanCommand } from "./scan-command.js";
+import { addScanCommand, type EmitInput } from "./scan-command.js";
 
 export class UsageError extends Error {}
 
@@ -427,17 +427,13 @@ function progressWriter(opts: CommonOptions): ((text: string) => void) | undefin
   };
 }
 
-function emit(
-  state: ProgramState,
-  p: Prepared,
-  opts: CommonOptions,
-  r: { findings: Finding[]; coverage: Coverage; images?: ImageReport[]; inputErrors: boolean },
-): void {
+function emit(state: ProgramState, p: Prepared, opts: CommonOptions, r: EmitInput): void {
   const report = buildReport({
     target: p.target,
     findings: r.findings,
     coverage: r.coverage,
     ...(r.images ? { images: r.images } : {}),
+    ...(r.nodes ? { nodes: r.nodes } : {}),
     generatedAt: generatedAt(),
     version: version(),
   });

@@ -8,15 +8,27 @@
  */
 import { basename } from "node:path";
 import { type Command, Option } from "commander";
+import { type NodeEntry, parseAsOf } from "../core/node.js";
+import type { Policy } from "../core/policy.js";
 import type { Coverage, ImageReport } from "../core/report.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import type { Finding, Severity } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { CredentialStore } from "../registry/index.js";
-import type { ClusterFacts, ClusterScanResult } from "../scan/cluster.js";
+import type { ClusterFacts, ClusterScanOptions, ClusterScanResult } from "../scan/cluster.js";
 import { checkImages, type ImageCheckResult } from "../scan/images.js";
 import { identity, podNamespace, REPORT_APIS } from "./controller-command.js";
 import { collect, type ProgramState, UsageError } from "./program.js";
+
+/** What a command hands to the shared output step (program.ts `emit`). */
+export interface EmitInput {
+  findings: Finding[];
+  coverage: Coverage;
+  images?: ImageReport[];
+  /** Cluster mode: the report's nodes[]. */
+  nodes?: NodeEntry[];
+  inputErrors: boolean;
+}
 
 /** The parts of the shared option handling in program.ts that `scan` reuses. */
 /** What `scan` needs from the prepared options (program.ts's Prepared). */
@@ -25,6 +37,7 @@ interface PreparedScan {
   ignore: Set<string>;
   log: Logger;
   gateOpts: { failOn: Severity | "none" };
+  policy?: Policy;
 }
 
 export interface ScanHooks<C, G, P extends PreparedScan, R> {
@@ -33,12 +46,7 @@ export interface ScanHooks<C, G, P extends PreparedScan, R> {
   prepare(opts: C): P;
   registrySettings(opts: G): Promise<R & { credentials: CredentialStore }>;
   progressWriter(opts: C): ((text: string) => void) | undefined;
-  emit(
-    state: ProgramState,
-    p: P,
-    opts: C,
-    r: { findings: Finding[]; coverage: Coverage; images?: ImageReport[]; inputErrors: boolean },
-  ): void;
+  emit(state: ProgramState, p: P, opts: C, r: EmitInput): void;
 }
 
 interface ScanFlags {
@@ -53,6 +61,8 @@ interface ScanFlags {
   platform?: string;
   publish?: boolean;
   reportApi: (typeof REPORT_APIS)[number];
+  asOf?: string;
+  kubeletConfig?: boolean;
 }
 
 /**
@@ -141,9 +151,18 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
         .choices([...REPORT_APIS])
         .default("auto"),
     )
+    .option(
+      "--as-of <YYYY-MM-DD>",
+      "judge end-of-life dates as of this day (default: today), for a reproducible report",
+    )
+    .option(
+      "--kubelet-config",
+      "also read each kubelet's configz through the API server (needs get nodes/proxy; an unreadable kubelet is skipped)",
+    )
     .exitOverride()
     .action(async (opts: C & G & ScanFlags) => {
       const p = hooks.prepare(opts);
+      const node = nodeOptions(opts, p);
       const registry = opts.images ? await hooks.registrySettings(opts) : undefined;
       const progress = hooks.progressWriter(opts);
       const resolveTarget = (facts: ClusterFacts): Target => {
@@ -174,6 +193,7 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
           target: resolveTarget,
           ignore: p.ignore,
           collectImages: opts.images,
+          node,
           onIssue: (i) => p.log.warn(`${i.source}: ${i.reason}`),
           ...(progress ? { onProgress: progress } : {}),
         });
@@ -200,12 +220,29 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
       hooks.emit(state, p, opts, {
         findings,
         coverage: result.coverage,
+        nodes: result.nodeEntries,
         ...(images ? { images: images.images } : {}),
         inputErrors: result.coverage.errors.length > 0,
       });
       if (opts.publish) await publish(state, p, opts, findings, result.target, program.version());
     });
   return cmd;
+}
+
+/** The node audit's options from the flags: a bad --as-of is a usage error (exit 2). */
+function nodeOptions(flags: ScanFlags, p: { policy?: Policy }): NonNullable<ClusterScanOptions["node"]> {
+  const node: NonNullable<ClusterScanOptions["node"]> = {};
+  if (p.policy) node.policy = p.policy;
+  if (flags.kubeletConfig) node.kubeletConfig = true;
+  if (flags.asOf !== undefined) {
+    try {
+      node.asOf = parseAsOf(flags.asOf);
+    } catch (e) {
+      if (e instanceof TargetError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  return node;
 }
 
 /**

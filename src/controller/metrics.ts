@@ -20,7 +20,7 @@ export interface ReportNode {
 }
 
 /** An AuditReport, possibly from cluster mode (which adds `nodes[]`). */
-export type ReportWithNodes = AuditReport & { nodes?: readonly ReportNode[] };
+export type ReportWithNodes = Omit<AuditReport, "nodes"> & { nodes?: readonly ReportNode[] };
 
 export interface MetricsOptions {
   /** Also export the process_* and nodejs_* metrics (RSS, CPU, event loop) of prom-client. */

@@ -448,6 +448,29 @@ export function groupNodes(nodes: readonly NodeFacts[], examples = 3): NodeGroup
   return list.map((a) => ({ ...a.group, examples: a.names }));
 }
 
+/**
+ * `groupNodes` over the report's `nodes[]` (what the reporters have): each entry's versions are parsed again
+ * for the ordering, its runtime class is kept as reported.
+ */
+export function groupNodeEntries(entries: readonly NodeEntry[], examples = 3): NodeGroup[] {
+  const facts: NodeFacts[] = entries.map((e) => {
+    const raw =
+      e.runtime.name === "unknown" && !e.runtime.version ? "" : `${e.runtime.name}://${e.runtime.version}`;
+    const f: NodeFacts = {
+      name: e.name,
+      kubeletVersionText: e.kubeletVersion,
+      runtime: { ...parseContainerRuntimeVersion(raw), name: e.runtime.name, versionText: e.runtime.version },
+      runtimeClass: e.runtimeClass,
+      labels: {},
+      annotations: {},
+    };
+    const k = leadingVersion(e.kubeletVersion);
+    if (k) f.kubeletVersion = k;
+    return f;
+  });
+  return groupNodes(facts, examples);
+}
+
 /** "containerd 1.7.2", "Docker Engine 20.10.7", "an unknown runtime (remote://)": for rule messages. */
 export function describeRuntime(r: NodeRuntime): string {
   const v = r.versionText ? ` ${r.versionText}` : "";

@@ -2,6 +2,7 @@
  * The versioned report (README "JSON contract") and the gate that turns it into an
  * exit decision (docs/ARCHITECTURE.md "The gate"). `apiVersion` changes only with a breaking change to this shape.
  */
+import type { NodeEntry } from "./node.js";
 import type { Target } from "./target.js";
 import { formatPlatform } from "./target.js";
 import { type Finding, SEVERITIES, type Severity, severityRank } from "./types.js";
@@ -107,6 +108,8 @@ export interface AuditReport {
   summary: Summary;
   findings: Finding[];
   images?: ImageReport[];
+  /** Cluster mode: every node with its runtime class, runtime and kubelet (additive to `files` reports). */
+  nodes?: NodeEntry[];
   coverage: Coverage;
 }
 
@@ -150,6 +153,7 @@ export function buildReport(args: {
   findings: Finding[];
   coverage: Coverage;
   images?: ImageReport[];
+  nodes?: NodeEntry[];
   generatedAt: string;
   version: string;
 }): AuditReport {
@@ -168,6 +172,7 @@ export function buildReport(args: {
     coverage: args.coverage,
   };
   if (args.images) report.images = args.images;
+  if (args.nodes) report.nodes = args.nodes;
   return report;
 }
 

@@ -378,6 +378,26 @@ export class ClusterClient {
   }
 
   /**
+   * `GET /api/v1/nodes/<node>/proxy/<path>`: the API server forwards it to the node's kubelet
+   * (https://kubernetes.io/docs/reference/kubernetes-api/cluster-resources/node-v1/#get-connect-get-requests-to-proxy-of-node);
+   * needs `get` on `nodes/proxy`. The body as text; a 403 throws a "forbidden" KubeError naming that
+   * permission, any other non-200 (an unreachable kubelet is a 5xx from the proxy) an "http" one.
+   */
+  async nodeProxyGet(node: string, path: string): Promise<string> {
+    const full = `/api/v1/nodes/${encodeURIComponent(node)}/proxy/${path.replace(/^\/+/, "")}`;
+    // One retry at most: a kubelet the proxy cannot dial answers 503 only after a dial timeout, and
+    // retrying that five times per node would stall the scan for minutes.
+    const r = await this.#request(full, {}, ACCEPT_JSON, undefined, Math.min(1, this.#opts.maxRetries));
+    if (r.status === 200) return r.body.toString("utf8");
+    throw this.#statusError(
+      r,
+      "get",
+      { group: "", version: "v1", resource: "nodes/proxy", kind: "Node", namespaced: false },
+      undefined,
+    );
+  }
+
+  /**
    * One watch stream (https://kubernetes.io/docs/reference/using-api/api-concepts/#efficient-detection-of-changes):
    * yields events until the server or `signal` ends it; the caller resumes from the last
    * resourceVersion it saw. A too-old resourceVersion (HTTP 410 or an ERROR event carrying 410)
@@ -560,6 +580,7 @@ export class ClusterClient {
     query: Record<string, string>,
     accept: string,
     write?: WriteRequest,
+    maxRetries = this.#opts.maxRetries,
   ): Promise<RawResponse> {
     for (let attempt = 0; ; attempt++) {
       let r: RawResponse;
@@ -568,7 +589,7 @@ export class ClusterClient {
       } catch (e) {
         if (e instanceof KubeError) throw e;
         const code = (e as NodeJS.ErrnoException).code ?? "";
-        if (!TRANSIENT.has(code) || attempt >= this.#opts.maxRetries) {
+        if (!TRANSIENT.has(code) || attempt >= maxRetries) {
           const what = code && code !== "KRA_TIMEOUT" ? code : (e as Error).message;
           const hint = /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|ERR_TLS/.test(code)
             ? " (the server's certificate is not trusted: check certificate-authority in the kubeconfig)"
@@ -581,7 +602,7 @@ export class ClusterClient {
         continue;
       }
       const retryable = r.status === 429 || (r.status >= 500 && r.status !== 501 && r.status !== 505);
-      if (!retryable || attempt >= this.#opts.maxRetries) return r;
+      if (!retryable || attempt >= maxRetries) return r;
       const after = parseRetryAfter(r.headers["retry-after"]);
       const delayMs = Math.min(this.#opts.maxRetryAfterMs, after ?? this.#backoff(attempt));
       this.#opts.onRetry?.({ path, status: r.status, attempt: attempt + 1, delayMs });

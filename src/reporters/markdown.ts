@@ -6,6 +6,7 @@
  */
 import type { AuditReport } from "../core/report.js";
 import type { Finding } from "../core/types.js";
+import { isClusterReport, nodeGroups, type Section, sectionOf, ticketLine } from "./cluster.js";
 import {
   formatCell,
   formatLocation,
@@ -13,6 +14,7 @@ import {
   formatSubject,
   oneLine,
   openFindings,
+  ruleIndex,
   SEVERITIES_DESC,
   scannedText,
   subjectExtras,
@@ -78,7 +80,7 @@ function findingsTable(findings: readonly Finding[]): string[] {
   return out;
 }
 
-export function renderMarkdown(report: AuditReport, _opts: RenderOptions): string {
+export function renderMarkdown(report: AuditReport, opts: RenderOptions): string {
   const s = report.summary;
   const t = report.target;
   const out: string[] = [`### ${TOOL_NAME} report`, ""];
@@ -97,7 +99,9 @@ export function renderMarkdown(report: AuditReport, _opts: RenderOptions): strin
 
   const open = openFindings(report);
   const suppressed = suppressedFindings(report);
-  if (open.length) {
+  if (isClusterReport(report)) {
+    out.push(...clusterSections(report, opts));
+  } else if (open.length) {
     // Most severe first; within a severity the report's own (file, line) order.
     const ordered = SEVERITIES_DESC.flatMap((sev) => open.filter((f) => f.severity === sev));
     out.push("", "#### Findings", "", ...findingsTable(ordered));
@@ -113,27 +117,7 @@ export function renderMarkdown(report: AuditReport, _opts: RenderOptions): strin
     );
   }
 
-  if (report.images?.length) {
-    const m = verdictMatrix(report);
-    out.push(
-      "",
-      "#### Images",
-      "",
-      `| Image | ${m.runtimes.map((r) => mdText(r)).join(" | ")} |`,
-      `| --- | ${m.runtimes.map(() => "---").join(" | ")} |`,
-    );
-    for (const row of m.rows) {
-      const cells = row.cells.map((c) => {
-        const text = mdText(formatCell(c));
-        return c.verdict === "incompatible" ? `**${text}**` : text;
-      });
-      out.push(`| ${mdCode(row.image.reference, true)} | ${cells.join(" | ")} |`);
-    }
-    if (m.notes.length) {
-      out.push("");
-      for (const n of m.notes) out.push(`- \\[${n.n}\\] ${mdText(n.scope)}: ${mdText(n.text)}`);
-    }
-  }
+  if (report.images?.length && !isClusterReport(report)) out.push(...imageMatrix(report));
 
   const c = report.coverage;
   out.push("", "#### Coverage", "", `Scanned ${mdText(scannedText(c))}.`);
@@ -157,4 +141,66 @@ export function renderMarkdown(report: AuditReport, _opts: RenderOptions): strin
     `<sub>${TOOL_NAME} ${mdText(report.metadata.version)}, generated ${mdText(report.metadata.generatedAt)}</sub>`,
   );
   return `${out.join("\n")}\n`;
+}
+
+/** The image × runtime verdict matrix. */
+function imageMatrix(report: AuditReport, title = "#### Images"): string[] {
+  const m = verdictMatrix(report);
+  const out: string[] = [];
+  out.push(
+    "",
+    title,
+    "",
+    `| Image | ${m.runtimes.map((r) => mdText(r)).join(" | ")} |`,
+    `| --- | ${m.runtimes.map(() => "---").join(" | ")} |`,
+  );
+  for (const row of m.rows) {
+    const cells = row.cells.map((c) => {
+      const text = mdText(formatCell(c));
+      return c.verdict === "incompatible" ? `**${text}**` : text;
+    });
+    out.push(`| ${mdCode(row.image.reference, true)} | ${cells.join(" | ")} |`);
+  }
+  if (m.notes.length) {
+    out.push("");
+    for (const n of m.notes) out.push(`- \\[${n.n}\\] ${mdText(n.scope)}: ${mdText(n.text)}`);
+  }
+  return out;
+}
+
+/** A cluster report: the nodes (grouped rows, then node findings), workloads and images sections. */
+function clusterSections(report: AuditReport, opts: RenderOptions): string[] {
+  const rules = ruleIndex(opts.rules);
+  const open = openFindings(report);
+  const ordered = (s: Section) =>
+    SEVERITIES_DESC.flatMap((sev) => open.filter((f) => f.severity === sev && sectionOf(f, rules) === s));
+  const out: string[] = [
+    "",
+    mdText(ticketLine(report, rules)),
+    "",
+    `#### Nodes (${report.nodes?.length ?? 0})`,
+    "",
+  ];
+  const groups = nodeGroups(report);
+  if (groups.length === 0) out.push("No nodes could be read.");
+  else {
+    out.push("| Runtime class | Runtime | Kubelet | Nodes | e.g. |", "| --- | --- | --- | ---: | --- |");
+    for (const g of groups)
+      out.push(
+        `| ${mdText(g.runtimeClass)} | ${mdText(`${g.runtime.name} ${g.runtime.version}`.trim())} | ${mdText(g.kubeletVersion || "?")} | ${g.count} | ${mdText(g.examples.join(", ") + (g.count > g.examples.length ? ", …" : ""))} |`,
+      );
+  }
+  const nodeFindings = ordered("nodes");
+  if (nodeFindings.length) out.push("", ...findingsTable(nodeFindings));
+  const workloads = ordered("workloads");
+  out.push("", `#### Workloads (${workloads.length} finding${workloads.length === 1 ? "" : "s"})`, "");
+  out.push(...(workloads.length ? findingsTable(workloads) : ["No workload findings."]));
+  const images = ordered("images");
+  out.push("", `#### Images (${images.length} finding${images.length === 1 ? "" : "s"})`, "");
+  if (!report.images) out.push("Images were not checked (`--no-images`).");
+  else {
+    if (images.length) out.push(...findingsTable(images));
+    if (report.images.length) out.push(...imageMatrix(report, "Verdicts per runtime:"));
+  }
+  return out;
 }

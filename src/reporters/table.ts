@@ -5,7 +5,8 @@
  * Layout is computed on plain text; colour is added afterwards and only when `opts.color`.
  */
 import type { AuditReport, ManifestNode } from "../core/report.js";
-import type { Finding } from "../core/types.js";
+import type { Finding, RuleMeta } from "../core/types.js";
+import { isClusterReport, nodeGroups, type Section, sectionOf, ticketLine } from "./cluster.js";
 import {
   formatCell,
   formatLocation,
@@ -15,6 +16,7 @@ import {
   type Paint,
   padEnd,
   painter,
+  ruleIndex,
   SEVERITIES_DESC,
   scannedText,
   severityCounts,
@@ -37,6 +39,14 @@ export function renderTable(report: AuditReport, opts: RenderOptions): string {
   const paint = painter(opts.color);
   const out: string[] = [];
   out.push(...headerLines(report, width, paint), "");
+  if (isClusterReport(report)) {
+    out.push(...clusterLines(report, width, paint, ruleIndex(opts.rules)));
+    out.push("", ...summaryLines(report, width, paint));
+    // Not wrapped: it is meant to be copied whole into a change ticket.
+    out.push(ticketLine(report, ruleIndex(opts.rules)));
+    out.push("", ...coverageLines(report, width, paint));
+    return `${out.join("\n")}\n`;
+  }
   out.push(...findingLines(report, width, paint));
   if (report.images?.some((i) => i.manifest)) out.push("", ...manifestLines(report, width, paint));
   if (report.images?.length) out.push("", ...imageLines(report, width, paint));
@@ -72,6 +82,75 @@ function findingLines(report: AuditReport, width: number, paint: Paint): string[
     first = false;
     for (const f of group) out.push(...findingBlock(f, width, paint, true));
   }
+  if (suppressed.length) {
+    out.push("", paint("bold", `SUPPRESSED (${suppressed.length})`));
+    for (const f of suppressed) out.push(...findingBlock(f, width, paint, false).map((l) => paint("dim", l)));
+  }
+  return out;
+}
+
+/** Open findings most severe first, a blank line between severities. */
+function severityBlocks(findings: readonly Finding[], width: number, paint: Paint): string[] {
+  const out: string[] = [];
+  for (const sev of SEVERITIES_DESC) {
+    const group = findings.filter((f) => f.severity === sev);
+    if (group.length === 0) continue;
+    if (out.length) out.push("");
+    for (const f of group) out.push(...findingBlock(f, width, paint, true));
+  }
+  return out;
+}
+
+/**
+ * A cluster report: NODES (one row per runtime class × runtime version × kubelet version, then the node
+ * findings), WORKLOADS (findings on top owners), IMAGES (image findings and the verdict matrix).
+ */
+function clusterLines(
+  report: AuditReport,
+  width: number,
+  paint: Paint,
+  rules: ReadonlyMap<string, RuleMeta>,
+): string[] {
+  const open = openFindings(report);
+  const of = (s: Section) => open.filter((f) => sectionOf(f, rules) === s);
+  const groups = nodeGroups(report);
+  const nodes = report.nodes?.length ?? 0;
+  const out: string[] = [paint("bold", `NODES (${nodes.toLocaleString("en-US")})`)];
+  if (groups.length === 0) out.push("No nodes could be read.");
+  else {
+    const rows = groups.map((g) => [
+      g.runtimeClass,
+      `${g.runtime.name} ${g.runtime.version}`.trim(),
+      g.kubeletVersion || "?",
+      String(g.count),
+      g.examples.join(", ") + (g.count > g.examples.length ? ", …" : ""),
+    ]);
+    const head = ["CLASS", "RUNTIME", "KUBELET", "NODES", "E.G."];
+    const w = head.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+    const line = (r: readonly string[]) => {
+      const fixed = r
+        .slice(0, 4)
+        .map((c, i) => (i === 3 ? c.padStart(w[3] ?? 0) : padEnd(c, w[i] ?? 0)))
+        .join("  ");
+      const rest = width - fixed.length - 2;
+      const last = r[4] ?? "";
+      return rest >= 8 ? `${fixed}  ${last.length > rest ? `${last.slice(0, rest - 1)}…` : last}` : fixed;
+    };
+    out.push(paint("dim", line(head)), ...rows.map(line));
+  }
+  const nodeFindings = of("nodes");
+  if (nodeFindings.length) out.push("", ...severityBlocks(nodeFindings, width, paint));
+  const workloads = of("workloads");
+  out.push("", paint("bold", `WORKLOADS (${workloads.length} finding${workloads.length === 1 ? "" : "s"})`));
+  out.push(...(workloads.length ? severityBlocks(workloads, width, paint) : ["No workload findings."]));
+  const images = of("images");
+  out.push("", paint("bold", `IMAGES (${images.length} finding${images.length === 1 ? "" : "s"})`));
+  if (!report.images) out.push("Images were not checked (--no-images).");
+  else {
+    if (images.length) out.push(...severityBlocks(images, width, paint));
+    if (report.images.length) out.push("", ...imageLines(report, width, paint));
+  }
+  const suppressed = suppressedFindings(report);
   if (suppressed.length) {
     out.push("", paint("bold", `SUPPRESSED (${suppressed.length})`));
     for (const f of suppressed) out.push(...findingBlock(f, width, paint, false).map((l) => paint("dim", l)));

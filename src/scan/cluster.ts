@@ -13,6 +13,7 @@
  * Nothing is written to the cluster. Secrets are read only by name, for pull secrets, when images
  * are checked.
  */
+import type { NodeEntry } from "../core/node.js";
 import { type Coverage, type CoverageIssue, emptyCoverage } from "../core/report.js";
 import type { RuleContext, WorkloadRule } from "../core/rule.js";
 import type { Target } from "../core/target.js";
@@ -34,6 +35,7 @@ import {
 import { CredentialStore, credentialsFromSecret } from "../registry/index.js";
 import { workloadRules } from "../rules/workload/index.js";
 import type { ImageUse, ImageUses } from "./images.js";
+import { type ClusterNodeOptions, scanNodes } from "./nodes.js";
 import { auditForSubject } from "./subject-audit.js";
 
 /** Usages kept per image, as in the files scan. */
@@ -64,6 +66,8 @@ export interface ClusterScanOptions {
   onProgress?: (text: string) => void;
   /** Coverage problems as they happen, for the stderr log. */
   onIssue?: (issue: CoverageIssue) => void;
+  /** The node audit: --as-of, --kubelet-config, the config file's policy (src/scan/nodes.ts). */
+  node?: Omit<ClusterNodeOptions, "ignore" | "onIssue">;
 }
 
 export interface ClusterScanResult {
@@ -78,6 +82,8 @@ export interface ClusterScanResult {
   nodes: JsonObject[];
   /** Kubelet CgroupV1 Warning events. */
   cgroupV1Events: JsonObject[];
+  /** The report's `nodes[]`. */
+  nodeEntries: NodeEntry[];
   context: string;
   server: string;
 }
@@ -489,6 +495,9 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
     }
   }
 
+  const nodeOpts = { ...opts.node, ignore: opts.ignore, ...(opts.onIssue ? { onIssue: opts.onIssue } : {}) };
+  const nodeEntries = await scanNodes(client, inv, target, nodeOpts, { findings, coverage });
+
   // With -n, what lies outside the named namespaces (nodes, node events) was not asked for: a refusal
   // there is a warning; inside them, or with -A, the report is incomplete (an error, exit 2).
   for (const p of forbidden) {
@@ -506,6 +515,7 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
     pullCredentials,
     nodes: inv.nodes,
     cgroupV1Events: inv.cgroupV1Events,
+    nodeEntries,
     context: client.config.context,
     server: client.server,
   };

@@ -134,6 +134,12 @@ const REASONS: Record<number, string> = {
 export class FakeApiServer {
   readonly log: RequestLogEntry[] = [];
   readonly faults: Fault[] = [];
+  /**
+   * What each node's kubelet answers to `GET /api/v1/nodes/<node>/proxy/configz` (the body as the
+   * kubelet sends it). A node not in the map has an unreachable kubelet: the API server's proxy then
+   * answers 503 with a Status, as it does for a kubelet it cannot dial.
+   */
+  readonly kubeletConfigz = new Map<string, Obj>();
   readonly denials: Denial[] = [];
   /** Added before every answer, so concurrent requests overlap (for the concurrency bound tests). */
   latencyMs = 0;
@@ -386,8 +392,16 @@ export class FakeApiServer {
     const body = Buffer.concat(chunks).toString("utf8");
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
 
+    const proxy = /^\/api\/v1\/nodes\/([^/]+)\/proxy\/configz$/.exec(u.pathname);
+    if (proxy) {
+      entry.resource = "nodes/proxy";
+      entry.name = decodeURIComponent(proxy[1] ?? "");
+      entry.verb = entry.method === "GET" ? "get" : "other";
+    }
     const route = this.#route(u.pathname);
-    if (route.kind === "resource") {
+    if (proxy) {
+      /* handled after authentication and faults */
+    } else if (route.kind === "resource") {
       entry.resource = route.rd.resource;
       entry.group = route.rd.group;
       if (route.namespace) entry.namespace = route.namespace;
@@ -448,6 +462,19 @@ export class FakeApiServer {
       );
     }
 
+    if (proxy && entry.name !== undefined) {
+      const body = this.kubeletConfigz.get(entry.name);
+      if (!body)
+        return reply(
+          503,
+          status(
+            503,
+            "ServiceUnavailable",
+            `error trying to reach service: dial tcp 10.0.0.1:10250: i/o timeout`,
+          ),
+        );
+      return reply(200, body);
+    }
     switch (route.kind) {
       case "version": {
         const gv = this.#opts.gitVersion ?? "v1.35.0";

@@ -50,8 +50,11 @@ function plugin(args: string[], env: Record<string, string> = {}) {
   return kubectl.run(["runtime-audit", ...args], { PATH: pathEnv, NO_COLOR: "1", ...env }, true);
 }
 
+// Workload findings only: node findings (judged as of a day) are checked with --as-of in
+// fixture-cluster.test.ts.
 const rows = (r: Report) =>
   r.findings
+    .filter((f) => f.subject.kind !== "Node")
     .map(
       (f) =>
         `${f.ruleId} ${f.subject.kind}/${f.subject.namespace ?? ""}/${f.subject.name}[${f.subject.container ?? ""}]`,
@@ -121,10 +124,21 @@ describe("kubectl runtime-audit (the plugin through the real kubectl)", () => {
   });
 
   it("no subcommand means scan; the table output carries the summary line", async () => {
-    const r = await plugin(["--kubeconfig", kubectl.kubeconfig, "--no-images", "--fail-on", "none"]);
+    const r = await plugin([
+      "--kubeconfig",
+      kubectl.kubeconfig,
+      "--no-images",
+      "--fail-on",
+      "none",
+      "--as-of",
+      "2026-12-03",
+    ]);
     expect(r.code).toBe(0);
     expect(r.stdout).toContain("W006 docker-data-dir-mount RedisCluster/prod/cache[redis]");
-    expect(r.stdout).toMatch(/SUMMARY 7 findings: 5 critical/);
+    expect(r.stdout).toMatch(/^WORKLOADS \(7 findings\)$/m);
+    expect(r.stdout).toMatch(
+      /^kube-runtime-audit: 2 nodes \(2 containerd\), 2 with findings \(2 high\); 7 workloads with findings \(5 critical, 2 medium\); images not checked; target Kubernetes 1\.35, /m,
+    );
   });
 
   it("an unreachable cluster is one line on stderr and exit 2", async () => {
