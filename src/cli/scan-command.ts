@@ -8,17 +8,23 @@
  */
 import { basename } from "node:path";
 import type { Command } from "commander";
+import type { Policy } from "../core/policy.js";
 import type { Coverage, ImageReport } from "../core/report.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
-import type { CredentialStore } from "../registry/index.js";
+import { failureIssue } from "../scan/checks.js";
 import type { ClusterFacts, ClusterScanResult } from "../scan/cluster.js";
-import { checkImages, type ImageCheckResult } from "../scan/images.js";
+import { type CredentialStore, checkImages, type ImageCheckResult } from "../scan/images.js";
 import { collect, type ProgramState, UsageError } from "./program.js";
 
 /** The parts of the shared option handling in program.ts that `scan` reuses. */
-export interface ScanHooks<C, G, P extends { target: Target; ignore: Set<string>; log: Logger }, R> {
+export interface ScanHooks<
+  C,
+  G,
+  P extends { target: Target; ignore: Set<string>; log: Logger; policy?: Policy },
+  R,
+> {
   addCommonOptions(cmd: Command): Command;
   addRegistryOptions(cmd: Command): Command;
   prepare(opts: C): P;
@@ -50,11 +56,12 @@ export function nextMinor(newest: string | undefined): string | undefined {
   return m ? `${m[1]}.${Number(m[2]) + 1}` : undefined;
 }
 
-export function addScanCommand<C, G, P extends { target: Target; ignore: Set<string>; log: Logger }, R>(
-  program: Command,
-  state: ProgramState,
-  hooks: ScanHooks<C, G, P, R>,
-): Command {
+export function addScanCommand<
+  C,
+  G,
+  P extends { target: Target; ignore: Set<string>; log: Logger; policy?: Policy },
+  R,
+>(program: Command, state: ProgramState, hooks: ScanHooks<C, G, P, R>): Command {
   const cmd = hooks.addRegistryOptions(
     hooks.addCommonOptions(
       program
@@ -107,6 +114,8 @@ export function addScanCommand<C, G, P extends { target: Target; ignore: Set<str
           target: resolveTarget,
           ignore: p.ignore,
           collectImages: opts.images,
+          platformsFromNodes: opts.platform === undefined,
+          ...(p.policy ? { policy: p.policy } : {}),
           onIssue: (i) => p.log.warn(`${i.source}: ${i.reason}`),
           ...(progress ? { onProgress: progress } : {}),
         });
@@ -122,11 +131,17 @@ export function addScanCommand<C, G, P extends { target: Target; ignore: Set<str
           ...registry,
           target: result.target,
           ignore: p.ignore,
-          // The pods' own pull secrets first, as the kubelet tries them before node credentials.
-          credentials: result.pullCredentials.merge(registry.credentials),
+          ...(p.policy ? { policy: p.policy } : {}),
+          // Each use is tried with its pods' pull secrets first, then these (result.images' access).
           ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
         });
         result.coverage.images = { checked: images.checked, unknown: images.unknown };
+        result.settleImageIgnores(images.images);
+        for (const f of images.failures) {
+          const i = failureIssue(f);
+          result.coverage.errors.push(i);
+          p.log.error(`${i.source}: ${i.reason}`);
+        }
       }
       progress?.("");
       hooks.emit(state, p, opts, {

@@ -39,16 +39,21 @@ describe("scanCluster", () => {
     expect(r.images.get("redis:7")?.uses).toEqual([
       { kind: "RedisCluster", namespace: "prod", name: "cache", container: "redis" },
     ]);
-    // web names regcred; its service account (default/default) names sa-cred, which does not exist.
+    // web names regcred; its service account (default/default) names sa-cred, which the admission
+    // plugin copies only into pods that name none: web's pods pull with regcred alone.
     const secretReqs = h.server.log.filter((e) => e.resource === "secrets");
     expect(secretReqs.map((e) => `${e.verb} ${e.namespace}/${e.name}`).sort()).toEqual([
       "get default/regcred",
-      "get default/sa-cred",
     ]);
-    expect(r.pullCredentials.lookup("registry.example.com")).toMatchObject({
+    const access = [...(r.images.get("nginx:1.27")?.access?.entries() ?? [])];
+    expect(access.map(([k]) => k)).toEqual(["default/regcred"]);
+    expect(access[0]?.[1].credentials.lookup("registry.example.com")).toMatchObject({
       username: "user",
       password: "pass",
     });
+    // Another namespace's image never gets default's secret.
+    for (const [k, g] of r.images.get("redis:7")?.access ?? [])
+      expect([k, g.credentials.lookup("registry.example.com")]).toEqual(["prod/", undefined]);
     expect(r.coverage.errors).toEqual([]);
   });
 
