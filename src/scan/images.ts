@@ -73,6 +73,8 @@ export interface ImageCheckOptions {
   ignore: ReadonlySet<string>;
   policy?: Policy;
   insecureRegistries?: string[];
+  /** Extra CA certificates (PEM) for registries with a private CA. */
+  caCertificates?: string[];
   credentials?: CredentialStore;
   cacheDir?: string;
   requestTimeoutMs?: number;
@@ -188,6 +190,7 @@ export async function checkImages(
   const base: RegistryOptions = {};
   if (opts.insecureRegistries) base.insecureRegistries = opts.insecureRegistries;
   if (opts.cacheDir) base.cacheDir = opts.cacheDir;
+  if (opts.caCertificates) base.caCertificates = opts.caCertificates;
   if (opts.requestTimeoutMs) base.requestTimeoutMs = opts.requestTimeoutMs;
   if (opts.concurrencyPerRegistry) base.concurrencyPerRegistry = opts.concurrencyPerRegistry;
   const clients = new Map<string, RegistryClient>();
