@@ -45,6 +45,7 @@ interface ScanFlags {
   context?: string;
   kubeconfig?: string;
   images: boolean;
+  secrets: boolean;
   targetK8s?: string;
   targetRuntime?: string;
   platform?: string;
@@ -81,6 +82,10 @@ export function addScanCommand<
       "the kubeconfig file (default: KUBECONFIG, then ~/.kube/config, then in-cluster)",
     )
     .option("--no-images", "do not check the images the workloads use")
+    .option(
+      "--no-secrets",
+      "read no Secret (pull secrets, env and configs in Secrets): for users without get on secrets",
+    )
     .exitOverride()
     .action(async (opts: C & G & ScanFlags) => {
       const p = hooks.prepare(opts);
@@ -115,6 +120,7 @@ export function addScanCommand<
           ignore: p.ignore,
           collectImages: opts.images,
           platformsFromNodes: opts.platform === undefined,
+          readSecrets: opts.secrets,
           ...(p.policy ? { policy: p.policy } : {}),
           onIssue: (i) => p.log.warn(`${i.source}: ${i.reason}`),
           ...(progress ? { onProgress: progress } : {}),

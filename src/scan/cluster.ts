@@ -14,6 +14,7 @@
  * are checked.
  */
 
+import { decodeBase64Text, type EnvSources } from "../core/env.js";
 import type { Policy } from "../core/policy.js";
 import { type Coverage, type CoverageIssue, emptyCoverage, type ImageReport } from "../core/report.js";
 import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
@@ -69,6 +70,12 @@ export interface ClusterScanOptions {
   platformsFromNodes?: boolean;
   /** Rule severities and exemptions (--config), as in the files scan. */
   policy?: Policy;
+  /**
+   * Read Secrets (default true): the pull secrets pods name, and the Secrets their env and mounted
+   * log configs name. False (--no-secrets) reads none: ConfigMaps still resolve, images are tried
+   * with the run's own credentials only.
+   */
+  readSecrets?: boolean;
   env?: Record<string, string | undefined>;
   client?: ClusterClientOptions;
   onProgress?: (text: string) => void;
@@ -229,6 +236,33 @@ function nodePlatforms(nodes: readonly JsonObject[]): string[] {
     if (os && arch) out.add(`${os}/${arch}`);
   }
   return [...out].sort();
+}
+
+interface EnvRef {
+  kind: "configMap" | "secret";
+  namespace: string;
+  name: string;
+}
+
+/** ConfigMaps and Secrets read from the cluster, as `EnvSources` (Secret data decoded). */
+class ClusterEnvStore implements EnvSources {
+  readonly #data = new Map<string, Record<string, string>>();
+
+  add(kind: "configMap" | "secret", key: string, o: JsonObject): void {
+    const out: Record<string, string> = {};
+    if (isObject(o.data)) {
+      for (const [k, v] of Object.entries(o.data)) {
+        if (typeof v !== "string") continue;
+        const text = kind === "secret" ? decodeBase64Text(v) : v;
+        if (text !== undefined) out[k] = text;
+      }
+    }
+    this.#data.set(`${kind}/${key}`, out);
+  }
+
+  lookup(kind: "configMap" | "secret", namespace: string | undefined, name: string) {
+    return this.#data.get(`${kind}/${namespace ?? ""}/${name}`);
+  }
 }
 
 function permissionIssue(p: Permission): CoverageIssue {
@@ -401,13 +435,37 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
     saByKey.set(`${str(md.namespace) ?? ""}/${str(md.name) ?? ""}`, sa);
   }
 
+  /** Objects whose env or mounted configs name ConfigMaps/Secrets: audited once those are read. */
+  const deferred: { subjectOf: Entry; e: Entry; raw: JsonObject }[] = [];
+  const envRefs = new Map<string, EnvRef>();
+
   /** The one place the engine runs over a cluster object. */
-  function audit(subjectOf: Entry, e: Entry, raw: JsonObject): void {
+  function audit(subjectOf: Entry, e: Entry, raw: JsonObject, sources?: EnvSources): void {
     const obj = toK8sObject(raw, e.uid ? { uid: e.uid } : {});
-    const result = auditObject(obj, rules, ctx, {
-      ignore: opts.ignore,
-      ...(opts.policy ? { policy: opts.policy } : {}),
-    });
+    // First pass: record which ConfigMaps/Secrets the engine asks for (env, mounted log configs).
+    // An object that asks for any is audited again once they are read (see below).
+    const asked: EnvRef[] = [];
+    const src: EnvSources = sources ?? {
+      lookup(kind, namespace, name) {
+        if (namespace) asked.push({ kind, namespace, name });
+        return undefined;
+      },
+    };
+    const result = auditObject(
+      obj,
+      rules,
+      { ...ctx, sources: src },
+      {
+        ignore: opts.ignore,
+        envSources: src,
+        ...(opts.policy ? { policy: opts.policy } : {}),
+      },
+    );
+    if (!sources && asked.length > 0) {
+      deferred.push({ subjectOf, e, raw });
+      for (const r of asked) envRefs.set(`${r.kind}/${r.namespace}/${r.name}`, r);
+      return;
+    }
     checks.object(obj, result);
     if (result.workloads.length === 0) return;
     coverage.workloads += result.workloads.length;
@@ -526,9 +584,50 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
     }
   }
 
+  // ConfigMaps and Secrets that pods' env and mounted configs name: read by name (never listed),
+  // then the objects that name them are audited with them, as the files scan does with its input's.
+  if (deferred.length > 0) {
+    progress?.("reading referenced ConfigMaps and Secrets");
+    const store = new ClusterEnvStore();
+    const refs = [...envRefs.values()];
+    const read = async (kind: "ConfigMap" | "Secret", want: EnvRef[], refused: Permission[]) => {
+      if (want.length === 0) return;
+      try {
+        const got = await getNamed(client, inv.discovery, kind, want, refused);
+        for (const [key, o] of got) store.add(kind === "Secret" ? "secret" : "configMap", key, o);
+      } catch (err) {
+        if (isKubeError(err)) issue({ source: "cluster", reason: err.message });
+        else throw err;
+      }
+    };
+    const refusedEnv: Permission[] = [];
+    await read(
+      "ConfigMap",
+      refs.filter((r) => r.kind === "configMap"),
+      forbidden,
+    );
+    if (opts.readSecrets !== false) {
+      await read(
+        "Secret",
+        refs.filter((r) => r.kind === "secret"),
+        refusedEnv,
+      );
+    }
+    for (const p of refusedEnv) {
+      const i: CoverageIssue = {
+        source: "cluster",
+        reason: `${permissionIssue(p).reason} (env and configs from this Secret are not resolved)`,
+      };
+      coverage.warnings ??= [];
+      coverage.warnings.push(i);
+      opts.onIssue?.(i);
+    }
+    for (const d of deferred) audit(d.subjectOf, d.e, d.raw, store);
+  }
+
   // Pull secrets: get by name, only those named, only when images are checked. Each group of uses
   // gets the credentials of its own secrets (in the order named), never another namespace's.
-  if (opts.collectImages && pullSecretRefs.size > 0) {
+  if (opts.collectImages && opts.readSecrets !== false && pullSecretRefs.size > 0) {
     progress?.("reading pull secrets");
     try {
       // A refused secret get is a warning, not an incomplete audit: the images it would open are
