@@ -14,7 +14,7 @@
  * are checked.
  */
 
-import { decodeBase64Text, type EnvSources } from "../core/env.js";
+import { type EnvSources, EnvStore } from "../core/env.js";
 import type { Policy } from "../core/policy.js";
 import { type Coverage, type CoverageIssue, emptyCoverage, type ImageReport } from "../core/report.js";
 import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
@@ -242,27 +242,6 @@ interface EnvRef {
   kind: "configMap" | "secret";
   namespace: string;
   name: string;
-}
-
-/** ConfigMaps and Secrets read from the cluster, as `EnvSources` (Secret data decoded). */
-class ClusterEnvStore implements EnvSources {
-  readonly #data = new Map<string, Record<string, string>>();
-
-  add(kind: "configMap" | "secret", key: string, o: JsonObject): void {
-    const out: Record<string, string> = {};
-    if (isObject(o.data)) {
-      for (const [k, v] of Object.entries(o.data)) {
-        if (typeof v !== "string") continue;
-        const text = kind === "secret" ? decodeBase64Text(v) : v;
-        if (text !== undefined) out[k] = text;
-      }
-    }
-    this.#data.set(`${kind}/${key}`, out);
-  }
-
-  lookup(kind: "configMap" | "secret", namespace: string | undefined, name: string) {
-    return this.#data.get(`${kind}/${namespace ?? ""}/${name}`);
-  }
 }
 
 function permissionIssue(p: Permission): CoverageIssue {
@@ -588,13 +567,14 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
   // then the objects that name them are audited with them, as the files scan does with its input's.
   if (deferred.length > 0) {
     progress?.("reading referenced ConfigMaps and Secrets");
-    const store = new ClusterEnvStore();
+    const store = new EnvStore();
     const refs = [...envRefs.values()];
     const read = async (kind: "ConfigMap" | "Secret", want: EnvRef[], refused: Permission[]) => {
       if (want.length === 0) return;
       try {
         const got = await getNamed(client, inv.discovery, kind, want, refused);
-        for (const [key, o] of got) store.add(kind === "Secret" ? "secret" : "configMap", key, o);
+        // The API serves them with apiVersion and kind, which EnvStore keys on.
+        for (const o of got.values()) store.add(toK8sObject({ apiVersion: "v1", kind, ...o }, {}));
       } catch (err) {
         if (isKubeError(err)) issue({ source: "cluster", reason: err.message });
         else throw err;
