@@ -205,7 +205,7 @@ export async function checkImages(
   // Several spellings of one image (nginx, docker.io/library/nginx:latest) are fetched once per
   // credential and platform set.
   const fetches = new Map<string, Promise<ImageFacts>>();
-  const fetch = (ref: string, store: CredentialStore | undefined, platforms: Platform[]) => {
+  const inspectWith = (ref: string, store: CredentialStore | undefined, platforms: Platform[]) => {
     let key = ref;
     try {
       key = parseReference(ref).normalized;
@@ -230,13 +230,17 @@ export async function checkImages(
         const platforms = entry?.platforms ?? opts.target.platforms;
         const out: Judged[] = [];
         if (!entry?.access || entry.access.size === 0) {
-          const facts = await fetch(ref, opts.credentials, platforms);
+          const facts = await inspectWith(ref, opts.credentials, platforms);
           out.push({ ref, facts, entry, platforms });
         } else {
           const groups = [...entry.access.values()];
           const results = await Promise.all(
             groups.map((g) =>
-              fetch(ref, opts.credentials ? g.credentials.merge(opts.credentials) : g.credentials, platforms),
+              inspectWith(
+                ref,
+                opts.credentials ? g.credentials.merge(opts.credentials) : g.credentials,
+                platforms,
+              ),
             ),
           );
           // Group the uses by outcome, in first-seen order.
