@@ -18,13 +18,19 @@ import {
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import { isSeverity } from "../core/types.js";
 import { createLogger, type LogFormat, type Logger } from "../log/logger.js";
-import { CredentialError, type CredentialStore, loadDockerConfig } from "../registry/index.js";
 import { OUTPUT_FORMATS, type OutputFormat, reporters } from "../reporters/index.js";
 import { checkRuntimeSupported } from "../rules/image/index.js";
 import { allRuleMeta } from "../scan/catalogue.js";
 import { failureIssue } from "../scan/checks.js";
 import { scanFiles } from "../scan/files.js";
-import { checkImages, type ImageCheckResult, type ImageUses } from "../scan/images.js";
+import {
+  type CredentialStore,
+  checkImages,
+  type ImageCheckResult,
+  type ImageUses,
+  loadRegistryCredentials,
+  RegistryConfigError,
+} from "../scan/images.js";
 import { addControllerCommand } from "./controller-command.js";
 import { addScanCommand, type EmitInput } from "./scan-command.js";
 
@@ -131,9 +137,9 @@ async function registrySettings(opts: RegistryCliOptions): Promise<{
 }> {
   let credentials: CredentialStore;
   try {
-    credentials = await loadDockerConfig(opts.registryConfig);
+    credentials = await loadRegistryCredentials(opts.registryConfig);
   } catch (err) {
-    if (err instanceof CredentialError) throw new UsageError(err.message);
+    if (err instanceof RegistryConfigError) throw new UsageError(err.message);
     throw err;
   }
   const seconds = Number(opts.registryTimeout);

@@ -14,9 +14,9 @@ import type { Coverage, ImageReport } from "../core/report.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import type { Finding, Severity } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
-import type { CredentialStore } from "../registry/index.js";
+import { failureIssue } from "../scan/checks.js";
 import type { ClusterFacts, ClusterScanOptions, ClusterScanResult } from "../scan/cluster.js";
-import { checkImages, type ImageCheckResult } from "../scan/images.js";
+import { type CredentialStore, checkImages, type ImageCheckResult } from "../scan/images.js";
 import { identity, podNamespace, REPORT_APIS } from "./controller-command.js";
 import { collect, type ProgramState, UsageError } from "./program.js";
 
@@ -56,6 +56,7 @@ interface ScanFlags {
   context?: string;
   kubeconfig?: string;
   images: boolean;
+  secrets: boolean;
   targetK8s?: string;
   targetRuntime?: string;
   platform?: string;
@@ -159,6 +160,10 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
       "--kubelet-config",
       "also read each kubelet's configz through the API server (needs get nodes/proxy; an unreadable kubelet is skipped)",
     )
+    .option(
+      "--no-secrets",
+      "read no Secret (pull secrets, env and configs in Secrets): for users without get on secrets",
+    )
     .exitOverride()
     .action(async (opts: C & G & ScanFlags) => {
       const p = hooks.prepare(opts);
@@ -194,6 +199,9 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
           ignore: p.ignore,
           collectImages: opts.images,
           node,
+          platformsFromNodes: opts.platform === undefined,
+          readSecrets: opts.secrets,
+          ...(p.policy ? { policy: p.policy } : {}),
           onIssue: (i) => p.log.warn(`${i.source}: ${i.reason}`),
           ...(progress ? { onProgress: progress } : {}),
         });
@@ -209,11 +217,17 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
           ...registry,
           target: result.target,
           ignore: p.ignore,
-          // The pods' own pull secrets first, as the kubelet tries them before node credentials.
-          credentials: result.pullCredentials.merge(registry.credentials),
+          ...(p.policy ? { policy: p.policy } : {}),
+          // Each use is tried with its pods' pull secrets first, then these (result.images' access).
           ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
         });
         result.coverage.images = { checked: images.checked, unknown: images.unknown };
+        result.settleImageIgnores(images.images);
+        for (const f of images.failures) {
+          const i = failureIssue(f);
+          result.coverage.errors.push(i);
+          p.log.error(`${i.source}: ${i.reason}`);
+        }
       }
       progress?.("");
       const findings = images ? [...result.findings, ...images.findings] : result.findings;

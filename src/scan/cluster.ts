@@ -13,8 +13,10 @@
  * Nothing is written to the cluster. Secrets are read only by name, for pull secrets, when images
  * are checked.
  */
+import { type EnvSources, EnvStore } from "../core/env.js";
 import type { NodeEntry } from "../core/node.js";
-import { type Coverage, type CoverageIssue, emptyCoverage } from "../core/report.js";
+import type { Policy } from "../core/policy.js";
+import { type Coverage, type CoverageIssue, emptyCoverage, type ImageReport } from "../core/report.js";
 import type { RuleContext, WorkloadRule } from "../core/rule.js";
 import type { Target } from "../core/target.js";
 import type { Finding } from "../core/types.js";
@@ -34,8 +36,10 @@ import {
 } from "../kube/index.js";
 import { CredentialStore, credentialsFromSecret } from "../registry/index.js";
 import { workloadRules } from "../rules/workload/index.js";
-import type { ImageUse, ImageUses } from "./images.js";
+import { ScanChecks } from "./checks.js";
+import type { ImageAccess, ImageUse, ImageUses } from "./images.js";
 import { type ClusterNodeOptions, scanNodes } from "./nodes.js";
+import { nodePlacement, templatePlatforms } from "./placement.js";
 import { auditForSubject } from "./subject-audit.js";
 
 /** Usages kept per image, as in the files scan. */
@@ -61,6 +65,19 @@ export interface ClusterScanOptions {
   rules?: readonly WorkloadRule[];
   /** Collect the distinct images with their uses and the pull secrets they name (for --no-images off). */
   collectImages?: boolean;
+  /**
+   * Check each image for the platforms of the nodes its workloads can be placed on (default true);
+   * false when the user named the platforms (--platform).
+   */
+  platformsFromNodes?: boolean;
+  /** Rule severities and exemptions (--config), as in the files scan. */
+  policy?: Policy;
+  /**
+   * Read Secrets (default true): the pull secrets pods name, and the Secrets their env and mounted
+   * log configs name. False (--no-secrets) reads none: ConfigMaps still resolve, images are tried
+   * with the run's own credentials only.
+   */
+  readSecrets?: boolean;
   env?: Record<string, string | undefined>;
   client?: ClusterClientOptions;
   onProgress?: (text: string) => void;
@@ -74,10 +91,13 @@ export interface ClusterScanResult {
   findings: Finding[];
   coverage: Coverage;
   target: Target;
-  /** Distinct images with where they are used (with `collectImages`). */
+  /**
+   * Distinct images with where they are used (with `collectImages`), each use grouped with the pull
+   * credentials of its pods (`ImageUses.access`) and the platforms of the nodes it can run on.
+   */
   images: Map<string, ImageUses>;
-  /** Registry credentials from the pull secrets pods and service accounts name (with `collectImages`). */
-  pullCredentials: CredentialStore;
+  /** After the images were checked: warn about ignore-annotation entries for image rules that suppressed nothing. */
+  settleImageIgnores: (images: readonly ImageReport[]) => void;
   /** Trimmed Node objects, for the node rules. */
   nodes: JsonObject[];
   /** Kubelet CgroupV1 Warning events. */
@@ -225,6 +245,12 @@ export function nodePlatforms(nodes: readonly JsonObject[]): string[] {
   return [...out].sort();
 }
 
+interface EnvRef {
+  kind: "configMap" | "secret";
+  namespace: string;
+  name: string;
+}
+
 function permissionIssue(p: Permission): CoverageIssue {
   return { source: "cluster", reason: `missing permission: ${describePermission(p)}` };
 }
@@ -276,6 +302,23 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
   } else target = opts.target;
   const rules = opts.rules ?? workloadRules;
   const ctx: RuleContext = { target };
+  // Rule failures and ignore annotations that name unknown rules or suppress nothing: as in `files`.
+  const checks = new ScanChecks(
+    [],
+    (kind, i) => {
+      if (kind === "error") issue(i);
+      else if (kind === "warning") {
+        coverage.warnings ??= [];
+        coverage.warnings.push(i);
+        opts.onIssue?.(i);
+      } else coverage.skipped.push(i);
+    },
+    {
+      ...(opts.policy ? { policy: opts.policy } : {}),
+      ...(opts.collectImages ? { checkImages: true } : {}),
+    },
+  );
+  const placements = opts.platformsFromNodes === false ? [] : inv.nodes.map(nodePlacement);
 
   // The owner graph: every listed workload and pod by uid.
   const byUid = new Map<string, Entry>();
@@ -370,21 +413,48 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
   const dedupe = new Set<string>();
   const images = new Map<string, ImageUses>();
   const pullSecretRefs = new Map<string, { namespace: string; name: string }>();
+  /** Uses grouped by the pull secrets that apply to them: "namespace/secret,secret" -> group. */
+  const accessGroups: { names: string[]; namespace: string; group: ImageAccess }[] = [];
   const saByKey = new Map<string, JsonObject>();
   for (const sa of inv.serviceAccounts) {
     const md = metadataOf(sa);
     saByKey.set(`${str(md.namespace) ?? ""}/${str(md.name) ?? ""}`, sa);
   }
 
+  /** Objects whose env or mounted configs name ConfigMaps/Secrets: audited once those are read. */
+  const deferred: { subjectOf: Entry; e: Entry; raw: JsonObject }[] = [];
+  const envRefs = new Map<string, EnvRef>();
+
   /** The one place the engine runs over a cluster object. */
-  function audit(subjectOf: Entry, e: Entry, raw: JsonObject): void {
-    const { findings: found, result } = auditForSubject(raw, subjectOf, {
+  function audit(subjectOf: Entry, e: Entry, raw: JsonObject, sources?: EnvSources): void {
+    // First pass: record which ConfigMaps/Secrets the engine asks for (env, mounted log configs).
+    // An object that asks for any is audited again once they are read (see below).
+    const asked: EnvRef[] = [];
+    const src: EnvSources = sources ?? {
+      lookup(kind, namespace, name) {
+        if (namespace) asked.push({ kind, namespace, name });
+        return undefined;
+      },
+    };
+    const {
+      findings: found,
+      result,
+      object: obj,
+    } = auditForSubject(raw, subjectOf, {
       ctx,
       ignore: opts.ignore,
       rules,
+      sources: src,
+      ...(opts.policy ? { policy: opts.policy } : {}),
       ...(subjectOf !== e ? { audited: e } : {}),
       ...(e.uid ? { uid: e.uid } : {}),
     });
+    if (!sources && asked.length > 0) {
+      deferred.push({ subjectOf, e, raw });
+      for (const r of asked) envRefs.set(`${r.kind}/${r.namespace}/${r.name}`, r);
+      return;
+    }
+    checks.object(obj, result);
     if (result.workloads.length === 0) return;
     coverage.workloads += result.workloads.length;
     for (const wl of result.workloads) coverage.containers += wl.template.containers.length;
@@ -403,38 +473,65 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
     }
     if (!opts.collectImages) return;
     const ns = e.namespace ?? "";
+    const exempt = checks.imageExemptions(obj);
     for (const wl of result.workloads) {
-      for (const s of wl.template.imagePullSecrets)
-        pullSecretRefs.set(`${ns}/${s}`, { namespace: ns, name: s });
-      const sa = saByKey.get(`${ns}/${wl.template.serviceAccountName ?? "default"}`);
-      for (const s of Array.isArray(sa?.imagePullSecrets) ? sa.imagePullSecrets : []) {
-        const n = isObject(s) ? str(s.name) : undefined;
-        if (n) pullSecretRefs.set(`${ns}/${n}`, { namespace: ns, name: n });
+      // The kubelet pulls with the pod's imagePullSecrets; the ServiceAccount admission plugin copies
+      // the service account's into a pod that names none
+      // (https://kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/#serviceaccount-admission-controller).
+      let names = [...wl.template.imagePullSecrets];
+      if (names.length === 0) {
+        const sa = saByKey.get(`${ns}/${wl.template.serviceAccountName ?? "default"}`);
+        for (const s of Array.isArray(sa?.imagePullSecrets) ? sa.imagePullSecrets : []) {
+          const n = isObject(s) ? str(s.name) : undefined;
+          if (n) names.push(n);
+        }
       }
+      names = [...new Set(names)];
+      for (const n of names) pullSecretRefs.set(`${ns}/${n}`, { namespace: ns, name: n });
+      const accessKey = `${ns}/${names.join(",")}`;
+      const platforms = placements.length
+        ? templatePlatforms(wl.template.spec, wl.template.nodeSelector, placements)
+        : undefined;
       for (const c of wl.template.containers) {
         if (!c.image) continue;
         let entry = images.get(c.image);
         if (!entry) {
-          entry = { uses: [], total: 0, ignore: result.annotationIgnore };
+          entry = { uses: [], total: 0, ignore: result.annotationIgnore, access: new Map() };
+          if (exempt && exempt.size > 0) entry.exempt = new Map(exempt);
           images.set(c.image, entry);
-        } else if (entry.ignore && entry.ignore.size > 0) {
-          entry.ignore = new Set([...entry.ignore].filter((r) => result.annotationIgnore.has(r)));
+        } else {
+          if (entry.ignore && entry.ignore.size > 0)
+            entry.ignore = new Set([...entry.ignore].filter((r) => result.annotationIgnore.has(r)));
+          // An exemption holds for the image only when every workload using it has it.
+          if (entry.exempt)
+            for (const r of [...entry.exempt.keys()]) if (!exempt?.has(r)) entry.exempt.delete(r);
+        }
+        // Platforms: the union over the uses; a use that could land on any node widens it to all.
+        if (entry.total === 0 || entry.platforms) {
+          if (!platforms) delete entry.platforms;
+          else {
+            const all = new Map((entry.platforms ?? []).map((p) => [`${p.os}/${p.architecture}`, p]));
+            for (const p of platforms) all.set(`${p.os}/${p.architecture}`, p);
+            entry.platforms = [...all.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, p]) => p);
+          }
         }
         entry.total++;
-        if (
-          entry.uses.length < MAX_USES_PER_IMAGE &&
-          !entry.uses.some(
-            (u) =>
-              u.kind === subjectOf.kind &&
-              u.name === subjectOf.name &&
-              u.namespace === subjectOf.namespace &&
-              u.container === c.name,
-          )
-        ) {
-          const use: ImageUse = { kind: subjectOf.kind, name: subjectOf.name, container: c.name };
-          if (subjectOf.namespace) use.namespace = subjectOf.namespace;
-          entry.uses.push(use);
+        let group = entry.access?.get(accessKey);
+        if (!group) {
+          group = { credentials: CredentialStore.empty(), uses: [], total: 0 };
+          entry.access?.set(accessKey, group);
+          accessGroups.push({ names, namespace: ns, group });
         }
+        group.total++;
+        const use: ImageUse = { kind: subjectOf.kind, name: subjectOf.name, container: c.name };
+        if (subjectOf.namespace) use.namespace = subjectOf.namespace;
+        const same = (u: ImageUse) =>
+          u.kind === use.kind &&
+          u.name === use.name &&
+          u.namespace === use.namespace &&
+          u.container === use.container;
+        if (entry.uses.length < MAX_USES_PER_IMAGE && !entry.uses.some(same)) entry.uses.push(use);
+        if (group.uses.length < MAX_USES_PER_IMAGE && !group.uses.some(same)) group.uses.push(use);
       }
     }
   }
@@ -470,25 +567,82 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
     }
   }
 
-  // Pull secrets: get by name, only those named, only when images are checked.
-  let pullCredentials = CredentialStore.empty();
-  if (opts.collectImages && pullSecretRefs.size > 0) {
+  // ConfigMaps and Secrets that pods' env and mounted configs name: read by name (never listed),
+  // then the objects that name them are audited with them, as the files scan does with its input's.
+  if (deferred.length > 0) {
+    progress?.("reading referenced ConfigMaps and Secrets");
+    const store = new EnvStore();
+    const refs = [...envRefs.values()];
+    const read = async (kind: "ConfigMap" | "Secret", want: EnvRef[], refused: Permission[]) => {
+      if (want.length === 0) return;
+      try {
+        const got = await getNamed(client, inv.discovery, kind, want, refused);
+        // The API serves them with apiVersion and kind, which EnvStore keys on.
+        for (const o of got.values()) store.add(toK8sObject({ apiVersion: "v1", kind, ...o }, {}));
+      } catch (err) {
+        if (isKubeError(err)) issue({ source: "cluster", reason: err.message });
+        else throw err;
+      }
+    };
+    const refusedEnv: Permission[] = [];
+    await read(
+      "ConfigMap",
+      refs.filter((r) => r.kind === "configMap"),
+      forbidden,
+    );
+    if (opts.readSecrets !== false) {
+      await read(
+        "Secret",
+        refs.filter((r) => r.kind === "secret"),
+        refusedEnv,
+      );
+    }
+    for (const p of refusedEnv) {
+      const i: CoverageIssue = {
+        source: "cluster",
+        reason: `${permissionIssue(p).reason} (env and configs from this Secret are not resolved)`,
+      };
+      coverage.warnings ??= [];
+      coverage.warnings.push(i);
+      opts.onIssue?.(i);
+    }
+    for (const d of deferred) audit(d.subjectOf, d.e, d.raw, store);
+  }
+
+  // Pull secrets: get by name, only those named, only when images are checked. Each group of uses
+  // gets the credentials of its own secrets (in the order named), never another namespace's.
+  if (opts.collectImages && opts.readSecrets !== false && pullSecretRefs.size > 0) {
     progress?.("reading pull secrets");
     try {
-      const secrets = await getNamed(client, inv.discovery, "Secret", pullSecretRefs.values(), forbidden);
-      const stores: CredentialStore[] = [];
+      // A refused secret get is a warning, not an incomplete audit: the images it would open are
+      // reported `unknown` (auth) on their own, so nothing passes silently.
+      const refused: Permission[] = [];
+      const secrets = await getNamed(client, inv.discovery, "Secret", pullSecretRefs.values(), refused);
+      for (const p of refused) {
+        const i: CoverageIssue = {
+          source: "cluster",
+          reason: `${permissionIssue(p).reason} (images using this pull secret are checked without it)`,
+        };
+        coverage.warnings ??= [];
+        coverage.warnings.push(i);
+        opts.onIssue?.(i);
+      }
+      const stores = new Map<string, CredentialStore>();
       for (const [key, s] of secrets) {
         const type = str(s.type) ?? "";
         const data: Record<string, string> = {};
         if (isObject(s.data))
           for (const [k, v] of Object.entries(s.data)) if (typeof v === "string") data[k] = v;
         try {
-          stores.push(credentialsFromSecret(type, data, `pull secret ${key}`));
+          stores.set(key, credentialsFromSecret(type, data, `pull secret ${key}`));
         } catch (e) {
           issue({ source: `Secret ${key}`, reason: e instanceof Error ? e.message : String(e) });
         }
       }
-      pullCredentials = pullCredentials.merge(...stores);
+      for (const { names, namespace, group } of accessGroups) {
+        const own = names.flatMap((n) => stores.get(`${namespace}/${n}`) ?? []);
+        group.credentials = CredentialStore.empty().merge(...own);
+      }
     } catch (e) {
       if (isKubeError(e)) issue({ source: "cluster", reason: e.message });
       else throw e;
@@ -512,7 +666,7 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
     coverage,
     target,
     images,
-    pullCredentials,
+    settleImageIgnores: (imgs) => checks.settleImageIgnores(imgs),
     nodes: inv.nodes,
     cgroupV1Events: inv.cgroupV1Events,
     nodeEntries,

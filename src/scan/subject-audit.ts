@@ -3,9 +3,11 @@
  * by the cluster scan (src/scan/cluster.ts) and by the controller's audit over its cache
  * (src/controller/cluster.ts), so both publish the same findings for the same object.
  */
+import type { EnvSources } from "../core/env.js";
+import type { Policy } from "../core/policy.js";
 import { auditObject, type ObjectAudit, type RuleContext, type WorkloadRule } from "../core/rule.js";
 import type { Finding } from "../core/types.js";
-import { type JsonObject, toK8sObject } from "../core/workload.js";
+import { type JsonObject, type K8sObject, toK8sObject } from "../core/workload.js";
 import { workloadRules } from "../rules/workload/index.js";
 
 /** Who a finding is reported on: the top owner (a Deployment for its pods' template). */
@@ -22,6 +24,10 @@ export interface SubjectAuditOptions {
   /** The object audited when it is not the subject itself (a pod of a deleted owner is its own). */
   audited?: { kind: string; name: string };
   uid?: string;
+  /** Severities, `off` rules and exemptions from the config file. */
+  policy?: Policy;
+  /** ConfigMaps and Secrets for env and mounted configs (both `envFrom`/`valueFrom` and the rules' reads). */
+  sources?: EnvSources;
 }
 
 /**
@@ -33,9 +39,14 @@ export function auditForSubject(
   raw: JsonObject,
   subject: AuditSubject,
   opts: SubjectAuditOptions,
-): { findings: Finding[]; result: ObjectAudit } {
+): { findings: Finding[]; result: ObjectAudit; object: K8sObject } {
   const obj = toK8sObject(raw, opts.uid ? { uid: opts.uid } : {});
-  const result = auditObject(obj, opts.rules ?? workloadRules, opts.ctx, { ignore: opts.ignore });
+  const ctx = opts.sources ? { ...opts.ctx, sources: opts.sources } : opts.ctx;
+  const result = auditObject(obj, opts.rules ?? workloadRules, ctx, {
+    ignore: opts.ignore,
+    ...(opts.policy ? { policy: opts.policy } : {}),
+    ...(opts.sources ? { envSources: opts.sources } : {}),
+  });
   const findings: Finding[] = [];
   for (const f of result.findings) {
     f.subject = { ...f.subject, kind: subject.kind, name: subject.name };
@@ -46,5 +57,5 @@ export function auditForSubject(
     delete f.path;
     findings.push(f);
   }
-  return { findings, result };
+  return { findings, result, object: obj };
 }

@@ -2,7 +2,9 @@
 // pull secrets read by name only when images are checked.
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { WorkloadRule } from "../../../src/core/rule.js";
 import { makeTarget } from "../../../src/core/target.js";
+import { workloadRules } from "../../../src/rules/workload/index.js";
 import { scanCluster } from "../../../src/scan/cluster.js";
 import { type Harness, harness } from "./helpers.js";
 
@@ -39,16 +41,21 @@ describe("scanCluster", () => {
     expect(r.images.get("redis:7")?.uses).toEqual([
       { kind: "RedisCluster", namespace: "prod", name: "cache", container: "redis" },
     ]);
-    // web names regcred; its service account (default/default) names sa-cred, which does not exist.
+    // web names regcred; its service account (default/default) names sa-cred, which the admission
+    // plugin copies only into pods that name none: web's pods pull with regcred alone.
     const secretReqs = h.server.log.filter((e) => e.resource === "secrets");
     expect(secretReqs.map((e) => `${e.verb} ${e.namespace}/${e.name}`).sort()).toEqual([
       "get default/regcred",
-      "get default/sa-cred",
     ]);
-    expect(r.pullCredentials.lookup("registry.example.com")).toMatchObject({
+    const access = [...(r.images.get("nginx:1.27")?.access?.entries() ?? [])];
+    expect(access.map(([k]) => k)).toEqual(["default/regcred"]);
+    expect(access[0]?.[1].credentials.lookup("registry.example.com")).toMatchObject({
       username: "user",
       password: "pass",
     });
+    // Another namespace's image never gets default's secret.
+    for (const [k, g] of r.images.get("redis:7")?.access ?? [])
+      expect([k, g.credentials.lookup("registry.example.com")]).toEqual(["prod/", undefined]);
     expect(r.coverage.errors).toEqual([]);
   });
 
@@ -112,5 +119,89 @@ spec:
       "W001 Deployment/logger",
       "W006 RedisCluster/cache",
     ]);
+  });
+});
+
+describe("scanCluster with the config policy and rule failures", () => {
+  const run = (extra: Partial<Parameters<typeof scanCluster>[0]>) =>
+    scanCluster({
+      kubeconfig: (h as Harness).kubeconfig,
+      env: {},
+      target: makeTarget({ k8s: "1.35" }),
+      ignore: new Set(),
+      ...extra,
+    });
+
+  it("applies severities and namespace-glob exemptions to cluster findings, as to files", async () => {
+    h = await harness({ fixtures: [FIXTURE] });
+    const plain = await run({});
+    const inProd = plain.findings.filter((f) => f.subject.namespace === "prod");
+    expect(inProd.length).toBeGreaterThan(0);
+    const some = plain.findings[0];
+    if (!some) throw new Error("the fixture has findings");
+    const r = await run({
+      policy: {
+        severity: new Map([[some.ruleId, "info"]]),
+        exemptions: [{ namespaces: ["pr*"], reason: "moves in Q3" }],
+      },
+    });
+    expect(r.findings.length).toBe(plain.findings.length);
+    for (const f of r.findings) {
+      if (f.subject.namespace === "prod")
+        expect([f.suppressedBy, f.suppressionReason]).toEqual(["config", "moves in Q3"]);
+      else expect(f.suppressed).toBeUndefined();
+      if (f.ruleId === some.ruleId) expect(f.severity).toBe("info");
+    }
+  });
+
+  it("turns a rule that throws into a coverage error naming the rule and the object", async () => {
+    h = await harness({ fixtures: [FIXTURE] });
+    const broken: WorkloadRule = {
+      ...(workloadRules[0] as WorkloadRule),
+      check: () => {
+        throw new Error("boom");
+      },
+    };
+    const r = await run({ rules: [broken] });
+    expect(r.coverage.errors.length).toBeGreaterThan(0);
+    expect(r.coverage.errors[0]?.reason).toMatch(
+      new RegExp(`internal error: rule ${broken.id} failed on .*boom`),
+    );
+    expect(r.findings.filter((f) => f.ruleId === broken.id)).toEqual([]);
+  });
+});
+
+describe("scanCluster ignore annotations", () => {
+  it("warns about an entry that names an unknown rule or suppresses nothing, as files does", async () => {
+    h = await harness({
+      fixtures: [],
+      objects: [
+        {
+          apiVersion: "apps/v1",
+          kind: "Deployment",
+          metadata: {
+            name: "quiet",
+            namespace: "apps",
+            annotations: { "runtime-audit.io/ignore": "W999,W001" },
+          },
+          spec: {
+            selector: { matchLabels: { app: "quiet" } },
+            template: {
+              metadata: { labels: { app: "quiet" } },
+              spec: { containers: [{ name: "c", image: "nginx:1.27" }] },
+            },
+          },
+        },
+      ],
+    });
+    const r = await scanCluster({
+      kubeconfig: h.kubeconfig,
+      env: {},
+      target: makeTarget({ k8s: "1.35" }),
+      ignore: new Set(),
+    });
+    const warnings = (r.coverage.warnings ?? []).map((w) => w.reason);
+    expect(warnings).toEqual([expect.stringContaining("W999"), expect.stringContaining("W001")]);
+    expect(r.coverage.errors).toEqual([]);
   });
 });

@@ -14,7 +14,7 @@ export interface Harness {
 }
 
 export async function harness(
-  opts: FakeApiOptions & { fixtures?: string[]; token?: string } = {},
+  opts: FakeApiOptions & { fixtures?: string[]; objects?: Record<string, unknown>[]; token?: string } = {},
 ): Promise<Harness> {
   const server = await FakeApiServer.start({ fixtures: [SMALL], ...opts });
   const dir = mkdtempSync(join(tmpdir(), "kra-kube-"));
