@@ -30,6 +30,7 @@
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
+import { Session } from "node:inspector/promises";
 import { join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { fileURLToPath } from "node:url";
@@ -58,6 +59,9 @@ const { values } = parseArgs({
     // Token auth: the registry (TLS) behind the latency proxy asks for a bearer token per repository
     // from a token server that is behind its own latency proxy.
     auth: { type: "boolean", default: false },
+    // Write a V8 CPU profile of the tool's pass (only that window) to this file (.cpuprofile, opens in
+    // Chrome DevTools); the report then lists the top self-time functions.
+    profile: { type: "string" },
   },
 });
 const AUTH = values.auth === true;
@@ -67,6 +71,7 @@ const N = Number(values.images);
 const REPOS = Number(values.repos);
 const RTT = Number(values.rtt);
 const CONCURRENCY = Number(values.concurrency);
+// --skopeo-seq 0 skips skopeo (both loops): for repeated runs of the client figures alone.
 const SEQ = Math.min(N, Number(values["skopeo-seq"]));
 const PAR = Number(values["skopeo-parallel"]);
 const PLATFORMS = parsePlatforms(values.platforms);
@@ -236,7 +241,7 @@ const ACCEPT = [MT.dockerManifest, MT.dockerList, MT.ociManifest, MT.ociIndex].j
  * parsing beyond picking children, no digest checks): what this machine and registry allow, so the
  * tool's ratio to it shows the client's own overhead, apart from registry and CPU load.
  */
-async function bareClient(addr: string, images: BenchImage[]): Promise<{ ms: number; requests: number }> {
+async function bareClient(addr: string, images: BenchImage[]): Promise<Phase & { requests: number }> {
   let active = 0;
   let requests = 0;
   const queue: (() => void)[] = [];
@@ -254,7 +259,7 @@ async function bareClient(addr: string, images: BenchImage[]): Promise<{ ms: num
       queue.shift()?.();
     }
   };
-  const t0 = performance.now();
+  const start = phaseStart();
   await Promise.all(
     images.map(async (img) => {
       const m = JSON.parse((await get(`/v2/${img.repo}/manifests/${img.tag}`, ACCEPT)).toString()) as {
@@ -273,7 +278,46 @@ async function bareClient(addr: string, images: BenchImage[]): Promise<{ ms: num
       }
     }),
   );
-  return { ms: performance.now() - t0, requests };
+  return { ...phaseEnd(start), requests };
+}
+
+/** Wall time and this process's CPU time (user + system) of one pass. */
+interface Phase {
+  ms: number;
+  cpuMs: number;
+}
+function phaseStart(): { t: number; cpu: NodeJS.CpuUsage } {
+  return { t: performance.now(), cpu: process.cpuUsage() };
+}
+function phaseEnd(s: { t: number; cpu: NodeJS.CpuUsage }): Phase {
+  const cpu = process.cpuUsage(s.cpu);
+  return { ms: performance.now() - s.t, cpuMs: (cpu.user + cpu.system) / 1000 };
+}
+
+/** Top self-time functions of a V8 CPU profile (ms), for the report. */
+function topSelfTime(profile: {
+  nodes: { id: number; callFrame: { functionName: string; url: string; lineNumber: number } }[];
+  samples?: number[];
+  timeDeltas?: number[];
+}): string[] {
+  const byId = new Map(profile.nodes.map((n) => [n.id, n.callFrame]));
+  const self = new Map<string, number>();
+  const samples = profile.samples ?? [];
+  const deltas = profile.timeDeltas ?? [];
+  for (let i = 0; i < samples.length; i++) {
+    const cf = byId.get(samples[i] ?? -1);
+    if (!cf) continue;
+    const where = cf.url
+      ? ` ${cf.url.replace(/^.*\/(node_modules|src|dist)\//, "$1/")}:${cf.lineNumber + 1}`
+      : "";
+    const key = `${cf.functionName || "(anonymous)"}${where}`;
+    self.set(key, (self.get(key) ?? 0) + (deltas[i] ?? 0) / 1000);
+  }
+  return [...self]
+    .filter(([k]) => k !== "(idle)")
+    .sort((a, b) => b[1] - a[1])
+    .slice(0, 12)
+    .map(([k, v]) => `${v.toFixed(0).padStart(6)} ms  ${k}`);
 }
 
 /** Times a shell script without blocking this process (the token server of --auth lives here). */
@@ -294,6 +338,7 @@ function timeShell(script: string): Promise<{ ms: number; status: number; stderr
 const fmt = (ms: number) => (ms >= 10_000 ? `${(ms / 1000).toFixed(1)} s` : `${Math.round(ms)} ms`);
 const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}x`;
 const goal = (ok: boolean) => (ok ? "met" : "NOT met");
+const perReq = (cpuMs: number, n: number) => `${fmt(cpuMs)}, ${Math.round((cpuMs * 1000) / n)} µs/request`;
 
 async function main(): Promise<void> {
   process.stderr.write(`bench/images: ${N} images in ${REPOS} repositories, RTT ${RTT} ms\n`);
@@ -328,7 +373,7 @@ async function main(): Promise<void> {
       const offers = kind === "oci-index" || kind === "docker-list" ? ["linux/amd64", "linux/arm64/v8"] : [];
       return { repo: `bench/r${i % REPOS}`, tag: `i${i}`, kind, offers };
     });
-    let t0 = performance.now();
+    const t0 = performance.now();
     await pool(images, 8, (img, i) => pushImage(env?.regAddr ?? "", img, i));
     process.stderr.write(`bench/images: pushed ${N} images directly in ${fmt(performance.now() - t0)}\n`);
 
@@ -377,10 +422,14 @@ async function main(): Promise<void> {
     // --- the tool -------------------------------------------------------------------------------
     const byKind: Record<string, number> = {};
     let requests = 0;
+    // The first request to a registry goes alone (the client's first-contact gate, so a registry that
+    // wants a token answers one 401); onRequest fires when it is answered, i.e. when the gate opens.
+    let gateOpenAt: number | undefined;
     const client = new RegistryClient({
       ...access,
       concurrencyPerRegistry: CONCURRENCY,
       onRequest: (e) => {
+        gateOpenAt ??= performance.now();
         requests++;
         const k = /\/manifests\//.test(e.url)
           ? "manifest"
@@ -392,15 +441,37 @@ async function main(): Promise<void> {
         byKind[k] = (byKind[k] ?? 0) + 1;
       },
     });
-    const connsBefore = await proxy.connections();
-    t0 = performance.now();
+    // The bare client first: whatever warms up in the registry (its caches, the page cache) then
+    // favours the tool, not the reference. Only comparable without --auth (plain HTTP, no tokens).
+    let connsBefore = await proxy.connections();
+    const bare = AUTH ? undefined : await bareClient(proxy.address, images);
+    const bareConnections = (await proxy.connections()) - connsBefore;
+
+    const session = values.profile ? new Session() : undefined;
+    if (session) {
+      session.connect();
+      await session.post("Profiler.enable");
+      await session.post("Profiler.start");
+    }
+    connsBefore = await proxy.connections();
+    let start = phaseStart();
     const facts = await Promise.all(refs.map((r) => client.inspect(r, PLATFORMS)));
-    const toolMs = performance.now() - t0;
+    const gateMs = (gateOpenAt ?? start.t) - start.t;
+    const tool = phaseEnd(start);
+    const toolMs = tool.ms;
+    let hotspots: string[] = [];
+    if (session && values.profile) {
+      const { profile } = await session.post("Profiler.stop");
+      writeFileSync(values.profile, JSON.stringify(profile));
+      hotspots = topSelfTime(profile);
+      session.disconnect();
+    }
     const toolConnections = (await proxy.connections()) - connsBefore;
     await client.close();
 
     // --- the tool with layer verification (what `image` does, `files --verify-layers`) ------------
-    // One Range GET per distinct layer of the single manifests judged, on top of the pass above.
+    // One Range GET per distinct layer (per repository) of the single manifests judged, on top of the
+    // pass above.
     const verifyKinds: Record<string, number> = {};
     let verifyRequests = 0;
     const verifying = new RegistryClient({
@@ -412,9 +483,23 @@ async function main(): Promise<void> {
         verifyKinds[k] = (verifyKinds[k] ?? 0) + 1;
       },
     });
-    t0 = performance.now();
-    await Promise.all(refs.map((r) => verifying.inspect(r, PLATFORMS, { verifyLayers: true })));
-    const verifyMs = performance.now() - t0;
+    connsBefore = await proxy.connections();
+    start = phaseStart();
+    const verified = await Promise.all(
+      refs.map((r) => verifying.inspect(r, PLATFORMS, { verifyLayers: true })),
+    );
+    const verify = phaseEnd(start);
+    // Every judged layer must carry its sniffed magic, whether its read was made for this image or
+    // shared with another image of the repository.
+    const unsniffed = verified.filter((f) =>
+      [f.root, ...Object.values(f.children)].some(
+        (m) => m?.kind === "manifest" && (m.layers ?? []).some((l) => f.layerMagic?.[l.digest] !== "gzip"),
+      ),
+    );
+    if (unsniffed.length)
+      throw new Error(`${unsniffed.length} images without layer magic after --verify-layers`);
+    const verifyMs = verify.ms;
+    const verifyConnections = (await proxy.connections()) - connsBefore;
     await verifying.close();
     const layerReads = (verifyKinds.blob ?? 0) - (byKind.blob ?? 0);
     const failed = facts.filter((f) => f.error || Object.keys(f.childErrors).length);
@@ -424,8 +509,6 @@ async function main(): Promise<void> {
       );
     }
 
-    // The bare client speaks plain HTTP without auth: only comparable without --auth.
-    const bare = AUTH ? undefined : await bareClient(proxy.address, images);
     // Token requests go through the same transport, so `requests` already counts them; the token
     // server's own log is the cross-check.
     const tokenRequests = tokenServer?.log.length ?? 0;
@@ -445,22 +528,33 @@ async function main(): Promise<void> {
     const floorMs = (minimum * RTT) / CONCURRENCY;
 
     // --- skopeo ------------------------------------------------------------------------------------
-    const list = join(env.dir, "refs.txt");
-    writeFileSync(list, `${refs.map((r) => `docker://${r}`).join("\n")}\n`);
-    const seqList = join(env.dir, "refs-seq.txt");
-    writeFileSync(
-      seqList,
-      `${refs
-        .slice(0, SEQ)
-        .map((r) => `docker://${r}`)
-        .join("\n")}\n`,
-    );
-    const skopeo = `skopeo inspect --raw --tls-verify=false${skopeoAuth}`;
-    const seq = await timeShell(`set -e; while read -r r; do ${skopeo} "$r" >/dev/null; done < '${seqList}'`);
-    if (seq.status !== 0) throw new Error(`sequential skopeo loop failed: ${seq.stderr}`);
-    const seqScaled = (seq.ms * N) / SEQ;
-    const par = await timeShell(`xargs -P ${PAR} -n 1 ${skopeo} < '${list}' >/dev/null`);
-    if (par.status !== 0) throw new Error(`parallel skopeo run failed: ${par.stderr}`);
+    let skopeoLines: string[] = [];
+    if (SEQ > 0) {
+      const list = join(env.dir, "refs.txt");
+      writeFileSync(list, `${refs.map((r) => `docker://${r}`).join("\n")}\n`);
+      const seqList = join(env.dir, "refs-seq.txt");
+      writeFileSync(
+        seqList,
+        `${refs
+          .slice(0, SEQ)
+          .map((r) => `docker://${r}`)
+          .join("\n")}\n`,
+      );
+      const skopeo = `skopeo inspect --raw --tls-verify=false${skopeoAuth}`;
+      const seq = await timeShell(
+        `set -e; while read -r r; do ${skopeo} "$r" >/dev/null; done < '${seqList}'`,
+      );
+      if (seq.status !== 0) throw new Error(`sequential skopeo loop failed: ${seq.stderr}`);
+      const seqScaled = (seq.ms * N) / SEQ;
+      const par = await timeShell(`xargs -P ${PAR} -n 1 ${skopeo} < '${list}' >/dev/null`);
+      if (par.status !== 0) throw new Error(`parallel skopeo run failed: ${par.stderr}`);
+      skopeoLines = [
+        "",
+        "  skopeo inspect --raw (top-level manifest only)",
+        `    sequential loop                ${fmt(seqScaled)}${SEQ < N ? `  (timed ${SEQ} images: ${fmt(seq.ms)}, scaled x${(N / SEQ).toFixed(1)})` : ""}   tool is ${ratio(seqScaled, toolMs)} faster   goal >= 20x: ${goal(seqScaled >= toolMs * 20)}`,
+        `    xargs -P ${PAR}                    ${fmt(par.ms)}   tool is ${ratio(par.ms, toolMs)} faster   goal >= 2x: ${goal(par.ms >= toolMs * 2)}`,
+      ];
+    }
 
     // --- report ----------------------------------------------------------------------------------
     const lines = [
@@ -474,18 +568,21 @@ async function main(): Promise<void> {
       `    minimum (manifests + children${AUTH ? " + 1 token per repository" : ""}) ${minimum}   ratio ${ratio(requests, minimum)}   goal <= 1.05x: ${goal(requests <= minimum * 1.05)}`,
       `    minimum + 1 config per single  ${withConfigs}   ratio ${ratio(requests, withConfigs)}`,
       "",
-      "  wall time",
-      `    tool                           ${fmt(toolMs)}`,
-      `    latency floor                  ${fmt(floorMs)}  (= ${minimum} x ${RTT} ms / ${CONCURRENCY})   ratio ${ratio(toolMs, floorMs)}   goal <= 1.25x: ${goal(toolMs <= floorMs * 1.25)}`,
+      "  wall time (CPU = this process's user+system time during the pass, per request)",
+      `    latency floor                  ${fmt(floorMs)}  (= ${minimum} x ${RTT} ms / ${CONCURRENCY}; ${fmt((withConfigs * RTT) / CONCURRENCY)} incl. configs)`,
       bare
-        ? `    bare fetch client, same GETs   ${fmt(bare.ms)}  (${bare.requests} requests, concurrency ${CONCURRENCY})   tool/bare ${ratio(toolMs, bare.ms)}`
+        ? `    bare fetch client, same GETs   ${fmt(bare.ms)}  floor ${ratio(bare.ms, floorMs)}  (${bare.requests} requests, ${bareConnections} connections, CPU ${perReq(bare.cpuMs, bare.requests)})`
         : "    bare fetch client              (not run with --auth)",
-      `    floor incl. configs            ${fmt((withConfigs * RTT) / CONCURRENCY)}   ratio ${ratio(toolMs, (withConfigs * RTT) / CONCURRENCY)}`,
-      `    with --verify-layers           ${fmt(verifyMs)}  (${verifyRequests} requests, ${layerReads} layer Range reads)   floor ${fmt(((withConfigs + layerReads) * RTT) / CONCURRENCY)}   ratio ${ratio(verifyMs, ((withConfigs + layerReads) * RTT) / CONCURRENCY)}`,
-      "",
-      "  skopeo inspect --raw (top-level manifest only)",
-      `    sequential loop                ${fmt(seqScaled)}${SEQ < N ? `  (timed ${SEQ} images: ${fmt(seq.ms)}, scaled x${(N / SEQ).toFixed(1)})` : ""}   tool is ${ratio(seqScaled, toolMs)} faster   goal >= 20x: ${goal(seqScaled >= toolMs * 20)}`,
-      `    xargs -P ${PAR}                    ${fmt(par.ms)}   tool is ${ratio(par.ms, toolMs)} faster   goal >= 2x: ${goal(par.ms >= toolMs * 2)}`,
+      `    tool                           ${fmt(toolMs)}  floor ${ratio(toolMs, floorMs)}${bare ? `  bare ${ratio(toolMs, bare.ms)}` : ""}  (${requests} requests, ${toolConnections} connections, CPU ${perReq(tool.cpuMs, requests)}; first-contact gate ${fmt(gateMs)})   goal <= 1.25x floor: ${goal(toolMs <= floorMs * 1.25)}`,
+      `    tool --verify-layers           ${fmt(verifyMs)}  floor ${ratio(verifyMs, floorMs)}${bare ? `  bare ${ratio(verifyMs, bare.ms)}` : ""}  (${verifyRequests} requests incl. ${layerReads} layer Range reads, ${verifyConnections} connections, CPU ${perReq(verify.cpuMs, verifyRequests)}; its own floor ${fmt(((withConfigs + layerReads) * RTT) / CONCURRENCY)}, ratio ${ratio(verifyMs, ((withConfigs + layerReads) * RTT) / CONCURRENCY)})`,
+      ...(hotspots.length
+        ? [
+            "",
+            `  top self time in the tool's pass (profile: ${values.profile})`,
+            ...hotspots.map((h) => `  ${h}`),
+          ]
+        : []),
+      ...skopeoLines,
     ];
     process.stdout.write(`${lines.join("\n")}\n`);
   } finally {

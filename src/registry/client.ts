@@ -21,6 +21,7 @@ import type {
   ImageError,
   ImageFacts,
   ImageReference,
+  LayerMagic,
   LayerUrlStatus,
   ManifestFacts,
 } from "../core/image.js";
@@ -52,6 +53,8 @@ export interface InspectOptions {
 
 /** Bytes read from the start of each layer blob: a tar header is 512 bytes, its magic at 257. */
 const LAYER_SNIFF_BYTES = 512;
+/** Layer sniffs kept per client (see #layerMagic), like the content cache's bound. */
+const LAYER_MAGIC_ENTRIES = 5000;
 
 export interface RegistryOptions {
   /** Registries reached over plain HTTP ("host:port", or "host:*" for any port). Loopback too must be listed. */
@@ -129,6 +132,13 @@ export class RegistryClient {
    * nothing about B.
    */
   readonly #confirmed = new Set<string>();
+  /**
+   * "registry/repository@digest" -> what the first bytes of that layer blob say, for this run. A blob is
+   * immutable under its digest, so tags of one repository that share layers (most do: a base image) need
+   * one Range read per layer, not one per image (bench/images: 1000 reads became 50). Only answers are
+   * kept (206/200 with bytes, 404); a failed read is retried by the next image that needs the layer.
+   */
+  readonly #layerMagic = new Map<string, Promise<LayerMagic | undefined>>();
 
   constructor(opts: RegistryOptions = {}) {
     const credentials = opts.credentials ?? CredentialStore.empty();
@@ -276,24 +286,24 @@ export class RegistryClient {
     const urlStatus: Record<string, LayerUrlStatus> = {};
     await Promise.all([
       ...[...layers.values()].map(async (l) => {
+        const key = `${ep.name}/${repository}@${l.digest}`;
+        let read = this.#layerMagic.get(key);
+        if (!read) {
+          read = this.#sniffLayer(ep, repository, l);
+          this.#layerMagic.set(key, read);
+          // Bounded like the content cache, for a long-running controller: drop the oldest.
+          if (this.#layerMagic.size > LAYER_MAGIC_ENTRIES) {
+            const oldest = this.#layerMagic.keys().next().value;
+            if (oldest !== undefined) this.#layerMagic.delete(oldest);
+          }
+          const forget = () => {
+            if (this.#layerMagic.get(key) === read) this.#layerMagic.delete(key);
+          };
+          read.then((m) => m === undefined && forget(), forget);
+        }
         try {
-          const what = `registry ${ep.name} repository ${repository} layer ${l.digest}`;
-          const res = await this.#get(
-            ep,
-            repository,
-            `/v2/${repository}/blobs/${l.digest}`,
-            l.mediaType ? `${l.mediaType}, */*` : "*/*",
-            "layer-head",
-            LAYER_SNIFF_BYTES,
-            what,
-            "GET",
-            { range: `bytes=0-${LAYER_SNIFF_BYTES - 1}` },
-          );
-          // 206 with the range, or 200 from a registry that ignores Range (then only if it fit).
-          if ((res.status === 206 || res.status === 200) && res.body.length > 0)
-            magic[l.digest] = sniffLayer(res.body.subarray(0, LAYER_SNIFF_BYTES));
-          // 404: the registry does not hold it (a foreign layer served from its URLs only).
-          else if (res.status === 404) magic[l.digest] = "missing";
+          const m = await read;
+          if (m !== undefined) magic[l.digest] = m;
         } catch {
           // unreadable: not judged
         }
@@ -304,6 +314,28 @@ export class RegistryClient {
     ]);
     if (Object.keys(magic).length) facts.layerMagic = magic;
     if (Object.keys(urlStatus).length) facts.layerUrls = urlStatus;
+  }
+
+  /** One Range read of a layer blob's first bytes: its magic, "missing" on 404, undefined when unreadable. */
+  async #sniffLayer(ep: Endpoint, repository: string, l: Descriptor): Promise<LayerMagic | undefined> {
+    const what = `registry ${ep.name} repository ${repository} layer ${l.digest}`;
+    const res = await this.#get(
+      ep,
+      repository,
+      `/v2/${repository}/blobs/${l.digest}`,
+      l.mediaType ? `${l.mediaType}, */*` : "*/*",
+      "layer-head",
+      LAYER_SNIFF_BYTES,
+      what,
+      "GET",
+      { range: `bytes=0-${LAYER_SNIFF_BYTES - 1}` },
+    );
+    // 206 with the range, or 200 from a registry that ignores Range (then only if it fit).
+    if ((res.status === 206 || res.status === 200) && res.body.length > 0)
+      return sniffLayer(res.body.subarray(0, LAYER_SNIFF_BYTES));
+    // 404: the registry does not hold it (a foreign layer served from its URLs only).
+    if (res.status === 404) return "missing";
+    return undefined;
   }
 
   /** HEAD of a foreign-layer URL, anonymous (registry credentials never go to another host). */
