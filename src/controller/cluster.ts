@@ -36,6 +36,7 @@ import {
   type SummaryConfigMap,
 } from "../reporters/policyreport.js";
 import { nodePlatforms } from "../scan/cluster.js";
+import { auditNodes, today } from "../scan/nodes.js";
 import { auditForSubject } from "../scan/subject-audit.js";
 import { metricsObserver, reportPlanner } from "./adapters.js";
 import { systemClock } from "./clock.js";
@@ -220,7 +221,22 @@ export function clusterAudit(setup: ControllerSetup, onTarget: (t: Target) => vo
   return async (req) => {
     const target = targetFromNodes(setup, req.view.list("Node"));
     onTarget(target);
-    return { findings: auditSubjects(req.view, req.subjects, target, setup.ignore ?? new Set()) };
+    const ignore = setup.ignore ?? new Set<string>();
+    const findings = auditSubjects(req.view, req.subjects, target, ignore);
+    // Nodes through the same node audit as `scan` (src/scan/nodes.ts): N-rules with the CgroupV1
+    // events the controller watches as evidence, judged as of today.
+    const nodes: JsonObject[] = [];
+    for (const s of req.subjects) {
+      if (s.kind !== "Node") continue;
+      const n = req.view.get("Node", undefined, s.name);
+      if (n) nodes.push(n);
+    }
+    if (nodes.length > 0) {
+      const audit = await auditNodes(nodes, [...req.view.list("Event")], { target, asOf: today(), ignore });
+      findings.push(...audit.findings);
+      for (const e of audit.errors) setup.log.error(`${e.source}: ${e.reason}`);
+    }
+    return { findings };
   };
 }
 

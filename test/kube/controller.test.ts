@@ -104,6 +104,13 @@ function report(ns: string): Obj | undefined {
   return rd ? server.stored(rd, ns, "kube-runtime-audit") : undefined;
 }
 
+function clusterResults(): string[] {
+  const rd = server.resourceFor(PR, "ClusterPolicyReport");
+  const r = rd ? server.stored(rd, undefined, "kube-runtime-audit") : undefined;
+  const results = (r?.results ?? []) as { rule: string; resources: { kind: string; name: string }[] }[];
+  return results.map((x) => `${x.resources[0]?.kind}/${x.resources[0]?.name} ${x.rule}`).sort();
+}
+
 function resultsOn(ns: string): string[] {
   const r = report(ns);
   const results = (r?.results ?? []) as { rule: string; resources: { kind: string; name: string }[] }[];
@@ -224,11 +231,46 @@ describe("controller", () => {
       },
     });
     await settle();
-    // The node changes nothing the workloads are judged by: no further write.
-    expect(reportWrites().map((e) => `${e.verb} ${e.namespace} ${e.status}`)).toEqual([
-      "create lab 201",
-      "delete ops 200",
+    // The node changes nothing the workloads are judged by: no namespace report is rewritten. Its own
+    // finding (containerd 2.0.5 is below the 2.0.6 the target minor lists: N005) goes to the cluster report.
+    expect(reportWrites().map((e) => `${e.verb} ${e.resource} ${e.namespace ?? "-"} ${e.status}`)).toEqual([
+      "create policyreports lab 201",
+      "delete policyreports ops 200",
+      "update clusterpolicyreports - 200",
     ]);
+    expect(clusterResults()).toContain("Node/node-2 unsupported-runtime-version-for-target");
+  });
+
+  it("runs the node rules on a node that joins and publishes them in the ClusterPolicyReport", async () => {
+    server.log.length = 0;
+    // Docker Engine through dockershim (kubelet < 1.24): N001, whatever the day.
+    server.add({
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: {
+        name: "old-docker",
+        labels: { "kubernetes.io/os": "linux", "kubernetes.io/arch": "amd64" },
+      },
+      status: {
+        nodeInfo: {
+          kubeletVersion: "v1.23.17",
+          containerRuntimeVersion: "docker://20.10.24",
+          operatingSystem: "linux",
+          architecture: "amd64",
+        },
+      },
+    });
+    await until(() => clusterResults().includes("Node/old-docker dockershim-node"), "the node finding");
+    await settle();
+    expect(reportWrites().map((e) => `${e.verb} ${e.resource} ${e.status}`)).toEqual([
+      "update clusterpolicyreports 200",
+    ]);
+    server.remove("v1", "Node", "old-docker");
+    await until(
+      () => !clusterResults().some((r) => r.startsWith("Node/old-docker")),
+      "the node finding gone",
+    );
+    await settle();
   });
 
   it("survives dropped watches, a 429 and an API server restart (410) without rewriting anything", async () => {
