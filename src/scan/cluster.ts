@@ -302,16 +302,19 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
   } else target = opts.target;
   const rules = opts.rules ?? workloadRules;
   const ctx: RuleContext = { target };
+  /** A warning: the audit is complete, but something the user should know was not read or used. */
+  const warn = (i: CoverageIssue) => {
+    coverage.warnings ??= [];
+    coverage.warnings.push(i);
+    opts.onIssue?.(i);
+  };
   // Rule failures and ignore annotations that name unknown rules or suppress nothing: as in `files`.
   const checks = new ScanChecks(
     [],
     (kind, i) => {
       if (kind === "error") issue(i);
-      else if (kind === "warning") {
-        coverage.warnings ??= [];
-        coverage.warnings.push(i);
-        opts.onIssue?.(i);
-      } else coverage.skipped.push(i);
+      else if (kind === "warning") warn(i);
+      else coverage.skipped.push(i);
     },
     {
       ...(opts.policy ? { policy: opts.policy } : {}),
@@ -597,15 +600,11 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
         refusedEnv,
       );
     }
-    for (const p of refusedEnv) {
-      const i: CoverageIssue = {
+    for (const p of refusedEnv)
+      warn({
         source: "cluster",
         reason: `${permissionIssue(p).reason} (env and configs from this Secret are not resolved)`,
-      };
-      coverage.warnings ??= [];
-      coverage.warnings.push(i);
-      opts.onIssue?.(i);
-    }
+      });
     for (const d of deferred) audit(d.subjectOf, d.e, d.raw, store);
   }
 
@@ -618,15 +617,11 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
       // reported `unknown` (auth) on their own, so nothing passes silently.
       const refused: Permission[] = [];
       const secrets = await getNamed(client, inv.discovery, "Secret", pullSecretRefs.values(), refused);
-      for (const p of refused) {
-        const i: CoverageIssue = {
+      for (const p of refused)
+        warn({
           source: "cluster",
           reason: `${permissionIssue(p).reason} (images using this pull secret are checked without it)`,
-        };
-        coverage.warnings ??= [];
-        coverage.warnings.push(i);
-        opts.onIssue?.(i);
-      }
+        });
       const stores = new Map<string, CredentialStore>();
       for (const [key, s] of secrets) {
         const type = str(s.type) ?? "";
