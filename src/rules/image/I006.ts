@@ -54,6 +54,14 @@ export const I006: ImageRule<RuntimeCapabilities> = {
     if (configType) evidence.configMediaType = configType;
     const name = who(rt, caps);
     const layers = m.layers ?? [];
+    // containerd fetches the artifact, then its unpack finds no rootfs to match the layers.
+    const unpackFails = () =>
+      pullFails(
+        "critical",
+        `This is an OCI artifact (${type}), not a container image. ${name} downloads it and then fails to unpack: ` +
+          '"failed to unpack image on snapshotter …: mismatched image rootfs and manifest layers".',
+        { evidence },
+      );
     if (rt.name === "containerd") {
       if (rcArtifact) {
         return [
@@ -69,14 +77,7 @@ export const I006: ImageRule<RuntimeCapabilities> = {
         // has none), and the transfer service (2.1+) has no fallback unpack at all.
         const layerTyped = layers.filter((l) => containerdLayerType(l.mediaType, caps)).length;
         if (caps.unpack === "layer-typed" && (m.diffIdCount ?? 0) !== layerTyped) {
-          return [
-            pullFails(
-              "critical",
-              `This is an OCI artifact (${type}), not a container image. ${name} downloads it and then fails to unpack: ` +
-                '"failed to unpack image on snapshotter …: mismatched image rootfs and manifest layers".',
-              { evidence },
-            ),
-          ];
+          return [unpackFails()];
         }
         return [
           runFails(
@@ -96,14 +97,7 @@ export const I006: ImageRule<RuntimeCapabilities> = {
               ? undefined
               : false;
       if (countsMatch === false) {
-        return [
-          pullFails(
-            "critical",
-            `This is an OCI artifact (${type}), not a container image. ${name} downloads it and then fails to unpack: ` +
-              '"failed to unpack image on snapshotter …: mismatched image rootfs and manifest layers".',
-            { evidence },
-          ),
-        ];
+        return [unpackFails()];
       }
       return [
         runFails(
