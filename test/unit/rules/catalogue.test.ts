@@ -8,30 +8,20 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { workloadRules } from "../../../src/rules/workload/index.js";
+import { catalogueShapeTests } from "./catalogue-shape.js";
 import { FIXTURES, findings } from "./workload/helpers.js";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..", "..");
 
 describe("workload rule catalogue", () => {
-  it("has unique ids and slugs, ordered by id, all in the workload category", () => {
-    const ids = workloadRules.map((r) => r.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(new Set(workloadRules.map((r) => r.slug)).size).toBe(ids.length);
-    expect([...ids].sort()).toEqual(ids);
-    for (const r of workloadRules) {
-      expect(r.id).toMatch(/^W\d{3}$/);
-      expect(r.slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-      expect(r.category).toBe("workload");
+  catalogueShapeTests(workloadRules, {
+    letter: "W",
+    category: "workload",
+    dir: "workload",
+    texts: (r) => {
       expect(r.description.length).toBeGreaterThan(40);
       expect(r.remediation.length).toBeGreaterThan(40);
-    }
-  });
-
-  it("lists every rule file (file name = id)", () => {
-    const files = readdirSync(join(root, "src/rules/workload"))
-      .filter((f) => /^W\d{3}\.ts$/.test(f))
-      .map((f) => f.replace(/\.ts$/, ""));
-    expect(files.sort()).toEqual(workloadRules.map((r) => r.id));
+    },
   });
 
   for (const rule of workloadRules) {

@@ -2,34 +2,24 @@
  * The node rule catalogue: unique ids and slugs, file name = id, every rule in the node category, a docs
  * page per rule with the required sections and its sources, and a row in the README's rule table.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { nodeRules } from "../../../../src/rules/node/index.js";
+import { catalogueShapeTests } from "../catalogue-shape.js";
 
 const root = join(import.meta.dirname, "../../../..");
 const readme = readFileSync(join(root, "README.md"), "utf8");
 
 describe("node rule catalogue", () => {
-  it("has unique ids and slugs, ordered by id, all in the node category", () => {
-    const ids = nodeRules.map((r) => r.id);
-    expect(new Set(ids).size).toBe(ids.length);
-    expect(new Set(nodeRules.map((r) => r.slug)).size).toBe(ids.length);
-    expect([...ids].sort()).toEqual(ids);
-    for (const r of nodeRules) {
-      expect(r.id).toMatch(/^N\d{3}$/);
-      expect(r.slug).toMatch(/^[a-z0-9]+(-[a-z0-9]+)*$/);
-      expect(r.category).toBe("node");
+  catalogueShapeTests(nodeRules, {
+    letter: "N",
+    category: "node",
+    dir: "node",
+    texts: (r) => {
       expect(r.description.length).toBeGreaterThan(40);
       expect(r.remediation.length).toBeGreaterThan(40);
-    }
-  });
-
-  it("lists every rule file (file name = id)", () => {
-    const files = readdirSync(join(root, "src/rules/node"))
-      .filter((f) => /^N\d{3}\.ts$/.test(f))
-      .map((f) => f.replace(/\.ts$/, ""));
-    expect(files.sort()).toEqual(nodeRules.map((r) => r.id));
+    },
   });
 
   for (const rule of nodeRules) {
