@@ -10,7 +10,8 @@
 #                                   trixie/sid into ORACLE_CACHE (default .cache/oracles) without
 #                                   touching the system's apt state
 #   scripts/testenv.sh up DIR       fetch, then start registry + containerd 1.6 + one containerd per newer
-#                                   version + dockerd under DIR, wait until ready, write DIR/env
+#                                   version + one more per version for ctr pulls + dockerd under DIR,
+#                                   wait until ready, write DIR/env
 #   scripts/testenv.sh down DIR     stop them by PID, unmount leftovers under DIR, remove DIR
 #
 # Environment: REG_PORT (default 5055), TESTENV_SNAPSHOTTER=overlayfs|native (default: probe),
@@ -20,8 +21,9 @@
 # CTD_SOCK CTD_PID CTD_SNAPSHOTTER CTD_VERSION REG_VERSION PODMAN_ROOT PODMAN_RUNROOT PODMAN_TMPDIR
 # PODMAN_STORAGE_DRIVER PODMAN_VERSION SKOPEO_VERSION CONTAINERS_CONF ISOLATED (a wrapper that runs a
 # command with /var/lib redirected under DIR, see below), ISOLATED_ALL (tmpfs over /var/lib, /run,
-# /var/tmp), ORACLE_CACHE, CTD_ORACLES (VERSION=SOCKET,...), CIMAGE_ORACLES (VERSION=SKOPEO,...) and
-# DOCKER_ORACLES (VERSION=SOCKET,...).
+# /var/tmp), ORACLE_CACHE, CTD_ORACLES (VERSION=SOCKET,...), CTD_RECIPES (VERSION=DIR,...: the daemons
+# for the linux/arm64 ctr pulls, socket DIR/containerd.sock, registry hosts DIR/certs.d),
+# CIMAGE_ORACLES (VERSION=SKOPEO,...) and DOCKER_ORACLES (VERSION=SOCKET,...).
 # The oracles are described in docs/oracles.md.
 #
 # Why each registry option is set (measured on registry 2.8.2, see docs in the file written below):
@@ -112,26 +114,23 @@ wait_for() { # wait_for SECONDS CMD... -> polls every 20 ms
 
 pid_alive() { kill -0 "$1" 2>/dev/null; }
 
-# Starts one containerd per newer version (own root, state, sockets, config), each in its own mount
-# namespace (DIR/bin/isolated-all). 1.7 reads config `version = 2` like 1.6; 2.x reads `version = 3`,
-# where the CRI is split into io.containerd.cri.v1.images (snapshotter, registry config_path, pinned
-# sandbox image), io.containerd.cri.v1.runtime (CNI, CDI) and io.containerd.grpc.v1.cri (streaming
-# server). https://github.com/containerd/containerd/blob/v2.1.0/docs/cri/config.md
+# Writes D/config.toml for containerd version V: root, state, sockets, CNI and registry hosts all under
+# D. 1.x reads config `version = 2` (the host's 1.6 config with its paths moved); 2.x reads
+# `version = 3`, where the CRI is split into io.containerd.cri.v1.images (snapshotter, registry
+# config_path, pinned sandbox image), io.containerd.cri.v1.runtime (CNI, CDI) and
+# io.containerd.grpc.v1.cri (streaming server). https://github.com/containerd/containerd/blob/v2.1.0/docs/cri/config.md
 # NRI (on by default in 2.x, socket under /var/run/nri) and CDI (watches /etc/cdi) are turned off.
-start_oracles() {
-  local dir=$1 reg_addr=$2 snap=$3 bin=$ORACLE_CACHE/bin v d sock list=""
-  mkdir -p "$dir/oracles"
-  for v in $(ls "$bin" | sed -n 's/^containerd-//p' | sort -V); do
-    d=$dir/oracles/ctd-$v
-    sock=$d/containerd.sock
-    mkdir -p "$d"/{root,state,opt,cni} "$d/certs.d/$reg_addr"
-    cp "$dir/ctd/certs.d/$reg_addr/hosts.toml" "$d/certs.d/$reg_addr/hosts.toml"
-    case $v in
-    1.*)
-      sed -e "s|$dir/ctd/|$d/|g" -e "s|$dir/ctd\"|$d\"|g" "$dir/ctd/config.toml" >"$d/config.toml"
-      ;;
-    *)
-      cat >"$d/config.toml" <<TOML
+ctd_config() {
+  local dir=$1 reg_addr=$2 snap=$3 v=$4 d=$5
+  local sock=$d/containerd.sock
+  mkdir -p "$d"/{root,state,opt,cni} "$d/certs.d/$reg_addr"
+  cp "$dir/ctd/certs.d/$reg_addr/hosts.toml" "$d/certs.d/$reg_addr/hosts.toml"
+  case $v in
+  1.*)
+    sed -e "s|$dir/ctd/|$d/|g" -e "s|$dir/ctd\"|$d\"|g" "$dir/ctd/config.toml" >"$d/config.toml"
+    ;;
+  *)
+    cat >"$d/config.toml" <<TOML
 version = 3
 root = "$d/root"
 state = "$d/state"
@@ -162,14 +161,45 @@ state = "$d/state"
 [plugins."io.containerd.grpc.v1.cri"]
   stream_server_address = "127.0.0.1"
 TOML
-      ;;
-    esac
+    ;;
+  esac
+}
+
+# The host's containerd as "major.minor" (1.6 on Debian 12).
+host_ctd_minor() { containerd --version | awk '{print $3}' | grep -oE '^v?[0-9]+\.[0-9]+' | tr -d v; }
+
+# Starts one containerd per newer version (own root, state, sockets, config), each in its own mount
+# namespace (DIR/bin/isolated-all), for the CRI pulls; and one more daemon per containerd version
+# (the host's 1.6 included), DIR/oracles/recipe-VERSION, for the linux/arm64 pulls, which the CRI of
+# this amd64 host cannot make: they are made with that version's ctr as docs/oracles.md describes
+# (test/real/harness/ctr-recipe.ts). A daemon of its own, so that it starts from an empty content
+# store and the CRI's images never decide its pulls.
+start_oracles() {
+  local dir=$1 reg_addr=$2 snap=$3 bin=$ORACLE_CACHE/bin v d sock list=""
+  mkdir -p "$dir/oracles"
+  for v in $(ls "$bin" | sed -n 's/^containerd-//p' | sort -V); do
+    d=$dir/oracles/ctd-$v
+    sock=$d/containerd.sock
+    ctd_config "$dir" "$reg_addr" "$snap" "$v" "$d"
     "$dir/bin/isolated-all" "$bin/containerd-$v" --config "$d/config.toml" >"$d/log" 2>&1 &
     echo $! >"$d/pid"
     list="$list${list:+,}$v=$sock"
   done
   [ -n "$list" ] || die "up: no oracle containerd in $bin (run: testenv.sh fetch)"
   echo "$list" >"$dir/oracles/ctd-list"
+  list=""
+  local host
+  host=$(host_ctd_minor)
+  for v in "$host" $(ls "$bin" | sed -n 's/^containerd-//p' | sort -V); do
+    d=$dir/oracles/recipe-$v
+    ctd_config "$dir" "$reg_addr" "$snap" "$v" "$d"
+    local exe=$bin/containerd-$v
+    [ "$v" != "$host" ] || exe=$(command -v containerd)
+    "$dir/bin/isolated-all" "$exe" --config "$d/config.toml" >"$d/log" 2>&1 &
+    echo $! >"$d/pid"
+    list="$list${list:+,}$v=$d"
+  done
+  echo "$list" >"$dir/oracles/recipe-list"
   list=""
   for v in $(ls "$bin" | sed -n 's/^skopeo-//p' | sort -V); do
     "$bin/skopeo-$v" --version >/dev/null 2>"$dir/oracles/skopeo-$v.err" ||
@@ -214,6 +244,18 @@ wait_oracles() {
       tail -n 30 "$d/log" >&2 || true
       cmd_down "$dir" keep-log
       die "up: oracle containerd $v did not start or its CRI plugin did not load"
+    fi
+  done
+  local host ctr
+  host=$(host_ctd_minor)
+  for e in $(tr , " " <"$dir/oracles/recipe-list"); do
+    v=${e%%=*} d=${e#*=} ctr=$ORACLE_CACHE/bin/ctr-$v
+    [ "$v" != "$host" ] || ctr=ctr
+    if ! wait_for 30 "$ctr" --address "$d/containerd.sock" version || ! pid_alive "$(cat "$d/pid")"; then
+      echo "--- containerd $v (ctr recipe) log ($d/log):" >&2
+      tail -n 30 "$d/log" >&2 || true
+      cmd_down "$dir" keep-log
+      die "up: containerd $v for the ctr recipe did not start"
     fi
   done
   for e in $(tr , " " <"$dir/oracles/docker-list"); do
@@ -414,6 +456,7 @@ ISOLATED=$dir/bin/isolated
 ISOLATED_ALL=$dir/bin/isolated-all
 ORACLE_CACHE=$ORACLE_CACHE
 CTD_ORACLES=$(cat "$dir/oracles/ctd-list")
+CTD_RECIPES=$(cat "$dir/oracles/recipe-list")
 CIMAGE_ORACLES=$(cat "$dir/oracles/cimage-list")
 DOCKER_ORACLES=$(cat "$dir/oracles/docker-list")
 ENV
@@ -449,11 +492,11 @@ cmd_down() {
     die "down: refusing to remove $dir" ;;
   esac
   local f pids=()
-  for f in "$dir/ctd/pid" "$dir/reg/pid" "$dir"/oracles/ctd-*/pid "$dir"/oracles/docker-*/pid; do
+  for f in "$dir/ctd/pid" "$dir/reg/pid" "$dir"/oracles/{ctd,recipe,docker}-*/pid; do
     [ -f "$f" ] && pids+=("$(cat "$f")")
   done
   [ "${#pids[@]}" = 0 ] || stop_pids "${pids[@]}"
-  rm -f "$dir/ctd/pid" "$dir/reg/pid" "$dir"/oracles/ctd-*/pid "$dir"/oracles/docker-*/pid
+  rm -f "$dir/ctd/pid" "$dir/reg/pid" "$dir"/oracles/{ctd,recipe,docker}-*/pid
   # podman's overlay driver leaves "<root>/overlay" bind-mounted on itself; containerd leaves nothing
   # after pulls, but a crashed run might. Unmount everything under DIR, deepest first.
   local m
@@ -481,6 +524,9 @@ cmd_down() {
 # under `ld-linux.so skopeo`. See docs/oracles.md.
 REPO_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 ORACLE_CACHE=${ORACLE_CACHE:-$REPO_ROOT/.cache/oracles}
+# The physical path: a worktree whose .cache is a symlink to another checkout's must not look like a
+# moved cache to oracle_link (which would rebuild the shared bin/ under whoever else is using it).
+[ ! -d "$ORACLE_CACHE" ] || ORACLE_CACHE=$(cd "$ORACLE_CACHE" && pwd -P)
 DEBIAN_MIRROR=${DEBIAN_MIRROR:-http://deb.debian.org/debian}
 # NAME/SUITE -> folder under ORACLE_CACHE/pkg
 ORACLE_PKGS=(

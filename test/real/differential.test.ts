@@ -6,8 +6,11 @@
  * (harness/crafted.ts):
  *
  * - containerd 1.6 (Debian 12), 1.7.24 (trixie) and 2.1.9 (sid): a real CRI PullImage, the kubelet's
- *   call. The CRI pulls for the host platform, so these run for linux/amd64 only. After a successful
- *   pull on 1.7/2.1, `ctr images check` tells whether a rootfs was unpacked (artifacts pull without one).
+ *   call, for linux/amd64 (the host). After a successful pull, `ctr images check` tells whether a
+ *   rootfs was unpacked (artifacts pull without one on 1.7/2.1). For linux/arm64, which this host's
+ *   CRI cannot pull for, that version's ctr makes the choices an arm64 node's CRI would
+ *   (harness/ctr-recipe.ts, docs/oracles.md), on every image; the same steps for linux/amd64 must
+ *   give what the real CRI gave, on every image, or the arm64 column would not stand for the CRI.
  * - containers/image 5.23 (podman 4.3.1), 5.34 (skopeo 1.18) and 5.39 (skopeo 1.22): the `copy.Image`
  *   into containers-storage that CRI-O's PullImage makes, for linux/amd64 and, when the image offers
  *   it, linux/arm64.
@@ -33,6 +36,7 @@ import { capabilitiesFor } from "../../src/rules/data/runtime-capabilities.js";
 import { expectedPull, judgeImage } from "../../src/rules/image/index.js";
 import type { PushedImage } from "./harness/crafted.js";
 import { CriClient } from "./harness/cri.js";
+import { CtrRecipeRunner } from "./harness/ctr-recipe.js";
 import { ORACLES, type OracleSpec, PROVEN_ROWS } from "./harness/oracle-list.js";
 import { ctrUnpacked, dockerPull, type OraclePull, skopeoPull } from "./harness/oracles.js";
 import { podmanPull } from "./harness/podman.js";
@@ -72,6 +76,7 @@ const NODE_DEPENDENT: Record<
 };
 
 function platformsFor(image: PushedImage, o: OracleSpec): string[] {
+  if (o.platforms === "cri-amd64-ctr-arm64") return ["linux/amd64", "linux/arm64"];
   const out = ["linux/amd64"];
   if (o.platforms === "amd64-and-arm64" && image.offers.some((p) => p.startsWith("linux/arm64")))
     out.push("linux/arm64");
@@ -111,6 +116,7 @@ async function oraclePull(o: OracleSpec, image: PushedImage, platform: string): 
     if (!s) throw new Error(`testenv has no containers/image ${o.version} oracle`);
     return skopeoPull(env, s, image.ref, platform);
   }
+  if (platform !== "linux/amd64") return recipePull(o, image, platform);
   const c =
     o.version === minor(env.ctdVersion)
       ? { sock: env.ctdSock, ctr: "ctr" }
@@ -128,6 +134,16 @@ async function oraclePull(o: OracleSpec, image: PushedImage, platform: string): 
     cri.close();
   }
 }
+
+/** containerd for a platform other than the host's: ctr, choosing as that node's CRI would. */
+function recipePull(o: OracleSpec, image: PushedImage, platform: string): Promise<OraclePull> {
+  const recipe = env.ctdRecipes.find((x) => x.version === o.version);
+  if (!recipe) throw new Error(`testenv has no containerd ${o.version} daemon for ctr pulls`);
+  return new CtrRecipeRunner(recipe).pull(image.ref, platform);
+}
+
+/** What the recipe must reproduce of a CRI pull: pulled or not, and unpacked or not. */
+const outcome = (r: OraclePull) => ({ ok: r.ok, unpacked: r.ok ? (r.unpacked ?? true) : undefined });
 
 function capsOf(row: string) {
   const t = makeTarget({ runtimes: row }).runtimes[0];
@@ -184,6 +200,8 @@ test("every oracle of the list is running at the version it stands for", () => {
       .map((o) => o.version)
       .sort(),
   );
+  // and one daemon per containerd version for the linux/arm64 pulls made with ctr
+  expect(env.ctdRecipes.map((o) => o.version).sort()).toEqual(ctd);
   expect(env.dockerOracles.map((o) => o.version)).toEqual(
     ORACLES.filter((o) => o.kind === "docker").map((o) => o.version),
   );
@@ -210,6 +228,11 @@ describe.each(crafted.images)("$name", (image) => {
     for (const platform of platformsFor(image, o)) {
       test(`${o.key} ${platform}`, async () => {
         const r = await oraclePull(o, image, platform);
+        if (o.platforms === "cri-amd64-ctr-arm64" && platform === "linux/amd64") {
+          // the ctr steps that stand for an arm64 node's CRI, checked here against the real CRI
+          const viaCtr = await recipePull(o, image, platform);
+          expect(outcome(viaCtr), `CRI: ${r.message}\nctr: ${viaCtr.message}`).toEqual(outcome(r));
+        }
         for (const row of o.proves) assertAgrees(image, row, cell(report, row, platform), r, platform);
       });
     }

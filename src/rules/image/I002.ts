@@ -38,6 +38,21 @@ function executable(image: Platform, wanted: Platform): "yes" | "compat" | "no" 
   return "no";
 }
 
+/**
+ * Whether containerd's `images.Manifest` walks an index entry without a platform for `wanted`: the
+ * config's platform, normalised, must be one `platforms.Only(wanted)` accepts. 1.x compares the
+ * config's os and architecture only; 2.x (`ConfigPlatform`) the variant too. The CRI reads the config
+ * with the client's default `Only(host)` in every version, 2.1's strict transfer-service fetch included.
+ * https://github.com/containerd/containerd/blob/v1.6.20/images/image.go,
+ * https://github.com/containerd/containerd/blob/v2.1.9/core/images/image.go
+ */
+function containerdConfigMatches(config: PlatformSpec, wanted: Platform, caps: RuntimeCapabilities): boolean {
+  const v2 = caps.platformMatch !== "containerd-only";
+  const img = normalizePlatform(v2 ? config : { os: config.os, architecture: config.architecture });
+  const ladder = containerdLadder(wanted, v2 ? "containerd-only-v2" : "containerd-only");
+  return ladder.some((p) => same(p, img));
+}
+
 export const I002: ImageRule<RuntimeCapabilities> = {
   id: "I002",
   slug: "platform-missing",
@@ -82,6 +97,26 @@ export const I002: ImageRule<RuntimeCapabilities> = {
       if (sel.match === "no-platform") {
         const child = r.manifest;
         const hits: ImageHit[] = [];
+        if (
+          rt.name === "containerd" &&
+          child?.configPlatform &&
+          !containerdConfigMatches(child.configPlatform, platform, caps)
+        ) {
+          // The fetch keeps entries without a platform, but the CRI then reads the image config through
+          // images.Manifest with platforms.Only(node), which walks such an entry only when its config's
+          // platform matches: nothing is left, and the pull fails. Measured on containerd 1.6.20, 1.7.24
+          // and 2.1.9 for linux/arm64 (docs/oracles.md).
+          // https://github.com/containerd/containerd/blob/v2.1.9/core/images/image.go (Manifest)
+          return [
+            pullFails(
+              "critical",
+              `The only ${want} candidate in this index is the entry ${short(sel.descriptor.digest)} without a platform, and its ` +
+                `config says ${platformString(child.configPlatform)}; ${name} skips it when it reads the image config, so the pull ` +
+                'fails with "no match for platform in manifest: not found".',
+              { evidence },
+            ),
+          ];
+        }
         if (child?.configPlatform && executable(child.configPlatform, platform) === "no") {
           hits.push(
             runFails(

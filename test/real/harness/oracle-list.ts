@@ -31,8 +31,14 @@ export interface OracleSpec {
   version: string;
   /** Capability rows it proves, as `--target-runtime` spells them. */
   proves: string[];
-  /** Platforms it pulls for: containerd's CRI pulls for the host (amd64) only. */
-  platforms: "host" | "amd64-and-arm64";
+  /**
+   * Platforms it pulls for. `amd64-and-arm64`: linux/amd64, and linux/arm64 when the image offers it.
+   * `cri-amd64-ctr-arm64`: containerd, whose CRI pulls for this amd64 host only: linux/amd64 through
+   * the CRI, linux/arm64 with ctr as the CRI of an arm64 node would choose (harness/ctr-recipe.ts),
+   * on every image, since containerd pulls an image that does not offer arm64 (a single manifest
+   * for another platform) or falls back to arm/v8…v5 entries.
+   */
+  platforms: "cri-amd64-ctr-arm64" | "amd64-and-arm64";
   /** Where the binary comes from, for the README table. */
   build: string;
 }
@@ -43,24 +49,26 @@ export const ORACLES: readonly OracleSpec[] = [
     kind: "cri-containerd",
     version: "1.6",
     proves: ["containerd@1.6"],
-    platforms: "host",
-    build: "containerd 1.6.20 (Debian 12), CRI PullImage",
+    platforms: "cri-amd64-ctr-arm64",
+    build: "containerd 1.6.20 (Debian 12), CRI PullImage; ctr content fetch + image pull for linux/arm64",
   },
   {
     key: "containerd@1.7",
     kind: "cri-containerd",
     version: "1.7",
     proves: ["containerd@1.7"],
-    platforms: "host",
-    build: "containerd 1.7.24 (Debian 13 trixie), CRI PullImage",
+    platforms: "cri-amd64-ctr-arm64",
+    build:
+      "containerd 1.7.24 (Debian 13 trixie), CRI PullImage; ctr content fetch + image pull --local for linux/arm64",
   },
   {
     key: "containerd@2.1",
     kind: "cri-containerd",
     version: "2.1",
     proves: ["containerd@2.1"],
-    platforms: "host",
-    build: "containerd 2.1.9 (Debian sid), CRI PullImage (transfer service)",
+    platforms: "cri-amd64-ctr-arm64",
+    build:
+      "containerd 2.1.9 (Debian sid), CRI PullImage (transfer service); ctr image pull --skip-metadata for linux/arm64",
   },
   {
     key: "containers-image@5.23",

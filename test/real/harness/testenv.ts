@@ -10,6 +10,7 @@ import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { CtrRecipe } from "./ctr-recipe.js";
 
 export const TESTENV_SCRIPT = fileURLToPath(new URL("../../../scripts/testenv.sh", import.meta.url));
 
@@ -40,6 +41,11 @@ export interface TestEnv {
   isolatedAll: string;
   /** Newer containerds from Debian trixie/sid (scripts/testenv.sh fetch), each its own daemon. */
   ctdOracles: { version: string; sock: string; ctr: string }[];
+  /**
+   * One more daemon per containerd version (the host's 1.6 included) for the linux/arm64 pulls made
+   * with ctr (harness/ctr-recipe.ts), which the host's CRI cannot make.
+   */
+  ctdRecipes: CtrRecipe[];
   /** containers/image versions inside skopeo builds from Debian trixie/sid: "5.34" -> skopeo binary. */
   cimageOracles: { version: string; skopeo: string }[];
   /** DIR/oracles/cimage: registries.conf, policy.json, registries.d, storage.conf for the skopeo oracles. */
@@ -76,6 +82,11 @@ function mustRun(args: string[], env?: NodeJS.ProcessEnv): string {
     );
   }
   return r.stderr;
+}
+
+/** "1.6.20~ds1" -> "1.6". */
+function minorOf(version: string): string {
+  return /^v?(\d+\.\d+)/.exec(version)?.[1] ?? version;
 }
 
 /** Parses the KEY=VALUE lines of DIR/env. */
@@ -119,6 +130,17 @@ export function readTestEnv(dir: string): TestEnv {
       version,
       sock,
       ctr: join(need("ORACLE_CACHE"), "bin", `ctr-${version}`),
+    })),
+    ctdRecipes: parseOracleList(need("CTD_RECIPES"), "CTD_RECIPES").map(([version, d]) => ({
+      version,
+      sock: join(d, "containerd.sock"),
+      // the host's containerd (1.6) comes with its ctr on PATH; the newer ones from the oracle cache
+      ctr:
+        minorOf(need("CTD_VERSION")) === version
+          ? "ctr"
+          : join(need("ORACLE_CACHE"), "bin", `ctr-${version}`),
+      hostsDir: join(d, "certs.d"),
+      snapshotter: need("CTD_SNAPSHOTTER"),
     })),
     cimageOracles: parseOracleList(need("CIMAGE_ORACLES"), "CIMAGE_ORACLES").map(([version, skopeo]) => ({
       version,

@@ -76,6 +76,24 @@ describe("I002 platform-missing", () => {
     expect(msg).toMatch(/transfer service/);
   });
 
+  it("entry without a platform: containerd fails the pull when its config is for another platform", () => {
+    // images.Manifest walks a platform-less entry only when its config matches Only(node): measured on
+    // containerd 1.6.20 / 1.7.24 / 2.1.9 for linux/arm64 (crafted index-no-platform)
+    const facts = withChildren(index(MT.ociIndex, [{}]), [ociManifest({ configPlatform: LINUX_AMD64 })]);
+    const s = summary(facts, "containerd@1.6,containerd@2.1,cri-o@1.34", "linux/amd64,linux/arm64");
+    expect(s).toEqual({
+      "containerd@1.6 linux/amd64": "compatible/succeeds",
+      "containerd@1.6 linux/arm64": "incompatible/fails I002",
+      "containerd@2.1 linux/amd64": "compatible/succeeds",
+      "containerd@2.1 linux/arm64": "incompatible/fails I002",
+      "cri-o@1.34 linux/amd64": "compatible/succeeds",
+      "cri-o@1.34 linux/arm64": "incompatible/succeeds I002",
+    });
+    const msg = cells(facts, "containerd@1.6", "linux/arm64")["containerd@1.6 linux/arm64"]?.findings[0]
+      ?.message;
+    expect(msg).toMatch(/config says linux\/amd64.*no match for platform in manifest/);
+  });
+
   it("non-canonical spellings: CRI-O fails where containerd normalises", () => {
     const facts = withChildren(
       index(MT.dockerList, [{ platform: { os: "linux", architecture: "x86_64" } }]),
