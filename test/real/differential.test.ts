@@ -155,16 +155,24 @@ function artifactFallback(row: string): boolean {
   return capsOf(row)?.artifacts === "artifact-fallback";
 }
 
+/** The image offers `platform` (e.g. linux/arm64 matches an entry for linux/arm64/v8). */
+function offers(image: PushedImage, platform: string): boolean {
+  return image.offers.some((p) => p === platform || p.startsWith(`${platform}/`));
+}
+
 function assertAgrees(image: PushedImage, row: string, v: ImageVerdict, r: OraclePull, platform: string) {
   const ctx = `tool: ${explain(v)}\noracle: ${r.ok ? "ok" : "fails"} ${r.message}`;
   const predicted = expectedPull(v);
   expect(predicted, ctx).not.toBe("unknown");
   const dep = NODE_DEPENDENT[image.name];
   if (dep && (dep.applies?.(row) ?? true)) {
-    expect(v.verdict, ctx).toBe("warning");
     const f = v.findings.find((x) => x.ruleId === dep.rule && !x.suppressed);
     expect(f?.message ?? "", ctx).toMatch(dep.setting);
     expect(r.ok, `${dep.why}, so its pull must fail\n${ctx}`).toBe(false);
+    // an image for another platform cannot start whatever the node's setting: pulled with it, the
+    // container still fails (exec format error)
+    if (offers(image, platform)) expect(v.verdict, ctx).toBe("warning");
+    else expect(v.verdict, `the image does not offer ${platform}\n${ctx}`).toBe("incompatible");
     return;
   }
   if (!r.ok) {
@@ -179,9 +187,10 @@ function assertAgrees(image: PushedImage, row: string, v: ImageVerdict, r: Oracl
   }
   if (v.verdict === "incompatible") {
     // pulled, yet judged unable to start: only right when the image is for another platform or is an artifact
-    const offered = image.offers.some((p) => p === platform || p.startsWith(`${platform}/`));
     // (artifacts offer no platform, so they pass here only when judged unable to start)
-    expect(!offered, `the pull succeeded and the image offers ${platform}\n${ctx}`).toBe(true);
+    expect(!offers(image, platform), `the pull succeeded and the image offers ${platform}\n${ctx}`).toBe(
+      true,
+    );
   }
 }
 

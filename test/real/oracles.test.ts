@@ -209,6 +209,17 @@ const EXPECTED: Record<string, Expectation> = {
     source: "measured here; containerd images.Manifest recurses, containers/image copy refuses nested lists",
   },
   "index-no-platform": { cri: "ok", podman: { "linux/amd64": "ok" }, source: "measured here" },
+  "index-arm-v7-only": {
+    // Only(amd64) accepts amd64 and 386; c/image has no cross-architecture fallback
+    cri: { code: NOT_FOUND, message: /no match for platform in manifest/ },
+    podman: {
+      "linux/amd64": {
+        message: /no image found in image index for architecture amd64, variant "", OS linux/,
+      },
+    },
+    source:
+      "containerd v1.6 platforms/compare.go Only; containers/image v5.23 internal/pkg/platform/platform_matcher.go",
+  },
   "index-arm64-no-variant": {
     cri: "ok",
     podman: { "linux/amd64": "ok", "linux/arm64": "ok" },

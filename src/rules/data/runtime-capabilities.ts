@@ -295,15 +295,15 @@ const MOBY_REMOVE = "https://github.com/moby/moby/pull/50036";
 
 export const RUNTIME_CAPABILITIES: readonly RuntimeCapabilities[] = [
   containerd("1.6", "1.7", "v1.6.39", {
-    proof: proven("containerd 1.6.20 (Debian 12), CRI PullImage, linux/amd64"),
+    proof: proven("containerd 1.6.20 (Debian 12), CRI PullImage + ctr, linux/amd64 + linux/arm64"),
   }),
   containerd("1.7", "2.0", "v1.7.34", {
-    proof: proven("containerd 1.7.24 (Debian 13), CRI PullImage, linux/amd64"),
+    proof: proven("containerd 1.7.24 (Debian 13), CRI PullImage + ctr, linux/amd64 + linux/arm64"),
   }),
   containerd("2.0", "2.1", "v2.0.11", { schema1Signed: "disabled" }),
   containerd("2.1", "2.2", "v2.1.9", {
     schema1Signed: "removed",
-    proof: proven("containerd 2.1.9 (Debian sid), CRI PullImage, linux/amd64"),
+    proof: proven("containerd 2.1.9 (Debian sid), CRI PullImage + ctr, linux/amd64 + linux/arm64"),
   }),
   containerd("2.2", "3.0", "v2.3.4", { schema1Signed: "removed" }),
   crio(24, "github.com/containers/image/v5 v5.17.0"),

@@ -252,6 +252,13 @@ export const CATALOGUE: readonly CraftedImage[] = [
     "linux/amd64",
     "linux/arm64",
   ]),
+  img(
+    "index-arm-v7-only",
+    "latest",
+    "I002",
+    "OCI index with only a linux/arm/v7 entry (containerd 1.x falls back to it on arm64 nodes, 2.1 does not)",
+    ["linux/arm/v7"],
+  ),
 ];
 
 function img(
@@ -869,6 +876,8 @@ const RECIPES: Record<string, Recipe> = {
   },
   "index-arm64-no-variant": (c, repo, name) =>
     c.multiArch(repo, name, "oci", [AMD64, { os: "linux", architecture: "arm64" }]),
+  "index-arm-v7-only": (c, repo, name) =>
+    c.multiArch(repo, name, "oci", [{ os: "linux", architecture: "arm", variant: "v7" }]),
 };
 
 async function windowsManifest(c: Crafter, repo: string, name: string): Promise<Built> {
