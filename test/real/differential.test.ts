@@ -24,9 +24,9 @@
  * - the pull succeeds without a rootfs (containerd ≥ 1.7, `unpacked: false`) ⇔ `incompatible` at the run stage;
  * - the pull succeeds ⇔ `compatible`/`warning`, or `incompatible` at the run stage only where the image
  *   does not offer the platform (it pulls, then cannot exec; artifacts offer none).
- * `unknown` never agrees: every crafted image is reachable. One case depends on node configuration no
- * registry shows (NODE_DEPENDENT): there the tool must warn and name the setting, and our oracle nodes,
- * which lack it, must fail the pull.
+ * `unknown` never agrees: every crafted image is reachable. Some cases depend on node configuration no
+ * registry shows (NODE_DEPENDENT): there the tool must name the setting (and warn, unless the image is
+ * for another platform and cannot start anyway), and our oracle nodes, which lack it, must fail the pull.
  */
 import { afterAll, beforeAll, describe, expect, inject, test } from "vitest";
 import type { ImageReport, ImageVerdict } from "../../src/core/report.js";

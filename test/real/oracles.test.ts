@@ -47,6 +47,18 @@ const artifactCimage = (type: string) => ({
   ),
 });
 
+/** An index with no entry either runtime picks for linux/amd64. */
+const NO_AMD64_ENTRY: Expectation = {
+  cri: { code: NOT_FOUND, message: /no match for platform in manifest/ },
+  podman: {
+    "linux/amd64": {
+      message: /no image found in image index for architecture amd64, variant "", OS linux/,
+    },
+  },
+  source:
+    "containerd v1.6 platforms/compare.go Only; containers/image v5.23 internal/pkg/platform/platform_matcher.go",
+};
+
 const EXPECTED: Record<string, Expectation> = {
   "a-docker-v2s2": { cri: "ok", podman: { "linux/amd64": "ok" }, source: TABLE },
   "b-oci": { cri: "ok", podman: { "linux/amd64": "ok" }, source: TABLE },
@@ -109,18 +121,9 @@ const EXPECTED: Record<string, Expectation> = {
     source: TABLE,
   },
   "oci-no-mediatype": { cri: "ok", podman: { "linux/amd64": "ok" }, source: TABLE },
-  "index-amd64-variants": {
-    // the host spec carries no amd64 variant, so amd64/v2 and /v3 entries never match (containerd);
-    // c/image tries variant "" only for amd64.
-    cri: { code: NOT_FOUND, message: /no match for platform in manifest/ },
-    podman: {
-      "linux/amd64": {
-        message: /no image found in image index for architecture amd64, variant "", OS linux/,
-      },
-    },
-    source:
-      "containerd v1.6 platforms/compare.go Only; containers/image v5.23 internal/pkg/platform/platform_matcher.go",
-  },
+  // the host spec carries no amd64 variant, so amd64/v2 and /v3 entries never match (containerd);
+  // c/image tries variant "" only for amd64.
+  "index-amd64-variants": NO_AMD64_ENTRY,
   "index-attestation": {
     cri: "ok",
     podman: { "linux/amd64": "ok", "linux/arm64": "ok" },
@@ -209,17 +212,8 @@ const EXPECTED: Record<string, Expectation> = {
     source: "measured here; containerd images.Manifest recurses, containers/image copy refuses nested lists",
   },
   "index-no-platform": { cri: "ok", podman: { "linux/amd64": "ok" }, source: "measured here" },
-  "index-arm-v7-only": {
-    // Only(amd64) accepts amd64 and 386; c/image has no cross-architecture fallback
-    cri: { code: NOT_FOUND, message: /no match for platform in manifest/ },
-    podman: {
-      "linux/amd64": {
-        message: /no image found in image index for architecture amd64, variant "", OS linux/,
-      },
-    },
-    source:
-      "containerd v1.6 platforms/compare.go Only; containers/image v5.23 internal/pkg/platform/platform_matcher.go",
-  },
+  // Only(amd64) accepts amd64 and 386; c/image has no cross-architecture fallback
+  "index-arm-v7-only": NO_AMD64_ENTRY,
   "index-arm64-no-variant": {
     cri: "ok",
     podman: { "linux/amd64": "ok", "linux/arm64": "ok" },
