@@ -17,7 +17,7 @@ import {
 } from "./policy.js";
 import type { Platform, RuntimeTarget, Target } from "./target.js";
 import type { DocPath, Finding, Hit, Origin, RuleMeta, Subject } from "./types.js";
-import type { K8sObject, Workload } from "./workload.js";
+import type { EmbeddedParser, K8sObject, Workload } from "./workload.js";
 import { toWorkloads } from "./workload.js";
 
 /** Where each rule's page is published; docs/rules/<ID>.md in the repository. */
@@ -167,6 +167,8 @@ export interface AuditOptions {
   policy?: Policy;
   /** ConfigMaps and Secrets that `envFrom`/`valueFrom` resolve against. */
   envSources?: EnvSources;
+  /** Reads pod spec patches written as strings (Argo podSpecPatch); the scan passes the manifest parser. */
+  parseEmbedded?: EmbeddedParser;
 }
 
 /** An ignore annotation as written on an object or one of its pod templates. */
@@ -197,7 +199,7 @@ export function auditObject(
   ctx: RuleContext,
   opts: AuditOptions,
 ): ObjectAudit {
-  const workloads = toWorkloads(obj, opts.envSources);
+  const workloads = toWorkloads(obj, opts.envSources, opts.parseEmbedded);
   const annotations: IgnoreAnnotation[] = [];
   const objText = obj.annotations[IGNORE_ANNOTATION];
   const objIgnore = parseIgnoreList(objText);
