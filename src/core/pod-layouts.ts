@@ -20,7 +20,6 @@ export type ContainerGroup =
   | "ephemeralContainers"
   | "sidecars"
   | "steps"
-  | "stepTemplate"
   | "container"
   | "script"
   | "driver"
@@ -135,11 +134,13 @@ function argo(spec: Pattern): PodLayout {
   };
 }
 
-/** Tekton: a task spec runs as one pod, its steps and sidecars as containers. */
+/**
+ * Tekton: a task spec runs as one pod, its steps and sidecars as containers. `stepTemplate` is not a
+ * container: Tekton merges it into every step (https://tekton.dev/docs/pipelines/tasks/#specifying-a-step-template).
+ */
 const TEKTON_TASK: Omit<PodLayout, "units"> = {
   containers: [
-    { at: ["stepTemplate"], group: "stepTemplate", defaultName: "stepTemplate" },
-    { at: ["steps", "*"], group: "steps" },
+    { at: ["steps", "*"], group: "steps", template: ["stepTemplate"] },
     { at: ["sidecars", "*"], group: "sidecars" },
   ],
   volumes: [["volumes", "*"]],
@@ -258,7 +259,7 @@ export const POD_LAYOUTS: readonly PodLayoutRow[] = [
     kinds: ["Task", "ClusterTask"],
     layout: tekton([["spec"]], []),
     source: "https://tekton.dev/docs/pipelines/tasks/",
-    where: "spec.steps[], spec.sidecars[], spec.stepTemplate; spec.volumes",
+    where: "spec.steps[] (each merged over spec.stepTemplate), spec.sidecars[]; spec.volumes",
   },
   {
     group: "tekton.dev",

@@ -192,6 +192,31 @@ export interface ObjectAudit {
   usedRefs: ReadonlySet<string>;
 }
 
+/**
+ * One finding per field: when several containers of one pod get the same entry from one place (a Tekton
+ * stepTemplate's env or mount, an Argo containerSet's shared mounts, templateDefaults), each container's
+ * rules report it at the same path. The first finding stays, naming every such container in
+ * `evidence.containers`, so the user gets one finding per thing to change.
+ */
+function mergeSharedFindings(findings: Finding[], from: number): void {
+  if (findings.length - from < 2) return;
+  const seen = new Map<string, Finding>();
+  let w = from;
+  for (let r = from; r < findings.length; r++) {
+    const f = findings[r] as Finding;
+    const key = f.path && f.subject.container ? `${f.ruleId}\u0000${f.path.join("\u0000")}` : undefined;
+    const first = key === undefined ? undefined : seen.get(key);
+    if (first?.subject.container && f.subject.container && first.subject.container !== f.subject.container) {
+      const names = first.evidence?.containers ?? first.subject.container;
+      first.evidence = { ...first.evidence, containers: `${names}, ${f.subject.container}` };
+      continue;
+    }
+    if (key && !first) seen.set(key, f);
+    findings[w++] = f;
+  }
+  findings.length = w;
+}
+
 /** Runs every workload rule over one object: `check` on a pod template, `checkObject` otherwise. */
 export function auditObject(
   obj: K8sObject,
@@ -231,7 +256,9 @@ export function auditObject(
   // Every path in a Workload is from the object root: the site adds only the object's place in its document.
   const site = { subject, origin: obj.origin, basePath: obj.docPath };
   workloads.forEach((workload, i) => {
+    const from = sink.findings.length;
     runRules(rules, (rule) => rule.check(workload, ctx), site, decider(unitLists[i] ?? [objIgnore]), sink);
+    mergeSharedFindings(sink.findings, from);
   });
   if (workloads.length === 0)
     runRules(rules, (rule) => rule.checkObject?.(obj, ctx), site, decider([objIgnore]), sink);

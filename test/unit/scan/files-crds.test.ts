@@ -88,18 +88,35 @@ describe("files: Argo templateDefaults, podSpecPatch and podMetadata", () => {
 });
 
 describe("files: Tekton", () => {
-  it("audits steps, stepTemplate and sidecars of a Task, and embedded task specs of a PipelineRun", async () => {
+  it("audits steps (merged over the stepTemplate) and sidecars of a Task, and embedded task specs", async () => {
     const { rows, coverage } = await scan("tekton.yaml");
     expect(rows).toEqual(
       expect.arrayContaining([
-        "W009 Task/docker-build stepTemplate 12:9",
+        // stepTemplate.env[0].value, as the build step sees it
+        "W009 Task/docker-build build 12:9",
         "W001 Task/docker-build build 27:9",
         // finally[0].taskSpec.steps[0] mounts a volume of spec.taskRunTemplate.podTemplate
         "W001 PipelineRun/release-run prune 55:13",
       ]),
     );
-    expect(coverage.workloads).toBe(3);
-    expect(coverage.containers).toBe(5);
+    // The stepTemplate is no container of its own: 2 + 1 + 1 steps and sidecars, 3 steps of template-only.
+    expect(coverage.workloads).toBe(4);
+    expect(coverage.containers).toBe(7);
+    expect(rows.filter((r) => r.includes(" stepTemplate "))).toEqual([]);
+  });
+
+  it("reports a stepTemplate entry once, naming every step that gets it; a step's own value wins", async () => {
+    const { findings } = await scan("tekton.yaml");
+    const t = findings.filter((f) => f.subject.name === "template-only");
+    // stepTemplate.env[0].value reaches build and push: one finding at its line, naming both steps.
+    // The scan step sets its own DOCKER_HOST (a dind service), reported at its own line.
+    expect(
+      t
+        .filter((f) => f.ruleId === "W009")
+        .map((f) => `${f.subject.container} ${f.origin.line} ${f.evidence?.containers ?? "-"}`),
+    ).toEqual(["build 70 build, push", "scan 82 -"]);
+    // The socket volume both steps mount through stepTemplate.volumeMounts.
+    expect(t.filter((f) => f.ruleId === "W001").map((f) => f.origin.line)).toEqual([86]);
   });
 });
 
