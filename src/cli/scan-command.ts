@@ -14,7 +14,6 @@ import type { Coverage, ImageReport } from "../core/report.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import type { Finding, Severity } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
-import { failureIssue } from "../scan/checks.js";
 import type { ClusterFacts, ClusterScanOptions, ClusterScanResult } from "../scan/cluster.js";
 import { type CredentialStore, checkImages, type ImageCheckResult } from "../scan/images.js";
 import { identity, podNamespace, REPORT_APIS } from "./controller-command.js";
@@ -46,6 +45,8 @@ export interface ScanHooks<C, G, P extends PreparedScan, R> {
   prepare(opts: C): P;
   registrySettings(opts: G): Promise<R & { credentials: CredentialStore }>;
   progressWriter(opts: C): ((text: string) => void) | undefined;
+  /** Rule failures and unverified images of the image check, as files and image report them. */
+  reportImageChecks(p: P, images: ImageCheckResult, coverage: Coverage): void;
   emit(state: ProgramState, p: P, opts: C, r: EmitInput): void;
 }
 
@@ -222,12 +223,8 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
           ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
         });
         result.coverage.images = { checked: images.checked, unknown: images.unknown };
+        hooks.reportImageChecks(p, images, result.coverage);
         result.settleImageIgnores(images.images);
-        for (const f of images.failures) {
-          const i = failureIssue(f);
-          result.coverage.errors.push(i);
-          p.log.error(`${i.source}: ${i.reason}`);
-        }
       }
       progress?.("");
       const findings = images ? [...result.findings, ...images.findings] : result.findings;
