@@ -8,7 +8,7 @@ import { ConfigError, DEFAULT_CONFIG_FILE, type LoadedConfig, loadConfig } from 
 import { normalizeRuleRef, type Policy } from "../core/policy.js";
 import { InvalidReferenceError, parseReference } from "../core/reference.js";
 import { buildReport, type Coverage, emptyCoverage, type GateOptions, gate } from "../core/report.js";
-import { makeTarget, type Target, TargetError } from "../core/target.js";
+import { makeTarget, type Target, TargetError, type TargetText } from "../core/target.js";
 import { isSeverity } from "../core/types.js";
 import { createLogger, type LogFormat, type Logger } from "../log/logger.js";
 import { OUTPUT_FORMATS, type OutputFormat, reporters } from "../reporters/index.js";
@@ -157,6 +157,8 @@ export interface ProgramState {
 
 interface Prepared {
   target: Target;
+  /** The target as written, each from its flag or else the config file (`scan` fills the rest from the cluster). */
+  targetText: TargetText;
   gateOpts: GateOptions;
   format: OutputFormat;
   log: Logger;
@@ -184,7 +186,7 @@ function prepare(opts: CommonOptions): Prepared {
     return names.length ? ` (set by ${config.file ?? DEFAULT_CONFIG_FILE}: ${names.join(", ")})` : "";
   };
   let target: Target;
-  const t: { k8s?: string; runtimes?: string; platforms?: string } = {};
+  const t: TargetText = {};
   const k8s = opts.targetK8s ?? d.targetK8s;
   const runtimes = opts.targetRuntime ?? d.targetRuntimes;
   const platforms = opts.platform ?? d.platforms;
@@ -236,6 +238,7 @@ function prepare(opts: CommonOptions): Prepared {
   if (config.file) log.debug(`config: ${config.file}`);
   return {
     target,
+    targetText: t,
     gateOpts,
     format: opts.output as OutputFormat,
     log,

@@ -1,5 +1,6 @@
 // `scan` as a CLI against the fake API server (no kubectl in between): what it says on stderr about
-// images it could not verify, and the gate on them. Needs `npm run build` (as the cli suite).
+// images it could not verify and the gate on them, and the config file applied as `files` applies it.
+// Needs `npm run build` (as the cli suite).
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -29,6 +30,7 @@ beforeAll(async () => {
   registry = `127.0.0.1:${await closedPort()}`;
   const objects: Obj[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } },
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "ci" } },
     {
       apiVersion: "v1",
       kind: "Node",
@@ -51,6 +53,28 @@ beforeAll(async () => {
         template: {
           metadata: { labels: { app: "api" } },
           spec: { containers: [{ name: "api", image: `${registry}/shop/api:1.0` }] },
+        },
+      },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "builder", namespace: "ci", uid: "00000000-0000-0000-0000-0000000000b1" },
+      spec: {
+        selector: { matchLabels: { app: "builder" } },
+        template: {
+          metadata: { labels: { app: "builder" } },
+          spec: {
+            containers: [
+              {
+                name: "build",
+                image: "docker:27-cli",
+                env: [{ name: "DOCKER_HOST", value: "unix:///var/run/docker.sock" }],
+                volumeMounts: [{ name: "sock", mountPath: "/var/run/docker.sock" }],
+              },
+            ],
+            volumes: [{ name: "sock", hostPath: { path: "/var/run/docker.sock" } }],
+          },
         },
       },
     },
@@ -90,7 +114,7 @@ const scan = (...args: string[]) =>
 
 describe("scan: images that could not be verified", () => {
   it("prints one stderr warning per unverified image, as files --check-images does", async () => {
-    const r = await scan("-o", "json");
+    const r = await scan("-n", "shop", "-o", "json");
     const report = JSON.parse(r.stdout) as {
       findings: { ruleId: string; message: string }[];
       images: { reference: string; verdicts: { verdict: string }[] }[];
@@ -109,13 +133,113 @@ describe("scan: images that could not be verified", () => {
   });
 
   it("--fail-on-unknown fails the gate on it", async () => {
-    const r = await scan("--fail-on-unknown", "-o", "json");
+    const r = await scan("-n", "shop", "--fail-on-unknown", "-o", "json");
     expect(r.code).toBe(1);
     expect(r.stderr).toContain("could not verify");
   });
 
   it("--quiet keeps stderr free of the warnings", async () => {
-    const r = await scan("--quiet", "-o", "json");
+    const r = await scan("-n", "shop", "--quiet", "-o", "json");
     expect(r.stderr).toBe("");
+  });
+});
+
+interface ScanReport {
+  target: { kubernetes: string; runtimes: string[]; platforms: string[] };
+  findings: {
+    ruleId: string;
+    severity: string;
+    subject: { kind: string; name: string };
+    suppressed?: boolean;
+    suppressionReason?: string;
+  }[];
+}
+
+describe("scan: the config file, as files applies it", () => {
+  const withConfig = async (name: string, text: string, ...args: string[]) => {
+    const file = join(dir, name);
+    writeFileSync(file, text);
+    const r = await scan("-n", "ci", "--no-images", "--config", file, "-o", "json", ...args);
+    const report = JSON.parse(r.stdout) as ScanReport;
+    const workload = report.findings
+      .filter((f) => f.subject.kind !== "Node")
+      .map((f) => `${f.ruleId} ${f.severity}${f.suppressed ? ` suppressed: ${f.suppressionReason}` : ""}`)
+      .sort();
+    return { r, report, workload };
+  };
+
+  it("without a config: the next minor, the nodes' platforms, W001 and W009, and the gate fails", async () => {
+    const r = await scan("-n", "ci", "--no-images", "-o", "json");
+    const report = JSON.parse(r.stdout) as ScanReport;
+    expect(report.target.kubernetes).toBe("1.35");
+    expect(report.target.platforms).toEqual(["linux/amd64"]);
+    expect(report.findings.map((f) => f.ruleId).sort()).toEqual(["W001", "W009"]);
+    expect(r.code).toBe(1);
+  });
+
+  it("takes targetK8s, targetRuntimes and platforms from the config instead of the cluster's", async () => {
+    const { report } = await withConfig(
+      "targets.yaml",
+      'targetK8s: "1.33"\ntargetRuntimes: containerd@2.1\nplatforms: [linux/arm64]\n',
+    );
+    expect(report.target.kubernetes).toBe("1.33");
+    expect(report.target.runtimes).toEqual(["containerd@2.1"]);
+    expect(report.target.platforms).toEqual(["linux/arm64"]);
+  });
+
+  it("a flag still wins over the config", async () => {
+    const { report } = await withConfig("flag.yaml", 'targetK8s: "1.33"\n', "--target-k8s", "1.34");
+    expect(report.target.kubernetes).toBe("1.34");
+  });
+
+  it("applies rule severities, off rules, exemptions with their reason, and failOn", async () => {
+    const exempt = await withConfig(
+      "policy.yaml",
+      [
+        "rules:",
+        "  W009: off",
+        "exemptions:",
+        "  - namespaces: [ci]",
+        "    kinds: [Deployment]",
+        '    names: ["build*"]',
+        "    rules: [W001]",
+        "    reason: moves to kaniko in OPS-7",
+        "",
+      ].join("\n"),
+    );
+    expect(exempt.workload).toEqual(["W001 critical suppressed: moves to kaniko in OPS-7"]);
+    expect(exempt.r.code).toBe(0);
+
+    const lowered = await withConfig("severity.yaml", "rules:\n  W001: low\n  W009: low\nfailOn: medium\n");
+    expect(lowered.workload).toEqual(["W001 low", "W009 low"]);
+    expect(lowered.r.code).toBe(0);
+
+    const strict = await withConfig("failon.yaml", "rules:\n  W001: low\n  W009: low\nfailOn: low\n");
+    expect(strict.r.code).toBe(1);
+  });
+
+  it("a bad config is exit 2 naming the field, before the cluster is read", async () => {
+    const file = join(dir, "bad.yaml");
+    writeFileSync(file, "rules:\n  W999: off\n");
+    const r = await scan("--no-images", "--config", file);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("W999");
+    expect(server.log).toEqual([]);
+  });
+
+  it("reads .runtime-audit.yaml from the working directory", async () => {
+    const cwd = mkdtempSync(join(tmpdir(), "scan-cwd-"));
+    try {
+      writeFileSync(join(cwd, ".runtime-audit.yaml"), 'targetK8s: "1.32"\n');
+      const r = await run(
+        ["scan", "--kubeconfig", kubeconfig, "--no-images", "--as-of", "2026-06-01", "-o", "json"],
+        {
+          cwd,
+        },
+      );
+      expect((JSON.parse(r.stdout) as ScanReport).target.kubernetes).toBe("1.32");
+    } finally {
+      rmSync(cwd, { recursive: true, force: true });
+    }
   });
 });
