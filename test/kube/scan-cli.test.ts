@@ -31,6 +31,46 @@ beforeAll(async () => {
   const objects: Obj[] = [
     { apiVersion: "v1", kind: "Namespace", metadata: { name: "shop" } },
     { apiVersion: "v1", kind: "Namespace", metadata: { name: "ci" } },
+    { apiVersion: "v1", kind: "Namespace", metadata: { name: "private" } },
+    // A workload that names Secrets three ways: a pull secret, an env value and an envFrom source.
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "regcred", namespace: "private" },
+      type: "kubernetes.io/dockerconfigjson",
+      data: { ".dockerconfigjson": Buffer.from('{"auths":{}}').toString("base64") },
+    },
+    {
+      apiVersion: "v1",
+      kind: "Secret",
+      metadata: { name: "app-env", namespace: "private" },
+      type: "Opaque",
+      data: { DOCKER_HOST: Buffer.from("tcp://127.0.0.1:2375").toString("base64") },
+    },
+    {
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "billing", namespace: "private", uid: "00000000-0000-0000-0000-0000000000c1" },
+      spec: {
+        selector: { matchLabels: { app: "billing" } },
+        template: {
+          metadata: { labels: { app: "billing" } },
+          spec: {
+            imagePullSecrets: [{ name: "regcred" }],
+            containers: [
+              {
+                name: "billing",
+                image: `${registry}/private/billing:3`,
+                env: [
+                  { name: "TOKEN", valueFrom: { secretKeyRef: { name: "app-env", key: "DOCKER_HOST" } } },
+                ],
+                envFrom: [{ secretRef: { name: "app-env" } }],
+              },
+            ],
+          },
+        },
+      },
+    },
     {
       apiVersion: "v1",
       kind: "Node",
@@ -241,5 +281,30 @@ describe("scan: the config file, as files applies it", () => {
     } finally {
       rmSync(cwd, { recursive: true, force: true });
     }
+  });
+});
+
+describe("scan --no-secrets", () => {
+  const secretRequests = () => server.log.filter((e) => e.resource === "secrets");
+
+  it("without it, the scan gets the Secrets the workload names, by name only (the control case)", async () => {
+    const r = await scan("-n", "private", "-o", "json");
+    expect(r.code).not.toBe(2);
+    const secrets = secretRequests();
+    expect(secrets.map((e) => `${e.method} ${e.verb} ${e.namespace}/${e.name}`).sort()).toEqual(
+      expect.arrayContaining(["GET get private/app-env", "GET get private/regcred"]),
+    );
+    expect(secrets.filter((e) => e.verb !== "get")).toEqual([]);
+  });
+
+  it("reads no Secret at all, whatever the workloads name, and makes no write", async () => {
+    const r = await scan("-n", "private", "--no-secrets", "-o", "json");
+    expect(r.code).not.toBe(2);
+    expect(server.log.length).toBeGreaterThan(0);
+    expect(secretRequests()).toEqual([]);
+    expect(server.log.filter((e) => e.method !== "GET")).toEqual([]);
+    // The image is still checked, without the pull secret.
+    const report = JSON.parse(r.stdout) as { images: { reference: string }[] };
+    expect(report.images.map((i) => i.reference)).toEqual([`${registry}/private/billing:3`]);
   });
 });
