@@ -1,5 +1,9 @@
 import { defineConfig } from "vitest/config";
 
+// The opt-in suite against a real cluster (test/live): only with RUNTIME_AUDIT_LIVE=1, which
+// `npm run test:live` sets, so scripts/test.sh (a plain `vitest run`) never includes it.
+const live = process.env.RUNTIME_AUDIT_LIVE === "1";
+
 // Suites: pure unit tests, the CLI spawned as a process (needs `npm run build`), the real kubectl
 // against the fake API server (test/kube/setup.ts installs it), and the suites that need real
 // components (registry, containerd, podman) started by test/real/setup.ts.
@@ -19,6 +23,20 @@ export default defineConfig({
           hookTimeout: 300_000,
         },
       },
+      ...(live
+        ? [
+            {
+              test: {
+                name: "live",
+                include: ["test/live/**/*.test.ts"],
+                // The real kubectl, for `kubectl proxy` and to look up each finding's subject.
+                globalSetup: ["test/kube/setup.ts"],
+                testTimeout: 120_000,
+                hookTimeout: 900_000,
+              },
+            },
+          ]
+        : []),
       {
         test: {
           name: "real",

@@ -7,15 +7,8 @@ import { Command, Option } from "commander";
 import { ConfigError, DEFAULT_CONFIG_FILE, type LoadedConfig, loadConfig } from "../config/config.js";
 import { normalizeRuleRef, type Policy } from "../core/policy.js";
 import { InvalidReferenceError, parseReference } from "../core/reference.js";
-import {
-  buildReport,
-  type Coverage,
-  emptyCoverage,
-  type GateOptions,
-  gate,
-  type ImageReport,
-} from "../core/report.js";
-import { makeTarget, type Target, TargetError } from "../core/target.js";
+import { buildReport, type Coverage, emptyCoverage, type GateOptions, gate } from "../core/report.js";
+import { makeTarget, type Target, TargetError, type TargetText } from "../core/target.js";
 import { isSeverity } from "../core/types.js";
 import { createLogger, type LogFormat, type Logger } from "../log/logger.js";
 import { OUTPUT_FORMATS, type OutputFormat, reporters } from "../reporters/index.js";
@@ -164,6 +157,8 @@ export interface ProgramState {
 
 interface Prepared {
   target: Target;
+  /** The target as written, each from its flag or else the config file (`scan` fills the rest from the cluster). */
+  targetText: TargetText;
   gateOpts: GateOptions;
   format: OutputFormat;
   log: Logger;
@@ -191,7 +186,7 @@ function prepare(opts: CommonOptions): Prepared {
     return names.length ? ` (set by ${config.file ?? DEFAULT_CONFIG_FILE}: ${names.join(", ")})` : "";
   };
   let target: Target;
-  const t: { k8s?: string; runtimes?: string; platforms?: string } = {};
+  const t: TargetText = {};
   const k8s = opts.targetK8s ?? d.targetK8s;
   const runtimes = opts.targetRuntime ?? d.targetRuntimes;
   const platforms = opts.platform ?? d.platforms;
@@ -241,7 +236,15 @@ function prepare(opts: CommonOptions): Prepared {
     name: "kube-runtime-audit",
   });
   if (config.file) log.debug(`config: ${config.file}`);
-  return { target, gateOpts, format: opts.output as OutputFormat, log, ignore, policy: config.policy };
+  return {
+    target,
+    targetText: t,
+    gateOpts,
+    format: opts.output as OutputFormat,
+    log,
+    ignore,
+    policy: config.policy,
+  };
 }
 
 function useColor(opts: CommonOptions): boolean {
@@ -322,8 +325,7 @@ export function buildProgram(state: ProgramState): Command {
             ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
           });
           result.coverage.images = { checked: images.checked, unknown: images.unknown };
-          ruleFailures(p, images, result.coverage);
-          warnUnverified(p, images.images);
+          reportImageChecks(p, images, result.coverage);
           result.settleImageIgnores(images.images);
         }
         progress?.("");
@@ -376,8 +378,7 @@ export function buildProgram(state: ProgramState): Command {
         });
       }
     }
-    ruleFailures(p, images, coverage);
-    warnUnverified(p, images.images);
+    reportImageChecks(p, images, coverage);
     emit(state, p, opts, {
       findings: images.findings,
       coverage,
@@ -392,24 +393,26 @@ export function buildProgram(state: ProgramState): Command {
     prepare,
     registrySettings,
     progressWriter,
+    reportImageChecks,
     emit,
   });
   addControllerCommand(program, state);
   return program;
 }
 
-/** Image rules that threw are coverage errors (exit 2), printed like input errors. */
-function ruleFailures(p: Prepared, images: ImageCheckResult, coverage: Coverage): void {
+/**
+ * What every command that checks images (files --check-images, image, scan) says about the check on
+ * stderr and in the coverage: image rules that threw are coverage errors (exit 2), printed like input
+ * errors; each image that could not be verified is one warning line (its row in the report says the
+ * same; --fail-on-unknown makes it fail the gate).
+ */
+export function reportImageChecks(p: { log: Logger }, images: ImageCheckResult, coverage: Coverage): void {
   for (const f of images.failures) {
     const issue = failureIssue(f);
     coverage.errors.push(issue);
     p.log.error(`${issue.source}: ${issue.reason}`);
   }
-}
-
-/** One stderr warning per image that could not be verified (its row in the report says the same). */
-function warnUnverified(p: Prepared, images: readonly ImageReport[]): void {
-  for (const img of images) {
+  for (const img of images.images) {
     const v = img.verdicts.find((x) => x.verdict === "unknown" && x.reason);
     if (v) p.log.warn(`${img.reference} (${v.runtime}, ${v.platform}): could not verify: ${v.reason}`);
   }

@@ -11,10 +11,9 @@ import { type Command, Option } from "commander";
 import { type NodeEntry, parseAsOf } from "../core/node.js";
 import type { Policy } from "../core/policy.js";
 import type { Coverage, ImageReport } from "../core/report.js";
-import { makeTarget, type Target, TargetError } from "../core/target.js";
+import { makeTarget, type Target, TargetError, type TargetText } from "../core/target.js";
 import type { Finding, Severity } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
-import { failureIssue } from "../scan/checks.js";
 import type { ClusterFacts, ClusterScanOptions, ClusterScanResult } from "../scan/cluster.js";
 import { type CredentialStore, checkImages, type ImageCheckResult } from "../scan/images.js";
 import { identity, podNamespace, REPORT_APIS } from "./controller-command.js";
@@ -34,6 +33,7 @@ export interface EmitInput {
 /** What `scan` needs from the prepared options (program.ts's Prepared). */
 interface PreparedScan {
   target: Target;
+  targetText: TargetText;
   ignore: Set<string>;
   log: Logger;
   gateOpts: { failOn: Severity | "none" };
@@ -46,6 +46,8 @@ export interface ScanHooks<C, G, P extends PreparedScan, R> {
   prepare(opts: C): P;
   registrySettings(opts: G): Promise<R & { credentials: CredentialStore }>;
   progressWriter(opts: C): ((text: string) => void) | undefined;
+  /** Rule failures and unverified images of the image check, as files and image report them. */
+  reportImageChecks(p: P, images: ImageCheckResult, coverage: Coverage): void;
   emit(state: ProgramState, p: P, opts: C, r: EmitInput): void;
 }
 
@@ -170,14 +172,15 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
       const node = nodeOptions(opts, p);
       const registry = opts.images ? await hooks.registrySettings(opts) : undefined;
       const progress = hooks.progressWriter(opts);
+      // The target as the flags, else the config file, set it (as for `files`); what neither sets
+      // comes from the cluster: the minor after the newest kubelet, the nodes' platforms.
+      const given = p.targetText;
       const resolveTarget = (facts: ClusterFacts): Target => {
-        // Defaults that depend on the cluster: the next minor, and the nodes' platforms.
-        if (opts.targetK8s !== undefined && opts.platform !== undefined) return p.target;
-        const t: { k8s?: string; runtimes?: string; platforms?: string } = {};
-        const k8s = opts.targetK8s ?? nextMinor(facts.newestKubelet);
+        if (given.k8s !== undefined && given.platforms !== undefined) return p.target;
+        const t: TargetText = { ...given };
+        const k8s = given.k8s ?? nextMinor(facts.newestKubelet);
         if (k8s) t.k8s = k8s;
-        if (opts.targetRuntime !== undefined) t.runtimes = opts.targetRuntime;
-        const platforms = opts.platform ?? (facts.platforms.length ? facts.platforms.join(",") : undefined);
+        const platforms = given.platforms ?? (facts.platforms.length ? facts.platforms.join(",") : undefined);
         if (platforms) t.platforms = platforms;
         try {
           return makeTarget(t);
@@ -199,7 +202,7 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
           ignore: p.ignore,
           collectImages: opts.images,
           node,
-          platformsFromNodes: opts.platform === undefined,
+          platformsFromNodes: given.platforms === undefined,
           readSecrets: opts.secrets,
           ...(p.policy ? { policy: p.policy } : {}),
           onIssue: (i) => p.log.warn(`${i.source}: ${i.reason}`),
@@ -222,12 +225,8 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
           ...(progress ? { onProgress: (d, t) => progress(`images ${d}/${t}`) } : {}),
         });
         result.coverage.images = { checked: images.checked, unknown: images.unknown };
+        hooks.reportImageChecks(p, images, result.coverage);
         result.settleImageIgnores(images.images);
-        for (const f of images.failures) {
-          const i = failureIssue(f);
-          result.coverage.errors.push(i);
-          p.log.error(`${i.source}: ${i.reason}`);
-        }
       }
       progress?.("");
       const findings = images ? [...result.findings, ...images.findings] : result.findings;

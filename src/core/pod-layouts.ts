@@ -20,7 +20,6 @@ export type ContainerGroup =
   | "ephemeralContainers"
   | "sidecars"
   | "steps"
-  | "stepTemplate"
   | "container"
   | "script"
   | "driver"
@@ -36,6 +35,12 @@ export interface ContainerSlot {
   defaultImage?: Pattern;
   /** Volume mounts every container of the slot gets, relative to the unit (Argo containerSet.volumeMounts). */
   sharedMounts?: Pattern;
+  /**
+   * A container-shaped mapping every container of the slot is merged over (Tekton `stepTemplate`, Argo
+   * `templateDefaults.container`): the container's own fields win, `env` merges by name and `volumeMounts`
+   * by mountPath, as the strategic merge patch both projects use does.
+   */
+  template?: Pattern;
 }
 
 export interface PodLayout {
@@ -46,6 +51,16 @@ export interface PodLayout {
   volumes: readonly Pattern[];
   /** The unit's metadata (labels, annotations), relative to the unit. */
   metadata?: Pattern;
+  /**
+   * Metadata the pod inherits (Argo `spec.podMetadata`, `spec.templateDefaults.metadata`), earliest first;
+   * the unit's own metadata wins.
+   */
+  inheritedMetadata?: readonly Pattern[];
+  /**
+   * Pod spec patches written as a JSON or YAML string (Argo `podSpecPatch`), applied in order after the
+   * pod is built: their containers merge by name into the pod's (or are added), their volumes are added.
+   */
+  patches?: readonly Pattern[];
   /** Where pod-level fields (hostNetwork, runtimeClassName, securityContext...) are read; later wins. */
   podFields: readonly Pattern[];
   /**
@@ -82,14 +97,21 @@ const POD_TEMPLATE: Omit<PodLayout, "units"> = {
 
 const templateAt = (...units: Pattern[]): PodLayout => ({ ...POD_TEMPLATE, units });
 
-/** Argo Workflows: every template of a workflow spec is a pod of its own. */
+/**
+ * Argo Workflows: every template of a workflow spec is a pod of its own. `templateDefaults` is merged
+ * into each template (https://argo-workflows.readthedocs.io/en/latest/template-defaults/): its container
+ * or script under the template's, its volumes, pod fields and metadata under the template's; the pod
+ * gets `spec.podMetadata` under the template's metadata, and the workflow's, the defaults' and the
+ * template's `podSpecPatch` (https://argo-workflows.readthedocs.io/en/latest/fields/#template).
+ */
 function argo(spec: Pattern): PodLayout {
+  const defaults: Pattern = ["/", ...spec, "templateDefaults"];
   return {
     units: [[...spec, "templates", "*"]],
     containers: [
       { at: ["initContainers", "*"], group: "initContainers" },
-      { at: ["container"], group: "container", defaultName: "main" },
-      { at: ["script"], group: "script", defaultName: "main" },
+      { at: ["container"], group: "container", defaultName: "main", template: [...defaults, "container"] },
+      { at: ["script"], group: "script", defaultName: "main", template: [...defaults, "script"] },
       {
         at: ["containerSet", "containers", "*"],
         group: "containers",
@@ -99,18 +121,26 @@ function argo(spec: Pattern): PodLayout {
     ],
     volumes: [
       ["/", ...spec, "volumes", "*"],
+      [...defaults, "volumes", "*"],
       ["volumes", "*"],
     ],
     metadata: ["metadata"],
-    podFields: [["/", ...spec], []],
+    inheritedMetadata: [
+      ["/", ...spec, "podMetadata"],
+      [...defaults, "metadata"],
+    ],
+    patches: [["/", ...spec, "podSpecPatch"], [...defaults, "podSpecPatch"], ["podSpecPatch"]],
+    podFields: [["/", ...spec], defaults, []],
   };
 }
 
-/** Tekton: a task spec runs as one pod, its steps and sidecars as containers. */
+/**
+ * Tekton: a task spec runs as one pod, its steps and sidecars as containers. `stepTemplate` is not a
+ * container: Tekton merges it into every step (https://tekton.dev/docs/pipelines/tasks/#specifying-a-step-template).
+ */
 const TEKTON_TASK: Omit<PodLayout, "units"> = {
   containers: [
-    { at: ["stepTemplate"], group: "stepTemplate", defaultName: "stepTemplate" },
-    { at: ["steps", "*"], group: "steps" },
+    { at: ["steps", "*"], group: "steps", template: ["stepTemplate"] },
     { at: ["sidecars", "*"], group: "sidecars" },
   ],
   volumes: [["volumes", "*"]],
@@ -206,7 +236,8 @@ export const POD_LAYOUTS: readonly PodLayoutRow[] = [
       "https://argo-workflows.readthedocs.io/en/latest/fields/#template (containerSet: #containersettemplate)",
     where:
       "each of spec.templates[]: container, script, containerSet.containers[], initContainers[], sidecars[]; " +
-      "volumes from spec.volumes and the template's volumes",
+      "volumes from spec.volumes and the template's volumes; spec.templateDefaults merged into each template, " +
+      "spec.podMetadata into its pod's metadata, and the podSpecPatch of the workflow, the defaults and the template applied",
   },
   {
     group: "argoproj.io",
@@ -228,7 +259,7 @@ export const POD_LAYOUTS: readonly PodLayoutRow[] = [
     kinds: ["Task", "ClusterTask"],
     layout: tekton([["spec"]], []),
     source: "https://tekton.dev/docs/pipelines/tasks/",
-    where: "spec.steps[], spec.sidecars[], spec.stepTemplate; spec.volumes",
+    where: "spec.steps[] (each merged over spec.stepTemplate), spec.sidecars[]; spec.volumes",
   },
   {
     group: "tekton.dev",

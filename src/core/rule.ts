@@ -17,7 +17,7 @@ import {
 } from "./policy.js";
 import type { Platform, RuntimeTarget, Target } from "./target.js";
 import type { DocPath, Finding, Hit, Origin, RuleMeta, Subject } from "./types.js";
-import type { K8sObject, Workload } from "./workload.js";
+import type { EmbeddedParser, K8sObject, Workload } from "./workload.js";
 import { toWorkloads } from "./workload.js";
 
 /** Where each rule's page is published; docs/rules/<ID>.md in the repository. */
@@ -167,6 +167,8 @@ export interface AuditOptions {
   policy?: Policy;
   /** ConfigMaps and Secrets that `envFrom`/`valueFrom` resolve against. */
   envSources?: EnvSources;
+  /** Reads pod spec patches written as strings (Argo podSpecPatch); the scan passes the manifest parser. */
+  parseEmbedded?: EmbeddedParser;
 }
 
 /** An ignore annotation as written on an object or one of its pod templates. */
@@ -190,6 +192,31 @@ export interface ObjectAudit {
   usedRefs: ReadonlySet<string>;
 }
 
+/**
+ * One finding per field: when several containers of one pod get the same entry from one place (a Tekton
+ * stepTemplate's env or mount, an Argo containerSet's shared mounts, templateDefaults), each container's
+ * rules report it at the same path. The first finding stays, naming every such container in
+ * `evidence.containers`, so the user gets one finding per thing to change.
+ */
+function mergeSharedFindings(findings: Finding[], from: number): void {
+  if (findings.length - from < 2) return;
+  const seen = new Map<string, Finding>();
+  let w = from;
+  for (let r = from; r < findings.length; r++) {
+    const f = findings[r] as Finding;
+    const key = f.path && f.subject.container ? `${f.ruleId}\u0000${f.path.join("\u0000")}` : undefined;
+    const first = key === undefined ? undefined : seen.get(key);
+    if (first?.subject.container && f.subject.container && first.subject.container !== f.subject.container) {
+      const names = first.evidence?.containers ?? first.subject.container;
+      first.evidence = { ...first.evidence, containers: `${names}, ${f.subject.container}` };
+      continue;
+    }
+    if (key && !first) seen.set(key, f);
+    findings[w++] = f;
+  }
+  findings.length = w;
+}
+
 /** Runs every workload rule over one object: `check` on a pod template, `checkObject` otherwise. */
 export function auditObject(
   obj: K8sObject,
@@ -197,7 +224,7 @@ export function auditObject(
   ctx: RuleContext,
   opts: AuditOptions,
 ): ObjectAudit {
-  const workloads = toWorkloads(obj, opts.envSources);
+  const workloads = toWorkloads(obj, opts.envSources, opts.parseEmbedded);
   const annotations: IgnoreAnnotation[] = [];
   const objText = obj.annotations[IGNORE_ANNOTATION];
   const objIgnore = parseIgnoreList(objText);
@@ -229,7 +256,9 @@ export function auditObject(
   // Every path in a Workload is from the object root: the site adds only the object's place in its document.
   const site = { subject, origin: obj.origin, basePath: obj.docPath };
   workloads.forEach((workload, i) => {
+    const from = sink.findings.length;
     runRules(rules, (rule) => rule.check(workload, ctx), site, decider(unitLists[i] ?? [objIgnore]), sink);
+    mergeSharedFindings(sink.findings, from);
   });
   if (workloads.length === 0)
     runRules(rules, (rule) => rule.checkObject?.(obj, ctx), site, decider([objIgnore]), sink);

@@ -115,7 +115,14 @@ export function formatPlatform(p: Platform): string {
   return p.variant ? `${p.os}/${p.architecture}/${p.variant}` : `${p.os}/${p.architecture}`;
 }
 
-export function makeTarget(opts: { k8s?: string; runtimes?: string; platforms?: string }): Target {
+/** A target as the user writes it (flags, config file): each part optional, defaults filled by makeTarget. */
+export interface TargetText {
+  k8s?: string;
+  runtimes?: string;
+  platforms?: string;
+}
+
+export function makeTarget(opts: TargetText): Target {
   return {
     kubernetes: parseK8sVersion(opts.k8s ?? DEFAULT_TARGET_K8S),
     runtimes: parseRuntimeTargets(opts.runtimes ?? DEFAULT_TARGET_RUNTIMES),

@@ -224,6 +224,8 @@ export interface PodTemplate {
   spec: JsonObject;
   /** From the object root: the unit's metadata (labels, annotations), if it has a place for one. */
   metadataPath?: DocPath;
+  /** From the object root: where an annotation the pod inherits is written (Argo spec.podMetadata...). */
+  annotationPaths?: Readonly<Record<string, DocPath>>;
   /** From the object root: where each pod-level field that is set was read (`runtimeClassName` -> path). */
   fieldPaths: Readonly<Record<string, DocPath>>;
 }
@@ -286,9 +288,12 @@ interface CompiledLayout {
     list: boolean;
     shared?: Compiled;
     defaultImage?: Compiled;
+    template?: Compiled;
   }[];
   volumes: { at: Compiled; shared: boolean }[];
   podFields: Compiled[];
+  inheritedMetadata: Compiled[];
+  patches: Compiled[];
 }
 
 const compiledLayouts = new WeakMap<PodLayout, CompiledLayout>();
@@ -307,10 +312,13 @@ function compileLayout(layout: PodLayout): CompiledLayout {
         };
         if (slot.sharedMounts) entry.shared = compile(slot.sharedMounts);
         if (slot.defaultImage) entry.defaultImage = compile(slot.defaultImage);
+        if (slot.template) entry.template = compile(slot.template);
         return entry;
       }),
       volumes: layout.volumes.map((v) => ({ at: compile(v), shared: v[0] === "/" })),
       podFields: layout.podFields.map(compile),
+      inheritedMetadata: (layout.inheritedMetadata ?? []).map(compile),
+      patches: (layout.patches ?? []).map(compile),
     };
     compiledLayouts.set(layout, c);
   }
@@ -393,7 +401,11 @@ class EnvEntry implements EnvVar {
     private readonly container: DocPath,
     /** The index in `env` or `envFrom`. */
     private readonly entry: number,
-  ) {}
+    /** Where the entry is written when it is not in the container's own list (a template, a patch). */
+    fixed?: DocPath,
+  ) {
+    this.#path = fixed;
+  }
   get path(): DocPath {
     this.#path ??= [...this.container, this.index < 0 ? "envFrom" : "env", this.entry];
     return this.#path;
@@ -451,7 +463,7 @@ function containerEnv(
       const data = sources?.lookup(kind, namespace, name);
       if (!data) return;
       for (const key of Object.keys(data)) {
-        const v = new EnvEntry(-1, `${prefix}${key}`, cpath, j);
+        const v = new EnvEntry(-1, `${prefix}${key}`, cpath, j, entryPaths.get(e));
         v.from = { kind, name, resolved: true };
         const value = data[key];
         if (value !== undefined) v.value = value;
@@ -464,7 +476,7 @@ function containerEnv(
       if (!isObject(e)) return;
       const name = str(e.name);
       if (!name) return;
-      const v = new EnvEntry(i, name, cpath, i);
+      const v = new EnvEntry(i, name, cpath, i, entryPaths.get(e));
       const literal = scalarText(e.value);
       if (literal !== undefined) {
         v.value = literal.includes("$") ? expandVars(literal, definedValue) : literal;
@@ -533,8 +545,16 @@ function toContainer(
     const name = str(m.name);
     const mountPath = str(m.mountPath);
     if (!name || !mountPath) continue;
-    const vm: VolumeMount = sh
-      ? new Mount(Number(sh.path[sh.path.length - 1]), name, mountPath, m.readOnly === true, [], sh.path)
+    const inherited = sh ? sh.path : entryPaths.get(m);
+    const vm: VolumeMount = inherited
+      ? new Mount(
+          Number(inherited[inherited.length - 1]),
+          name,
+          mountPath,
+          m.readOnly === true,
+          [],
+          inherited,
+        )
       : new Mount(k, name, mountPath, m.readOnly === true, path);
     const subPath = str(m.subPath);
     const subPathExpr = str(m.subPathExpr);
@@ -591,6 +611,60 @@ function toContainer(
   const script = str(raw.source) ?? str(raw.script);
   if (script) c.script = { text: script, path: [...path, raw.source !== undefined ? "source" : "script"] };
   return c;
+}
+
+/**
+ * Where an `env`, `envFrom` or `volumeMounts` entry is written when a merge took it from somewhere other
+ * than the container's own list (a Tekton stepTemplate, Argo templateDefaults, a podSpecPatch), so a
+ * finding on it points at the line that adds it.
+ */
+const entryPaths = new WeakMap<object, DocPath>();
+
+/** Lists of a Container merged by key in a strategic merge patch (k8s.io/api/core/v1 patchMergeKey tags). */
+const MERGE_KEYS: Readonly<Record<string, string>> = { env: "name", volumeMounts: "mountPath" };
+
+function mergeMaps(base: JsonObject, top: JsonObject): JsonObject {
+  const out: JsonObject = { ...base };
+  for (const k in top) {
+    const b = out[k];
+    const t = top[k] as Json;
+    out[k] = isObject(b) && isObject(t) ? mergeMaps(b, t) : t;
+  }
+  return out;
+}
+
+/**
+ * Container-shaped layers merged as a strategic merge patch of a Container merges them, earliest first
+ * (a later layer wins): fields replace, mappings merge key by key, `env` merges by name and
+ * `volumeMounts` by mountPath (Tekton: https://tekton.dev/docs/pipelines/tasks/#specifying-a-step-template;
+ * Argo: https://argo-workflows.readthedocs.io/en/latest/template-defaults/). Each list entry that comes
+ * from a layer other than the one at `home` keeps its own path (`entryPaths`).
+ */
+function mergeContainer(layers: readonly Match[], home: DocPath): JsonObject {
+  let out: JsonObject = {};
+  for (const layer of layers) {
+    if (!isObject(layer.value)) continue;
+    const own = layer.path === home;
+    const top: JsonObject = {};
+    for (const k in layer.value) {
+      const v = layer.value[k] as Json;
+      if (!own && Array.isArray(v) && (k in MERGE_KEYS || k === "envFrom")) {
+        v.forEach((e, i) => {
+          if (isObject(e) && !entryPaths.has(e)) entryPaths.set(e, append(append(layer.path, k), i));
+        });
+      }
+      const key = MERGE_KEYS[k];
+      const before = out[k];
+      if (key && Array.isArray(v) && Array.isArray(before)) {
+        const mine = new Set(v.map((e) => (isObject(e) ? scalarText(e[key]) : undefined)));
+        top[k] = [...before.filter((e) => !(isObject(e) && mine.has(scalarText(e[key])))), ...v];
+      } else {
+        top[k] = v;
+      }
+    }
+    out = mergeMaps(out, top);
+  }
+  return out;
 }
 
 /** A VolumeMount whose path is built when a rule asks for it. */
@@ -654,25 +728,94 @@ const POD_FIELDS = [
 
 type PodFields = Record<(typeof POD_FIELDS)[number], Json | undefined>;
 
+/** A container slot for containers a pod spec patch adds (they have no place in the layout). */
+const PATCH_SLOTS = new Map(
+  (["containers", "initContainers"] as const).map((group) => [
+    group,
+    { slot: { at: [group, "*"], group }, at: compile([group, "*"]), list: true },
+  ]),
+);
+
+/** The parsed pod spec patches of a unit (Argo podSpecPatch), with the path of the string each is written in. */
+function unitPatches(unit: Base, cl: CompiledLayout, parse: EmbeddedParser | undefined): Match[] {
+  const out: Match[] = [];
+  if (!parse) return out;
+  for (const pattern of cl.patches) {
+    for (const m of matchAll(unit, pattern)) {
+      if (typeof m.value !== "string") continue;
+      let value: unknown;
+      try {
+        value = parse(m.value);
+      } catch {
+        // Argo fails such a pod at run time; there is nothing in it to audit.
+        continue;
+      }
+      if (isObject(value)) out.push({ value, path: m.path });
+    }
+  }
+  return out;
+}
+
+/**
+ * Parses a JSON or YAML string embedded in an object (an Argo podSpecPatch). Core has no YAML parser:
+ * the scan passes the product's (src/manifests), so the patch is read as the manifests are.
+ */
+export type EmbeddedParser = (text: string) => unknown;
+
 function buildUnit(
   obj: K8sObject,
   cl: CompiledLayout,
   unitValue: unknown,
   unitPath: DocPath,
   sources: EnvSources | undefined,
+  parse: EmbeddedParser | undefined,
 ): PodTemplate | undefined {
   const layout = cl.layout;
   const unit: Base = { root: obj.raw, value: unitValue, path: unitPath };
   const containers: Container[] = [];
+  const slots: CompiledLayout["containers"][number][] = [];
   for (const cslot of cl.containers) {
+    const tpl = cslot.template ? matchAll(unit, cslot.template)[0] : undefined;
     for (const m of matchAll(unit, cslot.at)) {
       if (!isObject(m.value)) continue;
       const index = cslot.list ? Number(m.path[m.path.length - 1]) : 0;
-      containers.push(toContainer(m.value, cslot, index, m.path, unit, obj.namespace, sources));
+      const raw = tpl && isObject(tpl.value) ? mergeContainer([tpl, m], m.path) : m.value;
+      containers.push(toContainer(raw, cslot, index, m.path, unit, obj.namespace, sources));
+      slots.push(cslot);
     }
   }
   const spec = layout.spec ? at(unitValue, layout.spec) : undefined;
   if (containers.length === 0 && !isObject(spec)) return undefined;
+  // A pod spec patch merges its containers into the pod's by name, or adds them
+  // (https://argo-workflows.readthedocs.io/en/latest/fields/#template podSpecPatch).
+  const patches = unitPatches(unit, cl, parse);
+  for (const patch of patches) {
+    for (const [group, pslot] of PATCH_SLOTS) {
+      const list = (patch.value as JsonObject)[group];
+      if (!Array.isArray(list)) continue;
+      list.forEach((pc, i) => {
+        if (!isObject(pc)) return;
+        const ppath = append(append(patch.path, group), i);
+        const name = str(pc.name);
+        const k = name === undefined ? -1 : containers.findIndex((c) => c.name === name);
+        const old = containers[k];
+        const cslot = slots[k];
+        if (old && cslot) {
+          const raw = mergeContainer(
+            [
+              { value: old.raw, path: old.path },
+              { value: pc, path: ppath },
+            ],
+            old.path,
+          );
+          containers[k] = toContainer(raw, cslot, old.index, old.path, unit, obj.namespace, sources);
+        } else {
+          containers.push(toContainer(pc, pslot, i, ppath, unit, obj.namespace, sources));
+          slots.push(pslot);
+        }
+      });
+    }
+  }
   const volumes: Volume[] = [];
   let mounted: Set<string> | undefined;
   for (const { at: pattern, shared } of cl.volumes) {
@@ -684,6 +827,18 @@ function buildUnit(
       const v = toVolume(m.value, Number(m.path[m.path.length - 1]), m.path);
       if (!shared || mounted?.has(v.name)) volumes.push(v);
     }
+  }
+  for (const patch of patches) {
+    const list = (patch.value as JsonObject).volumes;
+    if (!Array.isArray(list)) continue;
+    list.forEach((v, i) => {
+      if (!isObject(v)) return;
+      const vol = toVolume(v, i, append(append(patch.path, "volumes"), i));
+      // Merged by name: the patch's volume replaces the pod's.
+      const k = volumes.findIndex((x) => x.name === vol.name);
+      if (k >= 0) volumes[k] = vol;
+      else volumes.push(vol);
+    });
   }
   // Pod-level fields: a fixed shape (fast property access), each from the last source that sets it.
   const fields: PodFields = {
@@ -698,8 +853,10 @@ function buildUnit(
   };
   const fieldPaths: Record<string, DocPath> = {};
   let last: JsonObject = {};
-  for (const pattern of cl.podFields) {
-    for (const m of matchAll(unit, pattern)) {
+  const fieldSources = cl.podFields.map((pattern) => matchAll(unit, pattern));
+  fieldSources.push(patches);
+  for (const matches of fieldSources) {
+    for (const m of matches) {
       if (!isObject(m.value)) continue;
       last = m.value;
       for (const f of POD_FIELDS) {
@@ -711,6 +868,24 @@ function buildUnit(
     }
   }
   const md = layout.metadata ? at(unitValue, layout.metadata) : undefined;
+  let labels = isObject(md) ? strMap(md.labels) : EMPTY;
+  let annotations = isObject(md) ? strMap(md.annotations) : EMPTY;
+  let annotationPaths: Record<string, DocPath> | undefined;
+  // Inherited metadata, latest first: each adds what the pod's own metadata (and later sources) lack.
+  for (let i = cl.inheritedMetadata.length - 1; i >= 0; i--) {
+    for (const m of matchAll(unit, cl.inheritedMetadata[i] as Compiled)) {
+      if (!isObject(m.value)) continue;
+      const moreLabels = strMap(m.value.labels);
+      const moreAnnotations = strMap(m.value.annotations);
+      for (const k in moreLabels) if (!(k in labels)) labels = { ...labels, [k]: moreLabels[k] as string };
+      for (const k in moreAnnotations) {
+        if (k in annotations) continue;
+        annotations = { ...annotations, [k]: moreAnnotations[k] as string };
+        annotationPaths ??= {};
+        annotationPaths[k] = append(append(m.path, "annotations"), k);
+      }
+    }
+  }
   const secrets: string[] = [];
   if (Array.isArray(fields.imagePullSecrets)) {
     for (const s of fields.imagePullSecrets) {
@@ -720,8 +895,8 @@ function buildUnit(
   }
   const sc = isObject(fields.securityContext) ? fields.securityContext : {};
   const pt: PodTemplate = {
-    labels: isObject(md) ? strMap(md.labels) : EMPTY,
-    annotations: isObject(md) ? strMap(md.annotations) : EMPTY,
+    labels,
+    annotations,
     containers,
     volumes,
     imagePullSecrets: secrets,
@@ -732,6 +907,7 @@ function buildUnit(
     fieldPaths,
   };
   if (layout.metadata) pt.metadataPath = unitPath.concat(layout.metadata);
+  if (annotationPaths) pt.annotationPaths = annotationPaths;
   const rc = str(fields.runtimeClassName);
   if (rc) pt.runtimeClassName = rc;
   const sa = str(fields.serviceAccountName) ?? str(fields.serviceAccount);
@@ -808,9 +984,10 @@ function genericUnits(root: JsonObject): { path: DocPath; layout: PodLayout }[] 
 /**
  * The pod units of an object: by the layout table for known kinds (src/core/pod-layouts.ts), else by
  * walking a custom resource for container lists. Built-in kinds not in the table (ConfigMap, Service...)
- * have none. `sources` resolves env from ConfigMaps and Secrets.
+ * have none. `sources` resolves env from ConfigMaps and Secrets; `parse` reads pod spec patches written
+ * as strings (without it they are not applied).
  */
-export function toWorkloads(obj: K8sObject, sources?: EnvSources): Workload[] {
+export function toWorkloads(obj: K8sObject, sources?: EnvSources, parse?: EmbeddedParser): Workload[] {
   const out: Workload[] = [];
   const layouts = layoutsFor(obj.apiVersion, obj.kind);
   if (layouts) {
@@ -820,7 +997,7 @@ export function toWorkloads(obj: K8sObject, sources?: EnvSources): Workload[] {
       for (const pattern of cl.units) {
         for (const m of matchAll(root, pattern)) {
           if (!isObject(m.value)) continue;
-          const template = buildUnit(obj, cl, m.value, m.path, sources);
+          const template = buildUnit(obj, cl, m.value, m.path, sources, parse);
           if (template) out.push({ object: obj, unitPath: m.path, template });
         }
       }
@@ -830,7 +1007,7 @@ export function toWorkloads(obj: K8sObject, sources?: EnvSources): Workload[] {
     return out;
   }
   for (const u of genericUnits(obj.raw)) {
-    const template = buildUnit(obj, compileLayout(u.layout), at(obj.raw, u.path), u.path, sources);
+    const template = buildUnit(obj, compileLayout(u.layout), at(obj.raw, u.path), u.path, sources, parse);
     if (template) out.push({ object: obj, unitPath: u.path, template, generic: true });
   }
   return out;

@@ -159,3 +159,13 @@ export function lineCol(text: string, offset: number): { line: number; column: n
   }
   return { line, column: offset - last - 1 };
 }
+
+/**
+ * Parses a YAML or JSON document embedded as a string in an object (an Argo `podSpecPatch`) as the
+ * manifests themselves are parsed (Kubernetes' scalar rules, the alias bomb guard). Throws on bad text.
+ */
+export function parseEmbedded(text: string): unknown {
+  const r = parseChunk({ index: 0, text, startLine: 0 }, false);
+  if (!r.ok) throw new Error(r.error.message);
+  return r.value;
+}

@@ -94,6 +94,15 @@ export function scannedText(c: AuditReport["coverage"]): string {
   return `${parts.join(", ")}${images}`;
 }
 
+/**
+ * The coverage line for kinds outside the pod layout table whose pods were found by walking the object
+ * for `containers` lists (coverage.genericKinds): their audit is a guess, so the report says so.
+ */
+export function genericKindsText(c: AuditReport["coverage"]): string | undefined {
+  if (!c.genericKinds?.length) return undefined;
+  return `Kinds audited by their containers lists (not in the kind table, so the pod layout is guessed): ${c.genericKinds.join(", ")}`;
+}
+
 // ---- image verdicts -------------------------------------------------------------------------------
 
 /** Worst first. `unknown` ranks above `warning`: an unverified image is a bigger risk than a known caveat. */

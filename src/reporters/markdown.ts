@@ -12,6 +12,7 @@ import {
   formatLocation,
   formatScope,
   formatSubject,
+  genericKindsText,
   oneLine,
   openFindings,
   ruleIndex,
@@ -121,6 +122,8 @@ export function renderMarkdown(report: AuditReport, opts: RenderOptions): string
 
   const c = report.coverage;
   out.push("", "#### Coverage", "", `Scanned ${mdText(scannedText(c))}.`);
+  const generic = genericKindsText(c);
+  if (generic) out.push("", `${mdText(generic)}.`);
   const issues = (title: string, list: typeof c.errors) => {
     if (list.length === 0) return;
     out.push("", title, "");

@@ -12,6 +12,7 @@ import {
   formatLocation,
   formatScope,
   formatSubject,
+  genericKindsText,
   openFindings,
   type Paint,
   padEnd,
@@ -301,6 +302,8 @@ export function coverageLines(report: AuditReport, width: number, paint: Paint):
       out.push(...wrap(`${where}: ${i.reason}`, width, "      ", "    "));
     }
   };
+  const generic = genericKindsText(c);
+  if (generic) out.push(...wrap(generic, width, "    ", "  "));
   issues(`Skipped (${c.skipped.length}):`, c.skipped, "yellow");
   issues(`Warnings (${c.warnings?.length ?? 0}):`, c.warnings ?? [], "yellow");
   issues(

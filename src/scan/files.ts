@@ -17,7 +17,7 @@ import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.j
 import type { Target } from "../core/target.js";
 import type { DocPath, Finding } from "../core/types.js";
 import { expandList, isObject, type JsonObject, type K8sObject, toK8sObject } from "../core/workload.js";
-import { parseChunks } from "../manifests/parse.js";
+import { parseChunks, parseEmbedded } from "../manifests/parse.js";
 import { locatePaths, positionKey } from "../manifests/positions.js";
 import { readInputs } from "../manifests/read.js";
 import { type DocumentChunk, splitDocuments } from "../manifests/split.js";
@@ -113,6 +113,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
       const audit = auditObject(obj, rules, ctx, {
         ignore: opts.ignore,
         envSources: envStore,
+        parseEmbedded,
         ...(opts.policy ? { policy: opts.policy } : {}),
       });
       checks.object(obj, audit);

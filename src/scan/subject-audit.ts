@@ -8,6 +8,7 @@ import type { Policy } from "../core/policy.js";
 import { auditObject, type ObjectAudit, type RuleContext, type WorkloadRule } from "../core/rule.js";
 import type { Finding } from "../core/types.js";
 import { type JsonObject, type K8sObject, toK8sObject } from "../core/workload.js";
+import { parseEmbedded } from "../manifests/parse.js";
 import { workloadRules } from "../rules/workload/index.js";
 
 /** Who a finding is reported on: the top owner (a Deployment for its pods' template). */
@@ -44,6 +45,7 @@ export function auditForSubject(
   const ctx = opts.sources ? { ...opts.ctx, sources: opts.sources } : opts.ctx;
   const result = auditObject(obj, opts.rules ?? workloadRules, ctx, {
     ignore: opts.ignore,
+    parseEmbedded,
     ...(opts.policy ? { policy: opts.policy } : {}),
     ...(opts.sources ? { envSources: opts.sources } : {}),
   });

@@ -18,6 +18,23 @@ describe("files: CI pipelines and other CRDs", () => {
     const report = JSON.parse(r.stdout) as { coverage: { genericKinds?: string[] } };
     expect(report.coverage.genericKinds).toEqual(["BuildRunner.runners.example.com"]);
   });
+
+  it("names them in the coverage of the table and markdown output too, and only when there are some", async () => {
+    const table = await run(["files", `${F}/generic.yaml`]);
+    // The table wraps at the terminal width: compare the words.
+    const coverage = table.stdout.slice(table.stdout.indexOf("COVERAGE")).replace(/\s+/g, " ");
+    expect(coverage).toContain(
+      "Kinds audited by their containers lists (not in the kind table, so the pod layout is guessed): " +
+        "BuildRunner.runners.example.com",
+    );
+    const md = await run(["files", `${F}/generic.yaml`, "-o", "markdown"]);
+    const mdCoverage = md.stdout.slice(md.stdout.indexOf("#### Coverage"));
+    expect(mdCoverage).toContain(
+      "not in the kind table, so the pod layout is guessed): BuildRunner.runners.example.com.",
+    );
+    const known = await run(["files", `${F}/argo.yaml`]);
+    expect(known.stdout).not.toContain("Kinds audited by their containers lists");
+  });
 });
 
 describe("files: unrendered Helm templates", () => {

@@ -112,7 +112,7 @@ export const W007: WorkloadRule = {
             const vars = names.map((n) => `${n}=${env.get(n)}`).join(", ");
             hits.push({
               severity: sev,
-              path: first ? [...c.path, "env", first.index, "value"] : mc.mountPath,
+              path: first ? first.valuePath : mc.mountPath,
               container: c.name,
               message:
                 `container "${c.name}" reads ${mc.kind === "configMap" ? "ConfigMap" : "Secret"} "${mc.name}" key ` +
@@ -174,7 +174,7 @@ function builtInDefault(c: Container): Omit<Hit, "severity"> | undefined {
   // A mount of conf.d below the directory adds to the image's config; /fluentd/etc2 is another directory.
   if (c.volumeMounts.some((m) => isUnder(file, normalizePath(m.mountPath)))) return undefined;
   return {
-    path: env ? [...c.path, "env", env.index, "value"] : imagePath(c),
+    path: env ? env.valuePath : imagePath(c),
     container: c.name,
     message:
       `container "${c.name}" runs ${c.image}, whose built-in config parses container logs as json unless ` +

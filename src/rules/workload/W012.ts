@@ -88,7 +88,7 @@ export const W012: WorkloadRule = {
       }
       const hit: Hit = {
         severity,
-        path: [...(tpl.metadataPath ?? ["metadata"]), "annotations", key],
+        path: tpl.annotationPaths?.[key] ?? [...(tpl.metadataPath ?? ["metadata"]), "annotations", key],
         message: `annotation ${key}: ${value}${dockerDefault ? " uses the docker/default profile (deprecated since 1.11)" : ""}. ${why}.`,
         remediation: orphan
           ? "Delete the annotation: it names no container of this pod template."

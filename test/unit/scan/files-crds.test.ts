@@ -45,19 +45,78 @@ describe("files: Argo Workflows", () => {
   });
 });
 
+describe("files: Argo templateDefaults, podSpecPatch and podMetadata", () => {
+  it("merges templateDefaults.container into container templates, pointing at the defaults' lines", async () => {
+    const { rows } = await scan("argo-defaults.yaml");
+    expect(rows.filter((r) => r.includes("defaults main"))).toEqual(
+      expect.arrayContaining([
+        // templateDefaults.container.env[0].value reaches the build template's container
+        "W009 WorkflowTemplate/defaults main 16:11",
+        // spec.volumes[0] is mounted through templateDefaults.container.volumeMounts[0]
+        "W001 WorkflowTemplate/defaults main 23:9",
+      ]),
+    );
+    // The script template gets no container defaults (templateDefaults.container is for container templates).
+    expect(rows.filter((r) => r.startsWith("W009 WorkflowTemplate"))).toEqual([
+      "W009 WorkflowTemplate/defaults main 16:11",
+    ]);
+  });
+
+  it("audits what a podSpecPatch adds: a hostPath volume and a mount merged into the main container", async () => {
+    const { findings } = await scan("argo-defaults.yaml");
+    const patched = findings.filter((f) => f.path?.includes("podSpecPatch"));
+    expect(
+      patched.map((f) => `${f.ruleId} ${f.subject.container} ${f.origin.line} ${f.path?.join(".")}`),
+    ).toEqual(["W001 main 30 spec.templates.1.podSpecPatch.volumes.0.hostPath.path"]);
+    // A workflow-level JSON patch sets hostNetwork for every template's pod: localhost:2375 is the node's Docker.
+    const quiet = findings.filter((f) => f.subject.name === "quiet" && f.ruleId === "W009");
+    expect(quiet.map((f) => f.message)).toEqual([expect.stringContaining("hostNetwork")]);
+  });
+
+  it("applies spec.podMetadata annotations to every template's pod: seccomp and ignore", async () => {
+    const { findings } = await scan("argo-defaults.yaml");
+    const seccomp = findings.filter((f) => f.ruleId === "W012");
+    // Once per template pod, each at the podMetadata annotation.
+    expect(seccomp.map((f) => `${f.origin.line}:${f.origin.column} ${f.path?.join(".")}`)).toEqual([
+      "11:7 spec.podMetadata.annotations.seccomp.security.alpha.kubernetes.io/pod",
+      "11:7 spec.podMetadata.annotations.seccomp.security.alpha.kubernetes.io/pod",
+    ]);
+    const w009 = findings.filter((f) => f.subject.name === "quiet" && f.ruleId === "W009");
+    expect(w009).toHaveLength(1);
+    expect(w009[0]?.suppressed).toBe(true);
+  });
+});
+
 describe("files: Tekton", () => {
-  it("audits steps, stepTemplate and sidecars of a Task, and embedded task specs of a PipelineRun", async () => {
+  it("audits steps (merged over the stepTemplate) and sidecars of a Task, and embedded task specs", async () => {
     const { rows, coverage } = await scan("tekton.yaml");
     expect(rows).toEqual(
       expect.arrayContaining([
-        "W009 Task/docker-build stepTemplate 12:9",
+        // stepTemplate.env[0].value, as the build step sees it
+        "W009 Task/docker-build build 12:9",
         "W001 Task/docker-build build 27:9",
         // finally[0].taskSpec.steps[0] mounts a volume of spec.taskRunTemplate.podTemplate
         "W001 PipelineRun/release-run prune 55:13",
       ]),
     );
-    expect(coverage.workloads).toBe(3);
-    expect(coverage.containers).toBe(5);
+    // The stepTemplate is no container of its own: 2 + 1 + 1 steps and sidecars, 3 steps of template-only.
+    expect(coverage.workloads).toBe(4);
+    expect(coverage.containers).toBe(7);
+    expect(rows.filter((r) => r.includes(" stepTemplate "))).toEqual([]);
+  });
+
+  it("reports a stepTemplate entry once, naming every step that gets it; a step's own value wins", async () => {
+    const { findings } = await scan("tekton.yaml");
+    const t = findings.filter((f) => f.subject.name === "template-only");
+    // stepTemplate.env[0].value reaches build and push: one finding at its line, naming both steps.
+    // The scan step sets its own DOCKER_HOST (a dind service), reported at its own line.
+    expect(
+      t
+        .filter((f) => f.ruleId === "W009")
+        .map((f) => `${f.subject.container} ${f.origin.line} ${f.evidence?.containers ?? "-"}`),
+    ).toEqual(["build 70 build, push", "scan 82 -"]);
+    // The socket volume both steps mount through stepTemplate.volumeMounts.
+    expect(t.filter((f) => f.ruleId === "W001").map((f) => f.origin.line)).toEqual([86]);
   });
 });
 
