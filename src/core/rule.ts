@@ -9,11 +9,11 @@ import type { EnvSources } from "./env.js";
 import type { ImageFacts } from "./image.js";
 import {
   type Decision,
-  decide,
   EMPTY_POLICY,
   IGNORE_ANNOTATION,
   type Policy,
   parseIgnoreList,
+  subjectDecider,
 } from "./policy.js";
 import type { Platform, RuntimeTarget, Target } from "./target.js";
 import type { DocPath, Finding, Hit, Origin, RuleMeta, Subject } from "./types.js";
@@ -222,8 +222,9 @@ export function auditObject(
     opts.ignore.size === 0 &&
     policy.severity.size === 0 &&
     policy.exemptions.length === 0;
+  const decideFor = plain ? undefined : subjectDecider(subject, opts.ignore, policy);
   const decider = (lists: ReadonlySet<string>[]): Decider =>
-    plain ? runAsIs : (rule) => decide(rule, subject, lists, opts.ignore, policy);
+    decideFor ? (rule) => decideFor(rule, lists) : runAsIs;
   const usedRefs = new Set<string>();
   const sink: RunSink<Hit> = { findings: [], failures: [], usedRefs };
   // Every path in a Workload is from the object root: the site adds only the object's place in its document.
