@@ -26,9 +26,12 @@ export interface LocatedUse {
 /** Docker uses in a container's command+args and its exec probes and hooks. */
 // W004, W008, W009 and W010 all ask what a container's argv does: tokenise once per container.
 const usesCache = new WeakMap<Container, LocatedUse[]>();
+const NO_USES: LocatedUse[] = Object.freeze([]) as unknown as LocatedUse[];
 
 /** Docker uses in a container's command/args and exec hooks (computed once per container). */
 export function dockerUses(c: Container): LocatedUse[] {
+  // Nothing to analyse (no command, args or exec hooks): no cache entry (WeakMap entries cost GC time).
+  if (c.command.length === 0 && c.args.length === 0 && c.execHooks.length === 0) return NO_USES;
   let cached = usesCache.get(c);
   if (!cached) {
     cached = computeDockerUses(c);

@@ -97,10 +97,13 @@ export interface HostVolume {
 }
 
 // Most rules look at the same hostPath volumes; compute them once per pod template.
+const NO_HOST_VOLUMES: HostVolume[] = Object.freeze([]) as unknown as HostVolume[];
 const hostVolumesCache = new WeakMap<PodTemplate, HostVolume[]>();
 
 /** The pod's hostPath volumes with their mounts (computed once per template; do not mutate). */
 export function hostVolumes(tpl: PodTemplate): HostVolume[] {
+  // Most pods have no hostPath volume: answer without a cache entry (WeakMap entries cost GC time).
+  if (!tpl.volumes.some((v) => v.hostPath)) return NO_HOST_VOLUMES;
   let cached = hostVolumesCache.get(tpl);
   if (!cached) {
     cached = computeHostVolumes(tpl);
