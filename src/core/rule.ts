@@ -127,7 +127,9 @@ export function runRules<R extends RuleMeta, H extends Hit>(
   decider: Decider,
   sink: RunSink<H>,
 ): void {
-  for (const rule of rules) {
+  // Index loops: most rules return no hits, and an iterator per empty list showed in bench/files.
+  for (let r = 0; r < rules.length; r++) {
+    const rule = rules[r] as R;
     const decision = decider(rule);
     if (decision.off) continue;
     let hits: readonly H[] | undefined;
@@ -143,7 +145,8 @@ export function runRules<R extends RuleMeta, H extends Hit>(
       continue;
     }
     if (!hits) continue;
-    for (const hit of hits) {
+    for (let h = 0; h < hits.length; h++) {
+      const hit = hits[h] as H;
       const f = makeFinding(rule, hit, site, decision);
       sink.findings.push(f);
       if (decision.suppression?.ref) sink.usedRefs?.add(decision.suppression.ref);
