@@ -152,7 +152,7 @@ function plainDecision(byRule: Map<string, Decision>, policy: Policy, ruleId: st
 /**
  * `decide` for every rule run on one subject: the exemptions whose kinds, names and namespaces match
  * the subject are found once, not once per rule and pod unit (with a config file this was a third of
- * the rule time in bench/files), and a rule nothing suppresses gets its shared, frozen decision.
+ * the per-object audit time in bench/files), and a rule nothing suppresses gets its shared, frozen decision.
  * Returned decisions must not be mutated.
  */
 export function subjectDecider(
