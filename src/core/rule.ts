@@ -193,6 +193,9 @@ export interface ObjectAudit {
   usedRefs: ReadonlySet<string>;
 }
 
+/** The used annotation entries of an object without ignore annotations: none (shared, never added to). */
+const NO_REFS: ReadonlySet<string> = new Set();
+
 /** Runs every workload rule over one object: `check` on a pod template, `checkObject` otherwise. */
 export function auditObject(
   obj: K8sObject,
@@ -228,8 +231,9 @@ export function auditObject(
   const decideFor = plain ? undefined : subjectDecider(subject, opts.ignore, policy);
   const decider = (lists: ReadonlySet<string>[]): Decider =>
     decideFor ? (rule) => decideFor(rule, lists) : runAsIs;
-  const usedRefs = new Set<string>();
-  const sink: RunSink<Hit> = { findings: [], failures: [], usedRefs };
+  // Only an annotation entry can be "used" (core/policy.ts `subjectDecider`): without one, no set.
+  const sink: RunSink<Hit> = { findings: [], failures: [] };
+  if (annotationIgnore.size > 0) sink.usedRefs = new Set();
   // Every path in a Workload is from the object root: the site adds only the object's place in its document.
   const site = { subject, origin: obj.origin, basePath: obj.docPath };
   workloads.forEach((workload, i) => {
@@ -243,7 +247,7 @@ export function auditObject(
     failures: sink.failures,
     annotationIgnore,
     annotations,
-    usedRefs,
+    usedRefs: sink.usedRefs ?? NO_REFS,
   };
 }
 
