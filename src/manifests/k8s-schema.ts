@@ -22,7 +22,15 @@
  * - merge keys `<<` (decode.go `isMerge`).
  * js-yaml's own YAML11_SCHEMA differs (base 60, timestamps as Date), hence this schema.
  */
-import { defineScalarTag, FAILSAFE_SCHEMA, mergeTag, NOT_RESOLVED, Schema } from "js-yaml";
+import {
+  defineMappingTag,
+  defineScalarTag,
+  FAILSAFE_SCHEMA,
+  mapTag,
+  mergeTag,
+  NOT_RESOLVED,
+  Schema,
+} from "js-yaml";
 
 /**
  * resolveMapList's booleans. Compared by length first: most plain scalars are keys such as `name` or
@@ -159,8 +167,37 @@ const intTag = defineScalarTag<number>("tag:yaml.org,2002:int", {
   identify: () => false,
 });
 
+/**
+ * js-yaml's own mapping tag with a shortcut for string keys (nearly every key): `has` and `addPair`
+ * without its String() conversion and Function.prototype.call, which made `has` alone 4% of
+ * bench/files. Same results: other keys, and `__proto__` (stored as an own property), go to mapTag.
+ */
+const k8sMapTag = defineMappingTag<Record<string, unknown>>("tag:yaml.org,2002:map", {
+  create: mapTag.create,
+  identify: mapTag.identify,
+  represent: mapTag.represent,
+  keys: mapTag.keys,
+  get: mapTag.get,
+  addPair: (container, key, value) => {
+    if (typeof key === "string" && key !== "__proto__") {
+      container[key] = value;
+      return "";
+    }
+    return mapTag.addPair(container, key, value);
+  },
+  has: (container, key) =>
+    typeof key === "string" ? Object.hasOwn(container, key) : mapTag.has(container, key),
+});
+
 /** The schema documents are loaded with: go-yaml v2's scalar resolution, without merge keys. */
-export const K8S_SCHEMA = new Schema([...FAILSAFE_SCHEMA.tags, nullTag, boolTag, numberTag, intTag]);
+export const K8S_SCHEMA = new Schema([
+  ...FAILSAFE_SCHEMA.tags.filter((t) => t !== mapTag),
+  k8sMapTag,
+  nullTag,
+  boolTag,
+  numberTag,
+  intTag,
+]);
 
 /** With merge keys (`<<: *base`), used only for texts that contain `<<` (it checks every key). */
 export const K8S_MERGE_SCHEMA = K8S_SCHEMA.withTags(mergeTag);

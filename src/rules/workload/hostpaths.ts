@@ -76,7 +76,14 @@ interface Matches {
 const cache = new WeakMap<PodTemplate, Matches>();
 const NONE: readonly HostPathMatch[] = Object.freeze([]);
 
+/** The matches of a pod without hostPath volumes (most pods): shared, not cached per template. */
+const NO_MATCHES: Matches = Object.freeze({
+  all: Object.freeze([]) as unknown as HostPathMatch[],
+  byKind: new Map(),
+});
+
 function matchesOf(tpl: PodTemplate): Matches {
+  if (hostVolumes(tpl).length === 0) return NO_MATCHES;
   let m = cache.get(tpl);
   if (!m) {
     const all = computeMatches(tpl);

@@ -123,3 +123,35 @@ describe("positions of keys that resolve (on:, 0x1F:)", () => {
     expect(pos.get(positionKey(["spec", "on"]))).toEqual({ line: 4, column: 3 });
   });
 });
+
+describe("mappings (the schema's own mapping tag: string keys take a shortcut)", () => {
+  const parse = (text: string) => {
+    const [chunk] = splitDocuments(text);
+    if (!chunk) throw new Error("no chunk");
+    return parseChunk(chunk, false);
+  };
+
+  it("a key written twice is still an error at the second key, string or resolved", () => {
+    expect(parse("a: 1\nb: 2\na: 3\n")).toEqual({
+      ok: false,
+      error: { line: 3, column: 1, message: "invalid YAML: duplicated mapping key" },
+    });
+    // `on` resolves to true, whose key string is "true" (as sigs.k8s.io/yaml turns it into JSON).
+    expect(parse("true: 1\non: 2\n")).toMatchObject({ ok: false, error: { line: 2 } });
+    expect(parse("8080: a\n8080: b\n")).toMatchObject({ ok: false, error: { line: 2 } });
+  });
+
+  it("non-string keys become strings, and __proto__ is an own key, not the prototype", () => {
+    const r = parse("8080: a\nyes: b\n__proto__: {x: 1}\n");
+    expect(r.ok).toBe(true);
+    const v = (r as { value: Record<string, unknown> }).value;
+    expect(Object.keys(v)).toEqual(["8080", "true", "__proto__"]);
+    expect(Object.getPrototypeOf(v)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(v, "__proto__")?.value).toEqual({ x: 1 });
+  });
+
+  it("merge keys still merge, and an explicit key still overrides a merged one", () => {
+    const r = parse("base: &b {image: a, name: x}\nc:\n  <<: *b\n  image: z\n");
+    expect(r.ok && (r.value as { c: unknown }).c).toEqual({ image: "z", name: "x" });
+  });
+});
