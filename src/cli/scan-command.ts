@@ -16,7 +16,7 @@ import type { Finding, Severity } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import { failureIssue } from "../scan/checks.js";
 import type { ClusterFacts, ClusterScanOptions, ClusterScanResult } from "../scan/cluster.js";
-import { type CredentialStore, checkImages, type ImageCheckResult } from "../scan/images.js";
+import type { CredentialStore, ImageCheckResult } from "../scan/images.js";
 import { identity, podNamespace, REPORT_APIS } from "./controller-command.js";
 import { collect, type ProgramState, UsageError } from "./program.js";
 
@@ -213,6 +213,7 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
       p.target = result.target;
       let images: ImageCheckResult | undefined;
       if (registry) {
+        const { checkImages } = await import("../scan/images.js");
         images = await checkImages(result.images, {
           ...registry,
           target: result.target,
