@@ -1,7 +1,9 @@
 // The cluster client against the fake API server: discovery, paging, retries, errors.
 import { writeFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { connect, createServer } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { continueAhead } from "../../../src/kube/client.js";
 import { ClusterClient, KubeError } from "../../../src/kube/index.js";
 import { type Harness, harness } from "./helpers.js";
 
@@ -128,6 +130,46 @@ describe("lists", () => {
       map: (p) => ((p.spec as { nodeName?: string }).nodeName === "node-2" ? 1 : undefined),
     });
     expect(r.items).toEqual([1, 1]);
+  });
+
+  it("reads the next page's token from the head of a page, only from the list's metadata", () => {
+    const head =
+      '{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7","continue":"eyJ2IjoxfQ","remainingItemCount":3},"items":[';
+    expect(continueAhead(`${head}{"metadata":{"name":"a"}}]}`)).toBe("eyJ2IjoxfQ");
+    // Last page: no token. A "continue" inside an item is not the list's.
+    expect(continueAhead('{"metadata":{"resourceVersion":"7"},"items":[{"continue":"x"}]}')).toBeUndefined();
+    expect(continueAhead('{"metadata":{"continue":""},"items":[]}')).toBeUndefined();
+    // An escaped token is left to the parser.
+    expect(continueAhead('{"metadata":{"continue":"a\\u003db"},"items":[]}')).toBeUndefined();
+  });
+
+  it("asks for the page its parse names when the token read ahead was wrong, and ignores the other", async () => {
+    // A server whose list head carries a second "continue" before the list's metadata: the token
+    // read ahead is that decoy, its request fails (410), and the list still reads page 2 and ends.
+    h = await harness();
+    const asked: string[] = [];
+    const pages: Record<string, string> = {
+      "": '{"kind":"PodList","apiVersion":"v1","note":{"continue":"decoy"},"metadata":{"resourceVersion":"1","continue":"p2"},"items":[{"metadata":{"name":"a"}}]}',
+      p2: '{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"b"}}]}',
+    };
+    const raw = createHttpServer((req, res) => {
+      const cont = new URL(req.url ?? "/", "http://x").searchParams.get("continue") ?? "";
+      asked.push(cont);
+      const body = pages[cont];
+      res.writeHead(body ? 200 : 410, { "Content-Type": "application/json" });
+      res.end(body ?? '{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Expired","code":410}');
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+    const port = (raw.address() as { port: number }).port;
+    writeFileSync(h.kubeconfig, h.server.kubeconfig().replace(h.server.url, `http://127.0.0.1:${port}`));
+    try {
+      const r = await client().list(POD, { map: (p) => (p.metadata as { name: string }).name });
+      expect(r.items).toEqual(["a", "b"]);
+      expect(r.restarts).toBe(0);
+      expect([...asked].sort()).toEqual(["", "decoy", "p2"]);
+    } finally {
+      raw.close();
+    }
   });
 
   it("bounds the requests in flight across lists running at once", async () => {
