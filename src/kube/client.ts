@@ -205,6 +205,8 @@ export class ClusterClient {
   readonly server: string;
   #opts: Required<Omit<ClusterClientOptions, "onRetry">> & Pick<ClusterClientOptions, "onRetry">;
   #limit: Semaphore;
+  /** client-node's agents, each with its keep-alive twin (see #keepAlive). */
+  #agents = new WeakMap<http.Agent, http.Agent>();
 
   constructor(config: LoadedKubeConfig, opts: ClusterClientOptions = {}) {
     this.config = config;
@@ -667,6 +669,29 @@ export class ClusterClient {
     });
   }
 
+  /**
+   * client-node builds its agent without keep-alive, so every request opened a new connection: a
+   * new TLS handshake for each page of a list (131 for the bench cluster). A plain http(s).Agent is
+   * copied once, with its TLS options, as a keep-alive one; other agents (proxies) are used as given.
+   * A reused connection the server has closed meanwhile fails with ECONNRESET, which is retried.
+   */
+  #keepAlive(agent: http.Agent | boolean): http.Agent | boolean {
+    // Node sets `keepAlive` on every Agent (lib/_http_agent.js); @types/node does not declare it.
+    if (typeof agent === "boolean" || (agent as { keepAlive?: boolean }).keepAlive) return agent;
+    const Kind = agent.constructor;
+    if (Kind !== https.Agent && Kind !== http.Agent) return agent;
+    let twin = this.#agents.get(agent);
+    if (!twin) {
+      const options = (agent as https.Agent).options;
+      twin =
+        Kind === https.Agent
+          ? new https.Agent({ ...options, keepAlive: true })
+          : new http.Agent({ ...options, keepAlive: true });
+      this.#agents.set(agent, twin);
+    }
+    return twin;
+  }
+
   /** Sends one GET with the context's credentials; resolves with the response headers received. */
   async #open(
     path: string,
@@ -700,7 +725,7 @@ export class ClusterClient {
     // A watch stays open as long as the server keeps it: no idle timeout, only the signal.
     if (!query.watch) reqOpts.timeout = this.#opts.timeoutMs;
     if (signal) reqOpts.signal = signal;
-    if (auth.agent !== undefined) reqOpts.agent = auth.agent;
+    if (auth.agent !== undefined) reqOpts.agent = this.#keepAlive(auth.agent);
     if (auth.auth) reqOpts.auth = auth.auth;
     return new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = mod.request(url, reqOpts, resolve);

@@ -172,6 +172,33 @@ describe("lists", () => {
     }
   });
 
+  it("reuses its connections: client-node's agent has no keep-alive, each page would open one", async () => {
+    // A TCP proxy in front of the fake API server counts the connections the client opens.
+    h = await harness();
+    const target = new URL(h.server.url);
+    let connections = 0;
+    const proxy = createServer((sock) => {
+      connections++;
+      const up = connect(Number(target.port), target.hostname);
+      sock.pipe(up).pipe(sock);
+      sock.on("error", () => up.destroy());
+      up.on("error", () => sock.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+    const port = (proxy.address() as { port: number }).port;
+    writeFileSync(h.kubeconfig, h.server.kubeconfig().replace(h.server.url, `http://127.0.0.1:${port}`));
+    try {
+      const c = client({ pageSize: 1 });
+      expect((await c.list(POD)).items).toHaveLength(5);
+      expect((await c.list(POD)).items).toHaveLength(5);
+      // 10 pages, one page ahead at most: two connections carry them all.
+      expect(h.server.log.filter((e) => e.path === "/api/v1/pods")).toHaveLength(10);
+      expect(connections).toBeLessThanOrEqual(2);
+    } finally {
+      proxy.close();
+    }
+  });
+
   it("bounds the requests in flight across lists running at once", async () => {
     h = await harness();
     h.server.latencyMs = 30;
