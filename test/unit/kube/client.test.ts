@@ -1,7 +1,7 @@
 // The cluster client against the fake API server: discovery, paging, retries, errors.
 import { writeFileSync } from "node:fs";
 import { createServer as createHttpServer } from "node:http";
-import { connect, createServer } from "node:net";
+import { connect, createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import { continueAhead } from "../../../src/kube/client.js";
 import { ClusterClient, KubeError } from "../../../src/kube/index.js";
@@ -25,6 +25,35 @@ const DEPLOY = {
 function client(extra: ConstructorParameters<typeof ClusterClient>[1] = {}) {
   if (!h) throw new Error("no harness");
   return ClusterClient.fromKubeConfig({ kubeconfig: h.kubeconfig, env: {}, retryBaseMs: 1, ...extra });
+}
+
+/** Points the harness's kubeconfig at another server on this host. */
+function redirect(port: number): void {
+  if (!h) throw new Error("no harness");
+  writeFileSync(h.kubeconfig, h.server.kubeconfig().replace(h.server.url, `http://127.0.0.1:${port}`));
+}
+
+/**
+ * A TCP proxy in front of the fake API server, with the kubeconfig pointed at it. It counts the
+ * connections it accepts; `intercept` may take one over instead (returns true).
+ */
+async function proxyInFront(
+  intercept?: (sock: Socket) => boolean,
+): Promise<{ connections: () => number; close: () => void }> {
+  if (!h) throw new Error("no harness");
+  const target = new URL(h.server.url);
+  let connections = 0;
+  const proxy = createServer((sock) => {
+    connections++;
+    if (intercept?.(sock)) return;
+    const up = connect(Number(target.port), target.hostname);
+    sock.pipe(up).pipe(sock);
+    sock.on("error", () => up.destroy());
+    up.on("error", () => sock.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  redirect((proxy.address() as { port: number }).port);
+  return { connections: () => connections, close: () => proxy.close() };
 }
 
 describe("discovery", () => {
@@ -160,8 +189,7 @@ describe("lists", () => {
       res.end(body ?? '{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Expired","code":410}');
     });
     await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
-    const port = (raw.address() as { port: number }).port;
-    writeFileSync(h.kubeconfig, h.server.kubeconfig().replace(h.server.url, `http://127.0.0.1:${port}`));
+    redirect((raw.address() as { port: number }).port);
     try {
       const r = await client().list(POD, { map: (p) => (p.metadata as { name: string }).name });
       expect(r.items).toEqual(["a", "b"]);
@@ -173,27 +201,15 @@ describe("lists", () => {
   });
 
   it("reuses its connections: client-node's agent has no keep-alive, each page would open one", async () => {
-    // A TCP proxy in front of the fake API server counts the connections the client opens.
     h = await harness();
-    const target = new URL(h.server.url);
-    let connections = 0;
-    const proxy = createServer((sock) => {
-      connections++;
-      const up = connect(Number(target.port), target.hostname);
-      sock.pipe(up).pipe(sock);
-      sock.on("error", () => up.destroy());
-      up.on("error", () => sock.destroy());
-    });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const port = (proxy.address() as { port: number }).port;
-    writeFileSync(h.kubeconfig, h.server.kubeconfig().replace(h.server.url, `http://127.0.0.1:${port}`));
+    const proxy = await proxyInFront();
     try {
       const c = client({ pageSize: 1 });
       expect((await c.list(POD)).items).toHaveLength(5);
       expect((await c.list(POD)).items).toHaveLength(5);
       // 10 pages, one page ahead at most: two connections carry them all.
       expect(h.server.log.filter((e) => e.path === "/api/v1/pods")).toHaveLength(10);
-      expect(connections).toBeLessThanOrEqual(2);
+      expect(proxy.connections()).toBeLessThanOrEqual(2);
     } finally {
       proxy.close();
     }
@@ -306,22 +322,13 @@ describe("retries and errors", () => {
   it("retries a connection dropped mid-answer", async () => {
     // A server that resets the first connection, then proxies nothing: the retry reaches the fake API.
     h = await harness();
-    const target = new URL(h.server.url);
     let first = true;
-    const proxy = createServer((sock) => {
-      if (first) {
-        first = false;
-        sock.once("data", () => sock.resetAndDestroy());
-        return;
-      }
-      const up = connect(Number(target.port), target.hostname);
-      sock.pipe(up).pipe(sock);
-      sock.on("error", () => up.destroy());
-      up.on("error", () => sock.destroy());
+    const proxy = await proxyInFront((sock) => {
+      if (!first) return false;
+      first = false;
+      sock.once("data", () => sock.resetAndDestroy());
+      return true;
     });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const port = (proxy.address() as { port: number }).port;
-    writeFileSync(h.kubeconfig, h.server.kubeconfig().replace(h.server.url, `http://127.0.0.1:${port}`));
     const retries: number[] = [];
     const r = await client({ onRetry: (i) => retries.push(i.attempt) }).list(POD);
     expect(r.items.length).toBe(5);
