@@ -388,7 +388,11 @@ async function main(): Promise<void> {
       ["--cpu-prof", "--cpu-prof-dir", dir, ...scanArgs],
       join(work, "scan-prof.json"),
     );
-    const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+    // bin/ may hand over to a child Node (the young generation cap), which inherits --cpu-prof: the
+    // largest profile is the one that did the work.
+    const file = readdirSync(dir)
+      .filter((f) => f.endsWith(".cpuprofile"))
+      .sort((a, b) => statSync(join(dir, b)).size - statSync(join(dir, a)).size)[0];
     if (file) profile = topFunctions(join(dir, file), 15);
   }
 

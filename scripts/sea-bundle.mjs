@@ -60,6 +60,20 @@ const inlineShippedFiles = {
   },
 };
 
+// dist/kube/client-node.js is itself an ESM bundle (package.json "build") whose banner makes a
+// `require` from import.meta.url, which a CommonJS bundle does not have: bundle its source instead,
+// src/kube/client-node.ts, so client-node goes into the executable as it did before that bundle.
+const clientNodeSource = {
+  name: "client-node-source",
+  setup(b) {
+    b.onResolve({ filter: /^\.\/client-node\.js$/ }, (args) =>
+      /[\\/]dist[\\/]kube$/.test(args.resolveDir)
+        ? { path: join(root, "src/kube/client-node.ts") }
+        : undefined,
+    );
+  },
+};
+
 const result = await build({
   stdin: {
     // bin/kube-runtime-audit.js without its top-level await, which CommonJS cannot hold.
@@ -76,7 +90,7 @@ const result = await build({
   outfile: out,
   legalComments: "inline",
   logLevel: "silent",
-  plugins: [inlineShippedFiles],
+  plugins: [inlineShippedFiles, clientNodeSource],
 });
 // import.meta anywhere else would be undefined at run time: refuse rather than ship a broken binary.
 const fatal = result.warnings.filter((w) =>

@@ -11,13 +11,8 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type Command, Option } from "commander";
 import type { ControllerSetup, ReportApiChoice } from "../controller/cluster.js";
-import {
-  type ControllerDeps,
-  type ControllerHandle,
-  type ControllerOptions,
-  parseBindAddress,
-  runController,
-} from "../controller/index.js";
+// src/controller loads on use (`await import`), so the other commands do not pay for its import.
+import type { ControllerDeps, ControllerHandle, ControllerOptions } from "../controller/index.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import { isSeverity, type Severity } from "../core/types.js";
 import { createLogger, type LogFormat } from "../log/logger.js";
@@ -161,6 +156,7 @@ export function addControllerCommand(
       if (e instanceof TargetError) throw new UsageError(e.message);
       throw e;
     }
+    const { parseBindAddress, runController } = await import("../controller/index.js");
     try {
       parseBindAddress(flags.metricsBindAddress, "--metrics-bind-address");
       parseBindAddress(flags.healthProbeBindAddress, "--health-probe-bind-address");

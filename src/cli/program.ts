@@ -16,14 +16,9 @@ import { checkRuntimeSupported } from "../rules/image/index.js";
 import { allRuleMeta } from "../scan/catalogue.js";
 import { failureIssue } from "../scan/checks.js";
 import { scanFiles } from "../scan/files.js";
-import {
-  type CredentialStore,
-  checkImages,
-  type ImageCheckResult,
-  type ImageUses,
-  loadRegistryCredentials,
-  RegistryConfigError,
-} from "../scan/images.js";
+// The image engine, the registry client and undici under it load on use (`await import`): `scan
+// --no-images` and `files` without --check-images must not pay for their import.
+import type { CredentialStore, ImageCheckResult, ImageUses } from "../scan/images.js";
 import { addControllerCommand } from "./controller-command.js";
 import { addScanCommand, type EmitInput } from "./scan-command.js";
 
@@ -128,6 +123,7 @@ async function registrySettings(opts: RegistryCliOptions): Promise<{
   requestTimeoutMs: number;
   concurrencyPerRegistry: number;
 }> {
+  const { loadRegistryCredentials, RegistryConfigError } = await import("../scan/images.js");
   let credentials: CredentialStore;
   try {
     credentials = await loadRegistryCredentials(opts.registryConfig);
@@ -316,6 +312,7 @@ export function buildProgram(state: ProgramState): Command {
         });
         let images: ImageCheckResult | undefined;
         if (registry) {
+          const { checkImages } = await import("../scan/images.js");
           images = await checkImages(result.images, {
             target: p.target,
             ignore: p.ignore,
@@ -355,6 +352,7 @@ export function buildProgram(state: ProgramState): Command {
     const progress = progressWriter(opts);
     const uses = new Map<string, ImageUses>();
     for (const r of refs) uses.set(r, { uses: [], total: 0 });
+    const { checkImages } = await import("../scan/images.js");
     const images = await checkImages(uses, {
       target: p.target,
       ignore: p.ignore,

@@ -15,7 +15,7 @@ import { makeTarget, type Target, TargetError, type TargetText } from "../core/t
 import type { Finding, Severity } from "../core/types.js";
 import type { Logger } from "../log/logger.js";
 import type { ClusterFacts, ClusterScanOptions, ClusterScanResult } from "../scan/cluster.js";
-import { type CredentialStore, checkImages, type ImageCheckResult } from "../scan/images.js";
+import type { CredentialStore, ImageCheckResult } from "../scan/images.js";
 import { identity, podNamespace, REPORT_APIS } from "./controller-command.js";
 import { collect, type ProgramState, UsageError } from "./program.js";
 
@@ -216,6 +216,7 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
       p.target = result.target;
       let images: ImageCheckResult | undefined;
       if (registry) {
+        const { checkImages } = await import("../scan/images.js");
         images = await checkImages(result.images, {
           ...registry,
           target: result.target,

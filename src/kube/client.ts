@@ -16,6 +16,7 @@
  *
  * Behaviour (https://kubernetes.io/docs/reference/using-api/api-concepts/):
  *  - lists are paged (`limit`, `continue`); a 410 Gone on a continue token restarts that list;
+ *    the next page is asked for while the current one is parsed (one page ahead per list);
  *  - at most `concurrency` requests are in flight; several lists can run at once;
  *  - 429 and 5xx are retried with exponential backoff, honouring `Retry-After`
  *    (https://kubernetes.io/docs/concepts/cluster-administration/flow-control/);
@@ -119,7 +120,8 @@ interface WriteRequest {
 interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
-  body: Buffer;
+  /** The body, decoded as UTF-8 while it arrives (every caller reads it as text: JSON or a kubelet page). */
+  body: string;
 }
 
 const isObj = (v: unknown): v is JsonObject => typeof v === "object" && v !== null && !Array.isArray(v);
@@ -171,6 +173,24 @@ class Semaphore {
   }
 }
 
+/**
+ * The `continue` token of a list page, read from the head of its JSON body without parsing it: the
+ * API server writes a list's `metadata` before its `items` (the Go struct's field order). Undefined
+ * when the head does not have it in that shape; the caller checks the guess against the parsed page.
+ */
+export function continueAhead(body: string): string | undefined {
+  const head = body.slice(0, 8192);
+  const items = head.indexOf('"items"');
+  const at = head.indexOf('"continue":"');
+  if (at < 0 || (items >= 0 && items < at)) return undefined;
+  const start = at + '"continue":"'.length;
+  const end = head.indexOf('"', start);
+  if (end < 0) return undefined;
+  const token = head.slice(start, end);
+  // An escaped character would need JSON decoding: leave such a token to the parser.
+  return token && !token.includes("\\") ? token : undefined;
+}
+
 /** Seconds or an HTTP date (RFC 9110 §10.2.3), in ms; undefined when absent or unreadable. */
 export function parseRetryAfter(v: string | undefined, now = Date.now()): number | undefined {
   if (!v) return undefined;
@@ -185,6 +205,8 @@ export class ClusterClient {
   readonly server: string;
   #opts: Required<Omit<ClusterClientOptions, "onRetry">> & Pick<ClusterClientOptions, "onRetry">;
   #limit: Semaphore;
+  /** client-node's agents, each with its keep-alive twin (see #keepAlive). */
+  #agents = new WeakMap<http.Agent, http.Agent>();
 
   constructor(config: LoadedKubeConfig, opts: ClusterClientOptions = {}) {
     this.config = config;
@@ -321,24 +343,43 @@ export class ClusterClient {
     const path = resourcePath(ref, opts.namespace);
     const apiVersion = apiVersionOf(ref);
     const map = opts.map ?? ((x: JsonObject) => x as unknown as T);
+    const page = (cont: string | undefined) => {
+      const q: Record<string, string> = { limit: String(this.#opts.pageSize) };
+      if (cont) q.continue = cont;
+      if (opts.labelSelector) q.labelSelector = opts.labelSelector;
+      if (opts.fieldSelector) q.fieldSelector = opts.fieldSelector;
+      return this.#request(path, q, opts.metadataOnly ? ACCEPT_META_LIST : ACCEPT_JSON);
+    };
     let restarts = 0;
     for (;;) {
       const items: T[] = [];
       let cont: string | undefined;
       let rv = "";
       let expired = false;
+      let next: { cont: string; response: Promise<RawResponse> } | undefined;
       do {
-        const q: Record<string, string> = { limit: String(this.#opts.pageSize) };
-        if (cont) q.continue = cont;
-        if (opts.labelSelector) q.labelSelector = opts.labelSelector;
-        if (opts.fieldSelector) q.fieldSelector = opts.fieldSelector;
-        const r = await this.#request(path, q, opts.metadataOnly ? ACCEPT_META_LIST : ACCEPT_JSON);
-        if (r.status === 410 && cont && restarts < 3) {
+        // The page asked for ahead (below) when its token was read right, else asked for now.
+        const res = await (next && next.cont === cont ? next.response : page(cont));
+        next = undefined;
+        if (res.status === 410 && cont && restarts < 3) {
           expired = true;
           break;
         }
-        if (r.status !== 200) throw this.#statusError(r, "list", ref, opts.namespace);
-        const body = this.#json(r, path);
+        if (res.status !== 200) throw this.#statusError(res, "list", ref, opts.namespace);
+        // Ask for the next page before parsing this one, so the server encodes it while this one is
+        // parsed and mapped: its token is read from the head of the body, where the server writes
+        // the list's metadata before its items. Checked against the parsed token below; a wrong
+        // guess costs one discarded request and the page is asked for again.
+        const ahead = continueAhead(res.body);
+        if (ahead) {
+          next = { cont: ahead, response: page(ahead) };
+          // Left unread when this page fails or the guess was wrong: its failure is not unhandled.
+          next.response.catch(() => undefined);
+          // The request goes out once the credentials are applied (a promise): let that happen
+          // before the parse below holds the thread.
+          await new Promise<void>((resolve) => setImmediate(resolve));
+        }
+        const body = this.#json(res, path);
         if (!isObj(body))
           throw new KubeError("http", `list ${resourceName(ref.group, ref.resource)}: not a JSON object`);
         const md = isObj(body.metadata) ? body.metadata : {};
@@ -388,7 +429,7 @@ export class ClusterClient {
     // One retry at most: a kubelet the proxy cannot dial answers 503 only after a dial timeout, and
     // retrying that five times per node would stall the scan for minutes.
     const r = await this.#request(full, {}, ACCEPT_JSON, undefined, Math.min(1, this.#opts.maxRetries));
-    if (r.status === 200) return r.body.toString("utf8");
+    if (r.status === 200) return r.body;
     throw this.#statusError(
       r,
       "get",
@@ -425,13 +466,10 @@ export class ClusterClient {
       throw new KubeError("unreachable", `cannot reach the cluster at ${this.#where()}: ${code}`);
     }
     if (res.statusCode !== 200) {
-      const chunks: Buffer[] = [];
-      for await (const c of res) chunks.push(c as Buffer);
-      const r: RawResponse = {
-        status: res.statusCode ?? 0,
-        headers: res.headers,
-        body: Buffer.concat(chunks),
-      };
+      res.setEncoding("utf8");
+      let body = "";
+      for await (const c of res) body += c as string;
+      const r: RawResponse = { status: res.statusCode ?? 0, headers: res.headers, body };
       if (r.status === 410)
         throw new KubeError(
           "expired",
@@ -492,7 +530,7 @@ export class ClusterClient {
     const r = await this.#request(path, {}, ACCEPT_JSON, { method, body: payload, contentType });
     let parsed: unknown;
     try {
-      parsed = r.body.length > 0 ? JSON.parse(r.body.toString("utf8")) : undefined;
+      parsed = r.body.length > 0 ? JSON.parse(r.body) : undefined;
     } catch {
       parsed = undefined;
     }
@@ -504,7 +542,7 @@ export class ClusterClient {
 
   #json(r: RawResponse, path: string): unknown {
     try {
-      return JSON.parse(r.body.toString("utf8"));
+      return JSON.parse(r.body);
     } catch {
       throw new KubeError("http", `${path}: the server's answer is not JSON (HTTP ${r.status})`, {
         status: r.status,
@@ -515,7 +553,7 @@ export class ClusterClient {
   /** The server's Status message, one line. */
   #statusMessage(r: RawResponse): string {
     try {
-      const s: unknown = JSON.parse(r.body.toString("utf8"));
+      const s: unknown = JSON.parse(r.body);
       if (isObj(s) && typeof s.message === "string") return s.message.split("\n")[0] ?? "";
     } catch {
       /* not a Status */
@@ -617,14 +655,41 @@ export class ClusterClient {
     write?: WriteRequest,
   ): Promise<RawResponse> {
     const res = await this.#open(path, query, accept, undefined, write);
+    // Decoded chunk by chunk (a StringDecoder keeps a character split across chunks whole) and
+    // joined as a string: no Buffer.concat copy of a list page, and each chunk's memory is free as
+    // soon as it is decoded. JSON.parse reads the joined string once.
+    res.setEncoding("utf8");
     return new Promise<RawResponse>((resolve, reject) => {
-      const chunks: Buffer[] = [];
-      res.on("data", (c: Buffer) => chunks.push(c));
-      res.on("end", () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      );
+      let body = "";
+      res.on("data", (c: string) => {
+        body += c;
+      });
+      res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
       res.on("error", reject);
     });
+  }
+
+  /**
+   * client-node builds its agent without keep-alive, so every request opened a new connection: a
+   * new TLS handshake for each page of a list (131 for the bench cluster). A plain http(s).Agent is
+   * copied once, with its TLS options, as a keep-alive one; other agents (proxies) are used as given.
+   * A reused connection the server has closed meanwhile fails with ECONNRESET, which is retried.
+   */
+  #keepAlive(agent: http.Agent | boolean): http.Agent | boolean {
+    // Node sets `keepAlive` on every Agent (lib/_http_agent.js); @types/node does not declare it.
+    if (typeof agent === "boolean" || (agent as { keepAlive?: boolean }).keepAlive) return agent;
+    const Kind = agent.constructor;
+    if (Kind !== https.Agent && Kind !== http.Agent) return agent;
+    let twin = this.#agents.get(agent);
+    if (!twin) {
+      const options = (agent as https.Agent).options;
+      twin =
+        Kind === https.Agent
+          ? new https.Agent({ ...options, keepAlive: true })
+          : new http.Agent({ ...options, keepAlive: true });
+      this.#agents.set(agent, twin);
+    }
+    return twin;
   }
 
   /** Sends one GET with the context's credentials; resolves with the response headers received. */
@@ -660,7 +725,7 @@ export class ClusterClient {
     // A watch stays open as long as the server keeps it: no idle timeout, only the signal.
     if (!query.watch) reqOpts.timeout = this.#opts.timeoutMs;
     if (signal) reqOpts.signal = signal;
-    if (auth.agent !== undefined) reqOpts.agent = auth.agent;
+    if (auth.agent !== undefined) reqOpts.agent = this.#keepAlive(auth.agent);
     if (auth.auth) reqOpts.auth = auth.auth;
     return new Promise<http.IncomingMessage>((resolve, reject) => {
       const req = mod.request(url, reqOpts, resolve);

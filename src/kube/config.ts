@@ -14,7 +14,7 @@
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, join } from "node:path";
-import { type Cluster, type Context, KubeConfig, type User } from "@kubernetes/client-node";
+import { type Cluster, type Context, KubeConfig, type User } from "./client-node.js";
 import { KubeError } from "./errors.js";
 
 export interface KubeConfigOptions {

@@ -34,7 +34,7 @@ import {
   readInventory,
   trimObject,
 } from "../kube/index.js";
-import { CredentialStore, credentialsFromSecret } from "../registry/index.js";
+import type { CredentialStore } from "../registry/index.js";
 import { workloadRules } from "../rules/workload/index.js";
 import { ScanChecks } from "./checks.js";
 import type { ImageAccess, ImageUse, ImageUses } from "./images.js";
@@ -322,6 +322,9 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
     },
   );
   const placements = opts.platformsFromNodes === false ? [] : inv.nodes.map(nodePlacement);
+  // The registry client (and undici under it) is loaded only when images are checked: `--no-images`
+  // must not pay for its import.
+  const registry = opts.collectImages ? await import("../registry/index.js") : undefined;
 
   // The owner graph: every listed workload and pod by uid.
   const byUid = new Map<string, Entry>();
@@ -474,7 +477,7 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
       dedupe.add(key);
       findings.push(f);
     }
-    if (!opts.collectImages) return;
+    if (!registry) return;
     const ns = e.namespace ?? "";
     const exempt = checks.imageExemptions(obj);
     for (const wl of result.workloads) {
@@ -521,7 +524,7 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
         entry.total++;
         let group = entry.access?.get(accessKey);
         if (!group) {
-          group = { credentials: CredentialStore.empty(), uses: [], total: 0 };
+          group = { credentials: registry.CredentialStore.empty(), uses: [], total: 0 };
           entry.access?.set(accessKey, group);
           accessGroups.push({ names, namespace: ns, group });
         }
@@ -610,7 +613,7 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
 
   // Pull secrets: get by name, only those named, only when images are checked. Each group of uses
   // gets the credentials of its own secrets (in the order named), never another namespace's.
-  if (opts.collectImages && opts.readSecrets !== false && pullSecretRefs.size > 0) {
+  if (registry && opts.readSecrets !== false && pullSecretRefs.size > 0) {
     progress?.("reading pull secrets");
     try {
       // A refused secret get is a warning, not an incomplete audit: the images it would open are
@@ -629,14 +632,14 @@ export async function scanCluster(opts: ClusterScanOptions): Promise<ClusterScan
         if (isObject(s.data))
           for (const [k, v] of Object.entries(s.data)) if (typeof v === "string") data[k] = v;
         try {
-          stores.set(key, credentialsFromSecret(type, data, `pull secret ${key}`));
+          stores.set(key, registry.credentialsFromSecret(type, data, `pull secret ${key}`));
         } catch (e) {
           issue({ source: `Secret ${key}`, reason: e instanceof Error ? e.message : String(e) });
         }
       }
       for (const { names, namespace, group } of accessGroups) {
         const own = names.flatMap((n) => stores.get(`${namespace}/${n}`) ?? []);
-        group.credentials = CredentialStore.empty().merge(...own);
+        group.credentials = registry.CredentialStore.empty().merge(...own);
       }
     } catch (e) {
       if (isKubeError(e)) issue({ source: "cluster", reason: e.message });

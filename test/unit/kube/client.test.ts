@@ -1,7 +1,9 @@
 // The cluster client against the fake API server: discovery, paging, retries, errors.
 import { writeFileSync } from "node:fs";
-import { connect, createServer } from "node:net";
+import { createServer as createHttpServer } from "node:http";
+import { connect, createServer, type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
+import { continueAhead } from "../../../src/kube/client.js";
 import { ClusterClient, KubeError } from "../../../src/kube/index.js";
 import { type Harness, harness } from "./helpers.js";
 
@@ -23,6 +25,35 @@ const DEPLOY = {
 function client(extra: ConstructorParameters<typeof ClusterClient>[1] = {}) {
   if (!h) throw new Error("no harness");
   return ClusterClient.fromKubeConfig({ kubeconfig: h.kubeconfig, env: {}, retryBaseMs: 1, ...extra });
+}
+
+/** Points the harness's kubeconfig at another server on this host. */
+function redirect(port: number): void {
+  if (!h) throw new Error("no harness");
+  writeFileSync(h.kubeconfig, h.server.kubeconfig().replace(h.server.url, `http://127.0.0.1:${port}`));
+}
+
+/**
+ * A TCP proxy in front of the fake API server, with the kubeconfig pointed at it. It counts the
+ * connections it accepts; `intercept` may take one over instead (returns true).
+ */
+async function proxyInFront(
+  intercept?: (sock: Socket) => boolean,
+): Promise<{ connections: () => number; close: () => void }> {
+  if (!h) throw new Error("no harness");
+  const target = new URL(h.server.url);
+  let connections = 0;
+  const proxy = createServer((sock) => {
+    connections++;
+    if (intercept?.(sock)) return;
+    const up = connect(Number(target.port), target.hostname);
+    sock.pipe(up).pipe(sock);
+    sock.on("error", () => up.destroy());
+    up.on("error", () => sock.destroy());
+  });
+  await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
+  redirect((proxy.address() as { port: number }).port);
+  return { connections: () => connections, close: () => proxy.close() };
 }
 
 describe("discovery", () => {
@@ -128,6 +159,60 @@ describe("lists", () => {
       map: (p) => ((p.spec as { nodeName?: string }).nodeName === "node-2" ? 1 : undefined),
     });
     expect(r.items).toEqual([1, 1]);
+  });
+
+  it("reads the next page's token from the head of a page, only from the list's metadata", () => {
+    const head =
+      '{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"7","continue":"eyJ2IjoxfQ","remainingItemCount":3},"items":[';
+    expect(continueAhead(`${head}{"metadata":{"name":"a"}}]}`)).toBe("eyJ2IjoxfQ");
+    // Last page: no token. A "continue" inside an item is not the list's.
+    expect(continueAhead('{"metadata":{"resourceVersion":"7"},"items":[{"continue":"x"}]}')).toBeUndefined();
+    expect(continueAhead('{"metadata":{"continue":""},"items":[]}')).toBeUndefined();
+    // An escaped token is left to the parser.
+    expect(continueAhead('{"metadata":{"continue":"a\\u003db"},"items":[]}')).toBeUndefined();
+  });
+
+  it("asks for the page its parse names when the token read ahead was wrong, and ignores the other", async () => {
+    // A server whose list head carries a second "continue" before the list's metadata: the token
+    // read ahead is that decoy, its request fails (410), and the list still reads page 2 and ends.
+    h = await harness();
+    const asked: string[] = [];
+    const pages: Record<string, string> = {
+      "": '{"kind":"PodList","apiVersion":"v1","note":{"continue":"decoy"},"metadata":{"resourceVersion":"1","continue":"p2"},"items":[{"metadata":{"name":"a"}}]}',
+      p2: '{"kind":"PodList","apiVersion":"v1","metadata":{"resourceVersion":"1"},"items":[{"metadata":{"name":"b"}}]}',
+    };
+    const raw = createHttpServer((req, res) => {
+      const cont = new URL(req.url ?? "/", "http://x").searchParams.get("continue") ?? "";
+      asked.push(cont);
+      const body = pages[cont];
+      res.writeHead(body ? 200 : 410, { "Content-Type": "application/json" });
+      res.end(body ?? '{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"Expired","code":410}');
+    });
+    await new Promise<void>((r) => raw.listen(0, "127.0.0.1", r));
+    redirect((raw.address() as { port: number }).port);
+    try {
+      const r = await client().list(POD, { map: (p) => (p.metadata as { name: string }).name });
+      expect(r.items).toEqual(["a", "b"]);
+      expect(r.restarts).toBe(0);
+      expect([...asked].sort()).toEqual(["", "decoy", "p2"]);
+    } finally {
+      raw.close();
+    }
+  });
+
+  it("reuses its connections: client-node's agent has no keep-alive, each page would open one", async () => {
+    h = await harness();
+    const proxy = await proxyInFront();
+    try {
+      const c = client({ pageSize: 1 });
+      expect((await c.list(POD)).items).toHaveLength(5);
+      expect((await c.list(POD)).items).toHaveLength(5);
+      // 10 pages, one page ahead at most: two connections carry them all.
+      expect(h.server.log.filter((e) => e.path === "/api/v1/pods")).toHaveLength(10);
+      expect(proxy.connections()).toBeLessThanOrEqual(2);
+    } finally {
+      proxy.close();
+    }
   });
 
   it("bounds the requests in flight across lists running at once", async () => {
@@ -237,22 +322,13 @@ describe("retries and errors", () => {
   it("retries a connection dropped mid-answer", async () => {
     // A server that resets the first connection, then proxies nothing: the retry reaches the fake API.
     h = await harness();
-    const target = new URL(h.server.url);
     let first = true;
-    const proxy = createServer((sock) => {
-      if (first) {
-        first = false;
-        sock.once("data", () => sock.resetAndDestroy());
-        return;
-      }
-      const up = connect(Number(target.port), target.hostname);
-      sock.pipe(up).pipe(sock);
-      sock.on("error", () => up.destroy());
-      up.on("error", () => sock.destroy());
+    const proxy = await proxyInFront((sock) => {
+      if (!first) return false;
+      first = false;
+      sock.once("data", () => sock.resetAndDestroy());
+      return true;
     });
-    await new Promise<void>((r) => proxy.listen(0, "127.0.0.1", r));
-    const port = (proxy.address() as { port: number }).port;
-    writeFileSync(h.kubeconfig, h.server.kubeconfig().replace(h.server.url, `http://127.0.0.1:${port}`));
     const retries: number[] = [];
     const r = await client({ onRetry: (i) => retries.push(i.attempt) }).list(POD);
     expect(r.items.length).toBe(5);
