@@ -15,6 +15,7 @@ import {
   type ControllerDeps,
   type ControllerHandle,
   type ControllerOptions,
+  DEFAULT_EVENT_RATE,
   parseBindAddress,
   runController,
 } from "../controller/index.js";
@@ -70,6 +71,8 @@ interface ControllerFlags extends RegistryCliOptions {
   asOf?: string;
   kubeletConfig?: boolean;
   secrets: boolean;
+  eventQps: string;
+  eventBurst: string;
   reportApi: ReportApiChoice;
   metricsBindAddress: string;
   healthProbeBindAddress: string;
@@ -159,6 +162,12 @@ export function addControllerCommand(
     .option("--leader-elect", "elect a leader through a Lease: only the leader writes reports and Events")
     .option("--leader-elect-namespace <ns>", "namespace of the Lease (default: the pod's namespace)")
     .option("--lease-name <name>", "name of the Lease", "kube-runtime-audit")
+    .option(
+      "--event-qps <n>",
+      "Event API calls per second (Events beyond it wait in a queue, one per finding)",
+      String(DEFAULT_EVENT_RATE.perSecond),
+    )
+    .option("--event-burst <n>", "Event API calls allowed at once", String(DEFAULT_EVENT_RATE.burst))
     .option("--no-secrets", "read no Secret: images are tried with the run's own credentials only")
     .option("-q, --quiet", "only errors on stderr")
     .addOption(
@@ -214,6 +223,12 @@ export function addControllerCommand(
       }
     }
     const imageCacheTtlMs = parseDuration(flags.imageCacheTtl, "--image-cache-ttl");
+    const perSecond = Number(flags.eventQps);
+    const burst = Number(flags.eventBurst);
+    if (!Number.isFinite(perSecond) || perSecond <= 0)
+      throw new UsageError(`--event-qps must be a positive number (got "${flags.eventQps}")`);
+    if (!Number.isInteger(burst) || burst < 1)
+      throw new UsageError(`--event-burst must be a whole number of at least 1 (got "${flags.eventBurst}")`);
     const registry = flags.images ? await registrySettings(flags) : undefined;
     try {
       parseBindAddress(flags.metricsBindAddress, "--metrics-bind-address");
@@ -261,6 +276,7 @@ export function addControllerCommand(
       healthProbeBindAddress: flags.healthProbeBindAddress,
       eventMinSeverity: failOn as Severity | "none",
       imageCacheTtlMs,
+      eventRate: { perSecond, burst },
       ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace, name: flags.leaseName } } : {}),
     };
     let handle: ControllerHandle;

@@ -90,6 +90,8 @@ export interface ControllerSetup {
   asOf?: Date;
   /** `--kubelet-config`: read each kubelet's configz through the API server's node proxy. */
   kubeletConfig?: boolean;
+  /** Event API calls per second and burst (default: unbounded for scan --publish). */
+  eventRate?: { perSecond: number; burst: number };
   /** false (--no-secrets): pull secrets are not read. */
   readSecrets?: boolean;
   /** scan's registry settings (--registry-config, --insecure-registry, …), when images are checked. */
@@ -448,27 +450,17 @@ export async function publishFindings(
   }
   const errors = [...result.errors];
   // One process per run: an Event this run would only re-announce (same message, refreshed within
-  // the last EVENT_REFRESH_MS) is left as it is, so an unchanged cluster gets no writes at all.
+  // the last EVENT_REFRESH_MS) is adopted as it is (EventRecorder), so an unchanged cluster gets no
+  // writes at all.
   const sink = conn.writer.events();
-  let eventWrites = 0;
   const quiet = {
+    ...sink,
     create: async (e: JsonObject) => {
       // Read first, so an Event an earlier run wrote costs no refused POST (409) either.
       const md = isObject(e.metadata) ? e.metadata : {};
       if (await sink.get(str(md.namespace) ?? "", str(md.name) ?? ""))
         throw new ApiStatusError(409, "the Event exists");
-      const out = await sink.create(e);
-      eventWrites++;
-      return out;
-    },
-    get: sink.get,
-    patch: async (namespace: string, name: string, p: JsonObject) => {
-      const cur = await sink.get(namespace, name);
-      const last = Date.parse(str(cur?.lastTimestamp) ?? "");
-      if (cur && cur.message === p.message && Date.now() - last < EVENT_REFRESH_MS) return cur;
-      const out = await sink.patch(namespace, name, p);
-      eventWrites++;
-      return out;
+      return sink.create(e);
     },
   };
   const recorder = new EventRecorder({
@@ -476,8 +468,12 @@ export async function publishFindings(
     clock: systemClock,
     instance: setup.identity,
     minSeverity: setup.failOn,
+    refreshMs: EVENT_REFRESH_MS,
+    ...(setup.eventRate ? { rate: setup.eventRate } : {}),
     onError: (m) => errors.push(m),
   });
-  await recorder.record(findings, (s) => s);
+  recorder.record(findings, (s) => s);
+  await recorder.idle();
+  const eventWrites = recorder.writes;
   return { api: conn.api, writes: result.writes, events: eventWrites, errors };
 }

@@ -7,7 +7,7 @@ export {
   reportPlanner,
 } from "./adapters.js";
 export { Backoff, type Clock, systemClock } from "./clock.js";
-export { EventRecorder, eventName, findingKey } from "./events.js";
+export { EventRecorder, eventName, findingKey, TokenBucket } from "./events.js";
 export { type HttpEndpoint, parseBindAddress, serveRoutes } from "./health.js";
 export { type Change, Informer } from "./informer.js";
 export { LEASE_DEFAULTS, LeaderElector, microTime } from "./leader.js";
@@ -28,6 +28,7 @@ export {
   type ControllerHandle,
   type ControllerLog,
   type ControllerOptions,
+  DEFAULT_EVENT_RATE,
   DEFAULT_RESOURCES,
   runController,
   type WatchedResource,

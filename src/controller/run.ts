@@ -107,6 +107,11 @@ export interface ControllerOptions {
   /** Fetched image facts by reference, credentials and platforms (default 6 h, 10,000 entries). */
   imageCacheTtlMs?: number;
   imageCacheMaxEntries?: number;
+  /**
+   * Event API calls per second and burst (default 5/s, burst 25): a first sync with thousands of
+   * findings queues its Events instead of sending them at once.
+   */
+  eventRate?: { perSecond: number; burst: number };
   /** Delay before retrying a publish that failed (403, 5xx); doubles up to 5 min. */
   publishRetryMs?: number;
 }
@@ -144,6 +149,9 @@ export interface ControllerHandle {
 }
 
 const FULL = "*";
+
+/** Event writes per second and burst: client-go's default client rate (5 QPS) with the burst of its event spam filter (25). */
+export const DEFAULT_EVENT_RATE = { perSecond: 5, burst: 25 } as const;
 
 /** The node facts that change what every workload is judged against: platforms, newest kubelet. */
 function nodeFingerprint(nodes: Iterable<JsonObject>): string {
@@ -184,6 +192,7 @@ export async function runController(
         clock,
         instance: opts.identity,
         minSeverity: opts.eventMinSeverity ?? "high",
+        rate: opts.eventRate ?? DEFAULT_EVENT_RATE,
         onError: (m) => log.warn(m),
       })
     : undefined;
@@ -405,7 +414,8 @@ export async function runController(
     }
     await publish();
     if (leading && recorder) {
-      await recorder.record(fresh, resolveSubject);
+      // Queued: written at the event rate in the background, never holding up the next audit.
+      recorder.record(fresh, resolveSubject);
       const alive = new Set(currentFindings().map(findingKey));
       recorder.forget((k) => alive.has(k));
     }
@@ -445,6 +455,7 @@ export async function runController(
         leading = false;
         deps.observer?.leader?.(false);
         publisher.reset();
+        recorder?.clear();
         log.warn(`stopped leading (lease ${le.namespace}/${le.name})`);
       },
       onNewLeader: (id) => {
@@ -499,6 +510,7 @@ export async function runController(
       await Promise.all([...informers.values()].map((i) => i.stop()));
       await debouncer.stop();
       await publishChain;
+      await recorder?.stop();
       await elector?.stop();
       live = false;
       await Promise.all(servers.map((s) => s.close()));
@@ -519,6 +531,7 @@ export async function runController(
     flush: async () => {
       await debouncer.flush();
       await publishChain;
+      await recorder?.idle();
     },
     stop,
   };

@@ -154,7 +154,7 @@ function deployment(ns: string, name: string, sock: boolean): Obj {
 
 beforeAll(async () => {
   const tokens = Object.fromEntries(
-    ["ctl-a", "ctl-b", "ctl-c", "ctl-d", "ctl-e", "ctl-f", "ctl-g"].map((u) => [u, u]),
+    ["ctl-a", "ctl-b", "ctl-c", "ctl-d", "ctl-e", "ctl-f", "ctl-g", "ctl-h", "ctl-i"].map((u) => [u, u]),
   );
   // kubectl reads anonymously; each controller authenticates with its own token.
   server = await FakeApiServer.start({
@@ -469,5 +469,52 @@ describe("controller: images, node info and scan's flags", () => {
     // A bad --as-of is a usage error.
     const g = new Controller("ctl-g", ["--as-of", "someday"]);
     expect(await g.exited).toBe(2);
+  });
+});
+
+describe("controller: Events", () => {
+  it("writes one Event per finding at the --event-qps rate, and adopts the Events that exist", async () => {
+    server.add({ apiVersion: "v1", kind: "Namespace", metadata: { name: "burst" } });
+    for (let i = 0; i < 12; i++) server.add(deployment("burst", `sock-${i}`, true));
+    server.log.length = 0;
+    const creates = () =>
+      server.log.filter((e) => e.user === "ctl-h" && e.resource === "events" && e.verb === "create");
+    const t0 = Date.now();
+    const h = new Controller("ctl-h", ["--event-qps", "2", "--event-burst", "3"]);
+    // Never more than the burst plus qps × elapsed seconds (a slow machine only writes fewer).
+    const samples: { t: number; n: number }[] = [];
+    await until(() => {
+      samples.push({
+        t: (Date.now() - t0) / 1000,
+        n: creates().filter((e) => e.namespace === "burst").length,
+      });
+      return (samples.at(-1)?.n ?? 0) >= 12;
+    }, `12 Events\n${h.stderr}`);
+    // From the first write seen (it may be up to one poll old: one token more).
+    const first = samples.find((s) => s.n > 0)?.t ?? 0;
+    for (const s of samples.filter((x) => x.t >= first))
+      expect(s.n).toBeLessThanOrEqual(3 + 1 + Math.ceil(2 * (s.t - first + 0.1)));
+    await settle();
+    // One Event per finding: created once each, never patched on a first sight.
+    const burst = creates().filter((e) => e.namespace === "burst");
+    expect(burst.every((e) => e.status === 201)).toBe(true);
+    expect(burst).toHaveLength(12);
+    const events = await kubectl.run(["get", "events", "-n", "burst", "-o", "json"]);
+    const items = (
+      JSON.parse(events.stdout) as { items: { involvedObject: { name: string }; count: number }[] }
+    ).items;
+    expect(items.map((e) => e.involvedObject.name).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `sock-${i}`).sort(),
+    );
+    expect(await h.stop()).toBe(0);
+    // A restarted controller adopts the Events: refreshed moments ago, so neither patched nor repeated.
+    const i = new Controller("ctl-i");
+    await i.ready();
+    await settle();
+    const again = server.log.filter(
+      (e) => e.user === "ctl-i" && e.resource === "events" && e.method !== "GET",
+    );
+    expect(again.filter((e) => e.status < 300).map((e) => `${e.verb} ${e.namespace}/${e.name}`)).toEqual([]);
+    expect(await i.stop()).toBe(0);
   });
 });

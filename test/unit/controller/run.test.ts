@@ -343,12 +343,23 @@ describe("runController", () => {
     expect(e.events.calls.slice(1)).toEqual([`patch shop/${(ev.metadata as JsonObject).name as string}`]);
     expect(ev.count).toBe(2);
     await h.stop();
-    // A restarted controller finds the Event by name and refreshes it.
+    // A restarted controller finds the Event by name and adopts it: it was refreshed moments ago,
+    // so nothing is patched and nothing is repeated.
+    const before = e.events.calls.length;
     const again = await start(e);
     await again.ready;
     await again.flush();
     expect(e.events.events.size).toBe(1);
+    expect(ev.count).toBe(2);
+    expect(e.events.calls.slice(before).filter((c) => !c.startsWith("create"))).toEqual([]);
+    // Seen again once the refresh interval passed: the same Event, count 3.
+    await e.clock.advance(600_000);
+    e.api.apply(POD, pod("web-5d4-a", "web-5d4", { x: "3" }));
+    await e.clock.advance(600);
+    await again.flush();
     expect(ev.count).toBe(3);
+    expect(e.events.events.size).toBe(1);
+    await again.stop();
   });
 
   it("serves /healthz, /readyz (after the first sync) and /metrics on 127.0.0.1", async () => {
