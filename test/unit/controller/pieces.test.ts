@@ -67,6 +67,53 @@ describe("projections", () => {
     expect(crd.spec).toEqual(base.spec);
   });
 
+  it("keeps a ReplicaSet's pod as a compact record sharing its namespace, owner reference and node", () => {
+    const raw = (name: string): JsonObject => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name,
+        namespace: `shop${""}`,
+        uid: `uid-${name}`,
+        resourceVersion: "12",
+        creationTimestamp: "2026-01-01T00:00:00Z",
+        labels: { app: "web", "pod-template-hash": "5d4" },
+        annotations: { "runtime-audit.io/ignore": "W001" },
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d4", uid: "u-rs", controller: true },
+          { apiVersion: "v1", kind: "ConfigMap", name: "other", uid: "u-cm" },
+        ],
+      },
+      spec: { nodeName: "n1", containers: [{ name: "c", image: "x" }] },
+      status: { phase: "Running" },
+    });
+    // JSON.parse gives each object its own strings; the projections share one copy.
+    const a = projectPod(JSON.parse(JSON.stringify(raw("web-5d4-a"))) as JsonObject);
+    const b = projectPod(JSON.parse(JSON.stringify(raw("web-5d4-b"))) as JsonObject);
+    expect(a).toEqual({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: "web-5d4-a",
+        namespace: "shop",
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d4", uid: "u-rs", controller: true },
+        ],
+      },
+      spec: { nodeName: "n1" },
+    });
+    const owners = (p: JsonObject) => (p.metadata as JsonObject).ownerReferences as JsonObject[];
+    expect(owners(a)).toBe(owners(b));
+    expect(a.spec).toBe(b.spec);
+    expect(Object.isFrozen(owners(a)[0])).toBe(true);
+    // What the owner walk needs is still there.
+    expect(topOwner(a, "Pod", () => undefined)).toMatchObject({
+      kind: "ReplicaSet",
+      name: "web-5d4",
+      uid: "u-rs",
+    });
+  });
+
   it("keeps a template-owned pod of a realistic size in a few hundred bytes (the 50,000-pod budget)", () => {
     const container = (i: number) => ({
       name: `c${i}`,
