@@ -114,6 +114,21 @@ describe("scan --publish", () => {
     expect(cpolr().map((e) => `${e.verb} ${e.status}`)).toEqual(["create 201"]);
   });
 
+  it("applies scan's --config and --fail-on to what it publishes", async () => {
+    const cfg = join(dir, "audit.yaml");
+    writeFileSync(cfg, "rules:\n  docker-socket-mount: low\n");
+    expect((await publish("--config", cfg, "--fail-on", "medium")).code).toBe(0);
+    const rd = server.resourceFor("wgpolicyk8s.io/v1alpha2", "PolicyReport");
+    const shop = rd ? server.stored(rd, "shop", "kube-runtime-audit") : undefined;
+    const sock = ((shop?.results ?? []) as { rule: string; severity: string; result: string }[]).filter(
+      (r) => r.rule === "docker-socket-mount",
+    );
+    expect(sock.length).toBeGreaterThan(0);
+    expect(sock.every((r) => r.severity === "low" && r.result === "warn")).toBe(true);
+    // Back to the defaults for the next tests.
+    expect((await publish()).code).toBe(0);
+  });
+
   it("a 403 on report writes is logged, and the audit still exits 0", async () => {
     server.add({
       apiVersion: "apps/v1",
