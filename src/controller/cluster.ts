@@ -164,7 +164,7 @@ function reportsFor(
     const namespace = setup.namespace ?? "default";
     const planner: ReportPlanner = {
       managedKinds: () => [{ apiVersion: "v1", kind: "ConfigMap", labelSelector: LABEL_SELECTOR }],
-      desired: (findings, now) => {
+      desired: (findings, now, images) => {
         const p = reportPlanner({
           kinds: [],
           target: target(),
@@ -174,7 +174,7 @@ function reportsFor(
           ],
           plan: () => [],
         });
-        return p.desired(findings, now);
+        return p.desired(findings, now, images);
       },
       plan: (existing, desired) => {
         const want = desired[0] as unknown as SummaryConfigMap;
@@ -209,7 +209,7 @@ function reportsFor(
   // minor after the newest kubelet).
   const planner: ReportPlanner = {
     managedKinds: () => kinds,
-    desired: (findings, now) => make().desired(findings, now),
+    desired: (findings, now, images) => make().desired(findings, now, images),
     plan: (existing, desired) => make().plan(existing, desired),
   };
   return { planner, store };
