@@ -11,13 +11,19 @@ import { readFileSync } from "node:fs";
 import { hostname } from "node:os";
 import { type Command, Option } from "commander";
 import type { ControllerSetup, ReportApiChoice } from "../controller/cluster.js";
-// src/controller loads on use (`await import`), so the other commands do not pay for its import.
+// src/controller loads on use (`await import`), so the other commands do not pay for its import;
+// its defaults module imports nothing.
+import { DEFAULT_EVENT_RATE } from "../controller/defaults.js";
 import type { ControllerDeps, ControllerHandle, ControllerOptions } from "../controller/index.js";
+import { parseAsOf } from "../core/node.js";
+import { normalizeRuleRef } from "../core/policy.js";
 import { makeTarget, type Target, TargetError } from "../core/target.js";
 import { isSeverity, type Severity } from "../core/types.js";
 import { createLogger, type LogFormat } from "../log/logger.js";
-import type { ProgramState } from "./program.js";
-import { UsageError } from "./program.js";
+import { checkRuntimeSupported } from "../rules/image/index.js";
+import { allRuleMeta } from "../scan/catalogue.js";
+import type { ProgramState, RegistryCliOptions } from "./program.js";
+import { addRegistryOptions, collect, readConfig, registrySettings, UsageError } from "./program.js";
 
 // Kept here rather than imported from src/controller/cluster.ts, which loads the Kubernetes client.
 export const REPORT_APIS: readonly ReportApiChoice[] = ["auto", "wgpolicyk8s", "openreports"];
@@ -47,13 +53,22 @@ export interface ControllerCommandHooks {
   onStarted?: (handle: ControllerHandle) => void;
 }
 
-interface ControllerFlags {
+interface ControllerFlags extends RegistryCliOptions {
   kubeconfig?: string;
   context?: string;
   targetK8s?: string;
   targetRuntime?: string;
+  platform?: string;
   images: boolean;
-  failOn: string;
+  imageCacheTtl: string;
+  failOn?: string;
+  config?: string;
+  ignore: string[];
+  asOf?: string;
+  kubeletConfig?: boolean;
+  secrets: boolean;
+  eventQps: string;
+  eventBurst: string;
   reportApi: ReportApiChoice;
   metricsBindAddress: string;
   healthProbeBindAddress: string;
@@ -102,11 +117,29 @@ export function addControllerCommand(
       "Kubernetes version you are moving to (default: the minor after the newest kubelet)",
     )
     .option("--target-runtime <list>", "runtimes to judge against, e.g. containerd@2.1,cri-o@1.34")
+    .option(
+      "--platform <list>",
+      "platforms images must run on (default: those of the nodes each workload can be placed on)",
+    )
     .option("--no-images", "do not check the images the workloads use")
     .option(
+      "--image-cache-ttl <duration>",
+      "how long a fetched image is trusted before it is fetched again, e.g. 30m, 6h, 1d",
+      "6h",
+    )
+    .option(
       "--fail-on <severity>",
-      "results at or above it are `fail`, below it `warn`: critical|high|medium|low|info|none",
-      "high",
+      "results at or above it are `fail`, below it `warn`, and get an Event: critical|high|medium|low|info|none (default: high)",
+    )
+    .option("--ignore <rules>", "rule ids or slugs to suppress (repeatable, comma-separated)", collect, [])
+    .option(
+      "--config <file>",
+      "rule severities, exemptions and default targets, as for scan (default: .kube-runtime-audit.yaml in the working directory, when present)",
+    )
+    .option("--as-of <YYYY-MM-DD>", "judge end-of-life dates as of this day (default: today)")
+    .option(
+      "--kubelet-config",
+      "also read each kubelet's configz through the API server (needs get nodes/proxy; an unreadable kubelet is logged and skipped)",
     )
     .addOption(
       new Option(
@@ -125,38 +158,75 @@ export function addControllerCommand(
     .option("--leader-elect", "elect a leader through a Lease: only the leader writes reports and Events")
     .option("--leader-elect-namespace <ns>", "namespace of the Lease (default: the pod's namespace)")
     .option("--lease-name <name>", "name of the Lease", "kube-runtime-audit")
-    // The chart passes scan's registry flags to both modes. This build's controller does not check
-    // images yet (README "Controller"): they are accepted so one set of chart values serves both.
-    .option("--insecure-registry <host>", "(scan's flag; the controller does not check images yet)")
-    .option("--cache-dir <dir>", "(scan's flag; the controller does not check images yet)")
-    .option("--registry-timeout <seconds>", "(scan's flag; the controller does not check images yet)")
-    .option("--registry-concurrency <n>", "(scan's flag; the controller does not check images yet)")
-    .option("--kubelet-config", "(the controller does not run the node rules yet)")
+    .option(
+      "--event-qps <n>",
+      "Event API calls per second (Events beyond it wait in a queue, one per finding)",
+      String(DEFAULT_EVENT_RATE.perSecond),
+    )
+    .option("--event-burst <n>", "Event API calls allowed at once", String(DEFAULT_EVENT_RATE.burst))
+    .option("--no-secrets", "read no Secret: images are tried with the run's own credentials only")
     .option("-q, --quiet", "only errors on stderr")
     .addOption(
       new Option("--log-format <format>", "stderr log format").choices(["text", "json"]).default("json"),
     );
 
+  // scan's registry flags, with the same meaning (src/cli/program.ts).
+  addRegistryOptions(cmd);
+
   cmd.exitOverride().action(async (flags: ControllerFlags) => {
-    const failOn = flags.failOn.toLowerCase();
+    // The config file as `scan` reads it: policy, and defaults a flag overrides.
+    const config = readConfig({ ...(flags.config ? { config: flags.config } : {}) });
+    const d = config.defaults;
+    const targetK8s = flags.targetK8s ?? d.targetK8s;
+    const targetRuntime = flags.targetRuntime ?? d.targetRuntimes;
+    const platform = flags.platform ?? d.platforms;
+    const failOnText = flags.failOn ?? d.failOn ?? "high";
+    const failOn = failOnText.toLowerCase();
     if (failOn !== "none" && !isSeverity(failOn)) {
       throw new UsageError(
-        `--fail-on must be one of critical, high, medium, low, info, none (got "${flags.failOn}")`,
+        `--fail-on must be one of critical, high, medium, low, info, none (got "${failOnText}")`,
       );
     }
     let target: Target | undefined;
     try {
       // Validates the versions now; the defaults that depend on the cluster are filled in later.
-      const t: { k8s?: string; runtimes?: string } = {};
-      if (flags.targetK8s !== undefined) t.k8s = flags.targetK8s;
-      if (flags.targetRuntime !== undefined) t.runtimes = flags.targetRuntime;
+      const t: { k8s?: string; runtimes?: string; platforms?: string } = {};
+      if (targetK8s !== undefined) t.k8s = targetK8s;
+      if (targetRuntime !== undefined) t.runtimes = targetRuntime;
+      if (platform !== undefined) t.platforms = platform;
       const made = makeTarget(t);
-      if (flags.targetK8s !== undefined) target = made;
+      for (const rt of made.runtimes) {
+        const problem = checkRuntimeSupported(rt);
+        if (problem) throw new UsageError(`--target-runtime: ${problem}`);
+      }
+      if (targetK8s !== undefined && platform !== undefined) target = made;
     } catch (e) {
       if (e instanceof TargetError) throw new UsageError(e.message);
       throw e;
     }
     const { parseBindAddress, runController } = await import("../controller/index.js");
+    const known = new Set(allRuleMeta().flatMap((r) => [r.id, r.slug]));
+    const ignore = new Set(flags.ignore.map(normalizeRuleRef));
+    for (const rule of ignore)
+      if (!known.has(rule))
+        throw new UsageError(`--ignore: unknown rule "${rule}" (use a rule id such as W001 or a slug)`);
+    let asOf: Date | undefined;
+    if (flags.asOf !== undefined) {
+      try {
+        asOf = parseAsOf(flags.asOf);
+      } catch (e) {
+        if (e instanceof TargetError) throw new UsageError(e.message);
+        throw e;
+      }
+    }
+    const imageCacheTtlMs = parseDuration(flags.imageCacheTtl, "--image-cache-ttl");
+    const perSecond = Number(flags.eventQps);
+    const burst = Number(flags.eventBurst);
+    if (!Number.isFinite(perSecond) || perSecond <= 0)
+      throw new UsageError(`--event-qps must be a positive number (got "${flags.eventQps}")`);
+    if (!Number.isInteger(burst) || burst < 1)
+      throw new UsageError(`--event-burst must be a whole number of at least 1 (got "${flags.eventBurst}")`);
+    const registry = flags.images ? await registrySettings(flags) : undefined;
     try {
       parseBindAddress(flags.metricsBindAddress, "--metrics-bind-address");
       parseBindAddress(flags.healthProbeBindAddress, "--health-probe-bind-address");
@@ -179,10 +249,17 @@ export function addControllerCommand(
     const deps = await (hooks.depsFactory ?? clusterDeps)({
       ...(flags.kubeconfig ? { kubeconfig: flags.kubeconfig } : {}),
       ...(flags.context ? { context: flags.context } : {}),
-      ...(flags.targetK8s ? { targetK8s: flags.targetK8s } : {}),
-      ...(flags.targetRuntime ? { targetRuntime: flags.targetRuntime } : {}),
+      ...(targetK8s ? { targetK8s } : {}),
+      ...(targetRuntime ? { targetRuntime } : {}),
+      ...(platform ? { platform } : {}),
       ...(target ? { target } : {}),
       images: flags.images,
+      ...(registry ? { registry } : {}),
+      ignore,
+      policy: config.policy,
+      ...(asOf ? { asOf } : {}),
+      ...(flags.kubeletConfig ? { kubeletConfig: true } : {}),
+      ...(flags.secrets ? {} : { readSecrets: false }),
       failOn: failOn as Severity | "none",
       reportApi: flags.reportApi,
       identity: id,
@@ -195,6 +272,8 @@ export function addControllerCommand(
       metricsBindAddress: flags.metricsBindAddress,
       healthProbeBindAddress: flags.healthProbeBindAddress,
       eventMinSeverity: failOn as Severity | "none",
+      imageCacheTtlMs,
+      eventRate: { perSecond, burst },
       ...(leaseNamespace ? { leaderElection: { namespace: leaseNamespace, name: flags.leaseName } } : {}),
     };
     let handle: ControllerHandle;
@@ -229,4 +308,14 @@ export function addControllerCommand(
     state.exitCode = 0;
   });
   return cmd;
+}
+
+/** "90s", "30m", "6h", "1d" (or a number of seconds) in milliseconds; a bad value is a usage error. */
+export function parseDuration(text: string, flag: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h|d)?$/.exec(text.trim());
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
+  const ms = m ? Number(m[1]) * unit[(m[2] ?? "s") as keyof typeof unit] : Number.NaN;
+  if (!Number.isFinite(ms) || ms <= 0)
+    throw new UsageError(`${flag} must be a positive duration such as 30m, 6h or 1d (got "${text}")`);
+  return ms;
 }

@@ -91,7 +91,7 @@ function addCommonOptions(cmd: Command): Command {
     );
 }
 
-interface RegistryCliOptions {
+export interface RegistryCliOptions {
   registryConfig?: string;
   insecureRegistry: string[];
   cacheDir?: string;
@@ -99,7 +99,7 @@ interface RegistryCliOptions {
   registryConcurrency: string;
 }
 
-function addRegistryOptions(cmd: Command): Command {
+export function addRegistryOptions(cmd: Command): Command {
   return cmd
     .option(
       "--registry-config <file>",
@@ -116,7 +116,7 @@ function addRegistryOptions(cmd: Command): Command {
     .option("--registry-concurrency <n>", "concurrent requests per registry", "16");
 }
 
-async function registrySettings(opts: RegistryCliOptions): Promise<{
+export async function registrySettings(opts: RegistryCliOptions): Promise<{
   credentials: CredentialStore;
   insecureRegistries: string[];
   cacheDir?: string;
@@ -162,7 +162,7 @@ interface Prepared {
   policy: Policy;
 }
 
-function readConfig(opts: CommonOptions): LoadedConfig {
+export function readConfig(opts: Pick<CommonOptions, "config">): LoadedConfig {
   try {
     return loadConfig(opts.config, process.cwd(), allRuleMeta());
   } catch (err) {

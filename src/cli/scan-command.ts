@@ -81,6 +81,7 @@ async function publish(
   findings: readonly Finding[],
   target: Target,
   version: string | undefined,
+  images: readonly ImageReport[] | undefined,
 ): Promise<void> {
   const { ClusterSetupError, publishFindings } = await import("../controller/cluster.js");
   const ns = podNamespace();
@@ -100,6 +101,7 @@ async function publish(
       },
       findings,
       target,
+      images,
     );
     for (const e of out.errors) p.log.error(`publishing: ${e}`);
     p.log.info(
@@ -238,7 +240,8 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
         ...(images ? { images: images.images } : {}),
         inputErrors: result.coverage.errors.length > 0,
       });
-      if (opts.publish) await publish(state, p, opts, findings, result.target, program.version());
+      if (opts.publish)
+        await publish(state, p, opts, findings, result.target, program.version(), images?.images);
     });
   return cmd;
 }

@@ -3,7 +3,9 @@
  * write planner of src/reporters (they take an AuditReport) and the metrics of
  * src/controller/metrics.ts. Typed structurally, so either side can change its internals freely.
  */
-import { type AuditReport, buildReport, emptyCoverage } from "../core/report.js";
+
+import { nodeEntry, toNodeFacts } from "../core/node.js";
+import { type AuditReport, buildReport, emptyCoverage, type ImageReport } from "../core/report.js";
 import type { Target } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import type { JsonObject } from "../core/workload.js";
@@ -27,11 +29,13 @@ export function reportOf(
   version: string,
   findings: readonly Finding[],
   now: Date,
+  images?: readonly ImageReport[],
 ): AuditReport {
   return buildReport({
     target,
     // buildReport sorts in place: hand it a copy.
     findings: [...findings],
+    ...(images ? { images: [...images] } : {}),
     coverage: emptyCoverage(),
     generatedAt: now.toISOString(),
     version,
@@ -41,7 +45,9 @@ export function reportOf(
 export function reportPlanner(parts: ReportPlannerParts): ReportPlanner {
   return {
     managedKinds: () => parts.kinds,
-    desired: (findings, now) => [...parts.build(reportOf(parts.target, parts.version, findings, now))],
+    desired: (findings, now, images) => [
+      ...parts.build(reportOf(parts.target, parts.version, findings, now, images)),
+    ],
     plan: (existing, desired) => [...parts.plan(existing, desired)],
   };
 }
@@ -49,11 +55,20 @@ export function reportPlanner(parts: ReportPlannerParts): ReportPlanner {
 /** The calls src/controller/metrics.ts's AuditMetrics offers. */
 export interface MetricsSink {
   observeReport(report: AuditReport): void;
-  observeScan(outcome: { durationSeconds: number; ok: boolean }): void;
+  observeScan(outcome: {
+    durationSeconds: number;
+    ok: boolean;
+    registryRequests?: number;
+    registryErrors?: number;
+  }): void;
   watchRestarted(resource: string, reason: "dropped" | "expired" | "error"): void;
 }
 
-/** Feeds the metrics from the controller's hooks: gauges from the merged findings after each audit. */
+/**
+ * Feeds the metrics from the controller's hooks: gauges from the merged findings and images after
+ * each audit, and the report's `nodes[]` (one `kube_runtime_audit_node_info` series per node) from
+ * the cached Node objects.
+ */
 export function metricsObserver(
   metrics: MetricsSink,
   report: { target: Target; version: string; now: () => Date },
@@ -61,8 +76,19 @@ export function metricsObserver(
   return {
     watchRestart: (resource, reason) => metrics.watchRestarted(resource, reason),
     audited: (info) => {
-      metrics.observeReport(reportOf(report.target, report.version, info.findings, report.now()));
-      metrics.observeScan({ durationSeconds: info.durationSeconds, ok: true });
+      const r = reportOf(report.target, report.version, info.findings, report.now(), info.images);
+      r.nodes = [...info.view.list("Node")].flatMap((n) => {
+        const f = toNodeFacts(n);
+        return f ? [nodeEntry(f)] : [];
+      });
+      metrics.observeReport(r);
+      metrics.observeScan({
+        durationSeconds: info.durationSeconds,
+        ok: true,
+        ...(info.registry
+          ? { registryRequests: info.registry.requests, registryErrors: info.registry.errors }
+          : {}),
+      });
     },
   };
 }

@@ -10,6 +10,8 @@
  * not the reverse; src/cli still never imports src/kube.
  */
 import { defaultTargetMinor, toNodeFacts } from "../core/node.js";
+import type { Policy } from "../core/policy.js";
+import { type CoverageIssue, emptyCoverage, type ImageReport } from "../core/report.js";
 import type { Target } from "../core/target.js";
 import { makeTarget } from "../core/target.js";
 import type { Finding, Severity } from "../core/types.js";
@@ -18,7 +20,9 @@ import type { JsonObject } from "../core/workload.js";
 import { isObject, str } from "../core/workload.js";
 import {
   ClusterClient,
+  CORE_READS,
   type Discovery,
+  describePermission,
   isKubeError,
   KubeObjectSource,
   KubeWriter,
@@ -35,12 +39,15 @@ import {
   REPORT_NAME,
   type SummaryConfigMap,
 } from "../reporters/policyreport.js";
+import { ScanChecks } from "../scan/checks.js";
 import { nodePlatforms } from "../scan/cluster.js";
-import { auditNodes, today } from "../scan/nodes.js";
+import { scanNodes } from "../scan/nodes.js";
+import { nodePlacement } from "../scan/placement.js";
 import { auditForSubject } from "../scan/subject-audit.js";
 import { metricsObserver, reportPlanner } from "./adapters.js";
 import { systemClock } from "./clock.js";
 import { EventRecorder } from "./events.js";
+import { type AuditedCarrier, auditImages, type RegistrySettings } from "./images.js";
 import { AuditMetrics } from "./metrics.js";
 import {
   ApiStatusError,
@@ -63,6 +70,8 @@ export interface ControllerSetup {
   context?: string;
   targetK8s?: string;
   targetRuntime?: string;
+  /** --platform: images are checked for these instead of the platforms of their nodes. */
+  platform?: string;
   /** Used as is when given (both versions were on the command line). */
   target?: Target;
   images: boolean;
@@ -75,6 +84,18 @@ export interface ControllerSetup {
   /** The tool's version, recorded in the reports. */
   version?: string;
   ignore?: ReadonlySet<string>;
+  /** Rule severities and exemptions (--config), as in `scan`. */
+  policy?: Policy;
+  /** `--as-of`: the day end-of-life dates are judged on (default: today). */
+  asOf?: Date;
+  /** `--kubelet-config`: read each kubelet's configz through the API server's node proxy. */
+  kubeletConfig?: boolean;
+  /** Event API calls per second and burst (default: unbounded for scan --publish). */
+  eventRate?: { perSecond: number; burst: number };
+  /** false (--no-secrets): pull secrets are not read. */
+  readSecrets?: boolean;
+  /** scan's registry settings (--registry-config, --insecure-registry, …), when images are checked. */
+  registry?: RegistrySettings;
 }
 
 /** The audit could not start: unreachable cluster, refused credentials, a report API not served. */
@@ -143,7 +164,7 @@ function reportsFor(
     const namespace = setup.namespace ?? "default";
     const planner: ReportPlanner = {
       managedKinds: () => [{ apiVersion: "v1", kind: "ConfigMap", labelSelector: LABEL_SELECTOR }],
-      desired: (findings, now) => {
+      desired: (findings, now, images) => {
         const p = reportPlanner({
           kinds: [],
           target: target(),
@@ -153,7 +174,7 @@ function reportsFor(
           ],
           plan: () => [],
         });
-        return p.desired(findings, now);
+        return p.desired(findings, now, images);
       },
       plan: (existing, desired) => {
         const want = desired[0] as unknown as SummaryConfigMap;
@@ -188,7 +209,7 @@ function reportsFor(
   // minor after the newest kubelet).
   const planner: ReportPlanner = {
     managedKinds: () => kinds,
-    desired: (findings, now) => make().desired(findings, now),
+    desired: (findings, now, images) => make().desired(findings, now, images),
     plan: (existing, desired) => make().plan(existing, desired),
   };
   return { planner, store };
@@ -207,24 +228,50 @@ export function targetFromNodes(setup: ControllerSetup, nodes: Iterable<JsonObje
   const k8s = setup.targetK8s ?? (next ? formatVersion(next) : undefined);
   if (k8s) t.k8s = k8s;
   if (setup.targetRuntime) t.runtimes = setup.targetRuntime;
-  const platforms = nodePlatforms(list);
-  if (platforms.length > 0) t.platforms = platforms.join(",");
+  const platforms = setup.platform ?? nodePlatforms(list).join(",");
+  if (platforms) t.platforms = platforms;
   return makeTarget(t);
 }
 
+/** What the controller's audit reads from the cluster besides its cache: Secrets, ServiceAccounts, configz. */
+export interface ClusterReads {
+  client: Pick<ClusterClient, "get" | "nodeProxyGet">;
+  discovery: Pick<Discovery, "find">;
+}
+
 /**
- * The controller's audit: the workload engine of the cluster scan over the cached pod-template
- * carriers of the requested subjects (a Deployment, a CronJob, a bare Pod…). Node rules and image
- * verdicts are not run by the controller yet (README "Controller").
+ * The controller's audit, the engine of `scan` over the cached objects: the workload rules on the
+ * pod-template carriers of the requested subjects (a Deployment, a CronJob, a bare Pod…), the node
+ * rules on the requested nodes (src/scan/nodes.ts, with the CgroupV1 events the controller watches
+ * and, with --kubelet-config, each kubelet's configz), and the images those subjects use
+ * (src/controller/images.ts: checked once, then served from the TTL cache).
  */
-export function clusterAudit(setup: ControllerSetup, onTarget: (t: Target) => void): AuditFn {
+export function clusterAudit(
+  setup: ControllerSetup,
+  onTarget: (t: Target) => void,
+  reads?: ClusterReads,
+): AuditFn {
+  const log = setup.log;
+  // Each refusal once: a missing grant is a fact about the install, not about every audit.
+  const refused = new Set<string>();
+  const issue = (level: "warn" | "error", i: CoverageIssue) => {
+    const text = `${i.source}: ${i.reason}`;
+    if (level === "warn" && refused.has(text)) return;
+    refused.add(text);
+    log[level](text);
+  };
   return async (req) => {
     const target = targetFromNodes(setup, req.view.list("Node"));
     onTarget(target);
     const ignore = setup.ignore ?? new Set<string>();
-    const findings = auditSubjects(req.view, req.subjects, target, ignore);
-    // Nodes through the same node audit as `scan` (src/scan/nodes.ts): N-rules with the CgroupV1
-    // events the controller watches as evidence, judged as of today.
+    const carriers: AuditedCarrier[] = [];
+    const findings = auditSubjects(
+      req.view,
+      req.subjects,
+      target,
+      setup,
+      setup.images ? carriers : undefined,
+    );
     const nodes: JsonObject[] = [];
     for (const s of req.subjects) {
       if (s.kind !== "Node") continue;
@@ -232,21 +279,87 @@ export function clusterAudit(setup: ControllerSetup, onTarget: (t: Target) => vo
       if (n) nodes.push(n);
     }
     if (nodes.length > 0) {
-      const audit = await auditNodes(nodes, [...req.view.list("Event")], { target, asOf: today(), ignore });
-      findings.push(...audit.findings);
-      for (const e of audit.errors) setup.log.error(`${e.source}: ${e.reason}`);
+      // The node audit of `scan` (src/scan/nodes.ts): a rule that throws is an error, a kubelet
+      // whose configz cannot be read a skipped entry; both are logged, the audit goes on.
+      const coverage = emptyCoverage();
+      const noProxy = {
+        nodeProxyGet: () => Promise.reject(new Error("no cluster access")),
+      };
+      await scanNodes(
+        reads?.client ?? noProxy,
+        { nodes, cgroupV1Events: [...req.view.list("Event")] },
+        target,
+        {
+          ignore,
+          ...(setup.asOf ? { asOf: setup.asOf } : {}),
+          ...(setup.policy ? { policy: setup.policy } : {}),
+          ...(setup.kubeletConfig ? { kubeletConfig: true } : {}),
+        },
+        { findings, coverage },
+      );
+      for (const e of coverage.errors) issue("error", e);
+      for (const e of coverage.skipped) issue("warn", e);
     }
-    return { findings };
+    if (!setup.images || !reads) return { findings };
+    const r = await auditImages(
+      carriers,
+      {
+        target,
+        ignore,
+        ...(setup.policy ? { policy: setup.policy } : {}),
+        placements: setup.platform ? [] : [...req.view.list("Node")].map(nodePlacement),
+      },
+      {
+        cache: req.images,
+        registry: setup.registry ?? {},
+        get: async (kind, namespace, name) =>
+          kind === "Secret" && setup.readSecrets === false
+            ? undefined
+            : getByName(reads, kind, namespace, name, (i) => issue("warn", i)),
+        onIssue: (i) => issue("warn", i),
+      },
+    );
+    if (r.fetched > 0) log.info(`images: ${r.fetched} fetched, ${r.errors} without a verdict`);
+    return { findings, images: r.images, registry: { requests: r.requests, errors: r.errors } };
   };
+}
+
+/** A Secret or ServiceAccount by name (never listed); a refusal is a warning and reads as absent. */
+async function getByName(
+  reads: ClusterReads,
+  kind: "Secret" | "ServiceAccount",
+  namespace: string,
+  name: string,
+  warn: (i: CoverageIssue) => void,
+): Promise<JsonObject | undefined> {
+  const ref = reads.discovery.find(kind === "Secret" ? CORE_READS.secrets : CORE_READS.serviceAccounts);
+  if (!ref) return undefined;
+  try {
+    return await reads.client.get(ref, name, { namespace });
+  } catch (e) {
+    if (!isKubeError(e)) throw e;
+    const what =
+      kind === "Secret"
+        ? "images using this pull secret are checked without it"
+        : "its pull secrets are not used";
+    warn({
+      source: `${kind} ${namespace}/${name}`,
+      reason: e.permission ? `missing permission: ${describePermission(e.permission)} (${what})` : e.message,
+    });
+    return undefined;
+  }
 }
 
 function auditSubjects(
   view: ClusterView,
   subjects: readonly { kind: string; namespace?: string; name: string }[],
   target: Target,
-  ignore: ReadonlySet<string>,
+  setup: Pick<ControllerSetup, "ignore" | "policy">,
+  carriers?: AuditedCarrier[],
 ): Finding[] {
   const out: Finding[] = [];
+  const ignore = setup.ignore ?? new Set<string>();
+  const checks = setup.policy ? new ScanChecks([], () => {}, { policy: setup.policy }) : undefined;
   for (const s of subjects) {
     if (s.kind === "Node") continue;
     const obj = view.get(s.kind, s.namespace, s.name);
@@ -254,7 +367,17 @@ function auditSubjects(
     const md = isObject(obj.metadata) ? obj.metadata : {};
     const uid = str(md.uid);
     const subject = { kind: s.kind, name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}) };
-    out.push(...auditForSubject(obj, subject, { ctx: { target }, ignore, ...(uid ? { uid } : {}) }).findings);
+    const audited = auditForSubject(obj, subject, {
+      ctx: { target },
+      ignore,
+      ...(setup.policy ? { policy: setup.policy } : {}),
+      ...(uid ? { uid } : {}),
+    });
+    out.push(...audited.findings);
+    if (carriers && audited.result.workloads.length > 0) {
+      const exempt = checks?.imageExemptions(audited.object);
+      carriers.push({ subject, result: audited.result, ...(exempt ? { exempt } : {}) });
+    }
   }
   return out;
 }
@@ -274,9 +397,13 @@ export async function controllerDeps(setup: ControllerSetup): Promise<Controller
     reports: store,
     leases: conn.writer.leases(),
     events: conn.writer.events(),
-    audit: clusterAudit(setup, (t) => {
-      target = t;
-    }),
+    audit: clusterAudit(
+      setup,
+      (t) => {
+        target = t;
+      },
+      { client: conn.client, discovery: conn.discovery },
+    ),
     planner,
     log: setup.log,
     metrics,
@@ -307,13 +434,14 @@ export async function publishFindings(
   setup: ControllerSetup,
   findings: readonly Finding[],
   target: Target,
+  images?: readonly ImageReport[],
 ): Promise<PublishOutcome> {
   const conn = await connect(setup);
   const { planner, store } = reportsFor(conn, setup, () => target);
   const publisher = new Publisher(store, planner);
   let result: { writes: number; errors: string[] };
   try {
-    result = await publisher.publish(findings, new Date());
+    result = await publisher.publish(findings, new Date(), images);
   } catch (e) {
     result = {
       writes: 0,
@@ -322,27 +450,17 @@ export async function publishFindings(
   }
   const errors = [...result.errors];
   // One process per run: an Event this run would only re-announce (same message, refreshed within
-  // the last EVENT_REFRESH_MS) is left as it is, so an unchanged cluster gets no writes at all.
+  // the last EVENT_REFRESH_MS) is adopted as it is (EventRecorder), so an unchanged cluster gets no
+  // writes at all.
   const sink = conn.writer.events();
-  let eventWrites = 0;
   const quiet = {
+    ...sink,
     create: async (e: JsonObject) => {
       // Read first, so an Event an earlier run wrote costs no refused POST (409) either.
       const md = isObject(e.metadata) ? e.metadata : {};
       if (await sink.get(str(md.namespace) ?? "", str(md.name) ?? ""))
         throw new ApiStatusError(409, "the Event exists");
-      const out = await sink.create(e);
-      eventWrites++;
-      return out;
-    },
-    get: sink.get,
-    patch: async (namespace: string, name: string, p: JsonObject) => {
-      const cur = await sink.get(namespace, name);
-      const last = Date.parse(str(cur?.lastTimestamp) ?? "");
-      if (cur && cur.message === p.message && Date.now() - last < EVENT_REFRESH_MS) return cur;
-      const out = await sink.patch(namespace, name, p);
-      eventWrites++;
-      return out;
+      return sink.create(e);
     },
   };
   const recorder = new EventRecorder({
@@ -350,8 +468,12 @@ export async function publishFindings(
     clock: systemClock,
     instance: setup.identity,
     minSeverity: setup.failOn,
+    refreshMs: EVENT_REFRESH_MS,
+    ...(setup.eventRate ? { rate: setup.eventRate } : {}),
     onError: (m) => errors.push(m),
   });
-  await recorder.record(findings, (s) => s);
+  recorder.record(findings, (s) => s);
+  await recorder.idle();
+  const eventWrites = recorder.writes;
   return { api: conn.api, writes: result.writes, events: eventWrites, errors };
 }

@@ -7,7 +7,8 @@ export {
   reportPlanner,
 } from "./adapters.js";
 export { Backoff, type Clock, systemClock } from "./clock.js";
-export { EventRecorder, eventName, findingKey } from "./events.js";
+export { DEFAULT_EVENT_RATE } from "./defaults.js";
+export { EventRecorder, eventName, findingKey, TokenBucket } from "./events.js";
 export { type HttpEndpoint, parseBindAddress, serveRoutes } from "./health.js";
 export { type Change, Informer } from "./informer.js";
 export { LEASE_DEFAULTS, LeaderElector, microTime } from "./leader.js";

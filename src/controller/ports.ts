@@ -4,6 +4,7 @@
  * tests implement them in memory. Every shape below follows the Kubernetes wire format, so an
  * adapter is a thin mapping, not a translation.
  */
+import type { ImageFacts } from "../core/image.js";
 import type { ImageReport } from "../core/report.js";
 import type { Finding } from "../core/types.js";
 import type { JsonObject } from "../core/workload.js";
@@ -155,8 +156,11 @@ export type WriteOp = { op: "create" | "update" | "delete" | "none"; object: Jso
 export interface ReportPlanner {
   /** The kinds whose existing objects are read (adopted) when this replica starts leading. */
   managedKinds(): readonly { apiVersion: string; kind: string; labelSelector?: string }[];
-  /** The report objects that should exist for these findings. */
-  desired(findings: readonly Finding[], now: Date): JsonObject[];
+  /**
+   * The report objects that should exist for these findings; `images` (the images in use, with the
+   * workloads using them) place each image finding on its workloads, as `scan --publish` does.
+   */
+  desired(findings: readonly Finding[], now: Date, images?: readonly ImageReport[]): JsonObject[];
   /** The writes from `existing` to `desired`: none for objects whose content did not change. */
   plan(existing: readonly JsonObject[], desired: readonly JsonObject[]): WriteOp[];
 }
@@ -176,8 +180,11 @@ export interface AuditRequest {
   subjects: readonly SubjectRef[];
   full: boolean;
   view: ClusterView;
-  /** Image verdicts by digest, kept across audits (entries expire after the configured TTL). */
-  images: TtlCache<ImageReport>;
+  /**
+   * Fetched image facts by normalized reference, credentials and platforms, kept across audits
+   * (entries expire after the configured TTL, --image-cache-ttl).
+   */
+  images: TtlCache<ImageFacts>;
   signal: AbortSignal;
 }
 
@@ -188,6 +195,13 @@ export interface AuditResult {
    * name; findings about other subjects are ignored unless the audit was full.
    */
   findings: readonly Finding[];
+  /**
+   * The images the requested subjects use, judged (undefined when images are not checked): each
+   * report's `usedBy` lists uses by requested subjects; they replace those subjects' previous images.
+   */
+  images?: readonly ImageReport[];
+  /** Registry requests this audit sent and image fetches that ended without facts. */
+  registry?: { requests: number; errors: number };
 }
 
 /** The cluster scan's engine, run on the cached objects. */
@@ -200,7 +214,12 @@ export interface ControllerObserver {
     subjects: number;
     full: boolean;
     durationSeconds: number;
+    /** Every current finding, image findings included. */
     findings: readonly Finding[];
+    /** The images in use (undefined when images are not checked). */
+    images?: readonly ImageReport[];
+    view: ClusterView;
+    registry?: { requests: number; errors: number };
   }): void;
   published?(info: { writes: number; errors: number }): void;
   leader?(isLeader: boolean): void;

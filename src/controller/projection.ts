@@ -30,6 +30,55 @@ export const TEMPLATE_OWNER_KINDS: ReadonlySet<string> = new Set([
 
 export type Projection = (obj: JsonObject) => JsonObject;
 
+/**
+ * One shared copy of what many cached objects repeat: namespaces, apiVersions and kinds, node names,
+ * and a ReplicaSet's ownerReference that its pods all carry. JSON.parse makes a new string (and
+ * object) per occurrence; at 50,000 pods the copies are megabytes. Values must never be mutated
+ * (projections are replaced, not edited). The table is bounded: past the cap it starts over, which
+ * costs only sharing, never correctness.
+ */
+class Interner {
+  readonly #m = new Map<string, unknown>();
+  constructor(private readonly cap: number) {}
+  get<T>(key: string, make: () => T): T {
+    const hit = this.#m.get(key);
+    if (hit !== undefined) return hit as T;
+    if (this.#m.size >= this.cap) this.#m.clear();
+    const v = make();
+    this.#m.set(key, v);
+    return v;
+  }
+}
+
+const shared = new Interner(200_000);
+
+/** The one copy of a repeated string. */
+export function intern(s: string): string {
+  return shared.get(`s\u0000${s}`, () => s);
+}
+
+/** A controller ownerReference as the projections keep it, one object per distinct reference. */
+function ownerKey(o: JsonObject): string {
+  return [str(o.apiVersion), str(o.kind), str(o.name), str(o.uid), o.controller === true].join("\u0000");
+}
+
+function ownerRef(o: JsonObject): JsonObject {
+  const apiVersion = str(o.apiVersion);
+  const kind = str(o.kind);
+  const name = str(o.name);
+  const uid = str(o.uid);
+  const controller = o.controller === true;
+  return shared.get(`o\u0000${ownerKey(o)}`, () => {
+    const ref: JsonObject = {};
+    if (apiVersion !== undefined) ref.apiVersion = intern(apiVersion);
+    if (kind !== undefined) ref.kind = intern(kind);
+    if (name !== undefined) ref.name = name;
+    if (uid !== undefined) ref.uid = uid;
+    if (controller) ref.controller = true;
+    return Object.freeze(ref);
+  });
+}
+
 function copyStrings(v: unknown, keep?: (k: string, v: string) => boolean): JsonObject | undefined {
   if (!isObject(v)) return undefined;
   let out: JsonObject | undefined;
@@ -52,22 +101,14 @@ export function projectMetadata(md: unknown): JsonObject {
   if (!isObject(md)) return out;
   for (const k of ["name", "namespace", "uid", "resourceVersion", "creationTimestamp", "deletionTimestamp"]) {
     const v = str(md[k]);
-    if (v !== undefined) out[k] = v;
+    if (v !== undefined) out[k] = k === "namespace" ? intern(v) : v;
   }
   const labels = copyStrings(md.labels);
   if (labels) out.labels = labels;
   const annotations = copyStrings(md.annotations, keepAnnotation);
   if (annotations) out.annotations = annotations;
   if (Array.isArray(md.ownerReferences)) {
-    const owners = md.ownerReferences.filter(isObject).map((o) => {
-      const ref: JsonObject = {};
-      for (const k of ["apiVersion", "kind", "name", "uid"]) {
-        const v = str(o[k]);
-        if (v !== undefined) ref[k] = v;
-      }
-      if (o.controller === true) ref.controller = true;
-      return ref;
-    });
+    const owners = md.ownerReferences.filter(isObject).map(ownerRef);
     if (owners.length > 0) out.ownerReferences = owners;
   }
   return out;
@@ -75,8 +116,8 @@ export function projectMetadata(md: unknown): JsonObject {
 
 function head(obj: JsonObject, fallback: { apiVersion: string; kind: string }): JsonObject {
   return {
-    apiVersion: str(obj.apiVersion) ?? fallback.apiVersion,
-    kind: str(obj.kind) ?? fallback.kind,
+    apiVersion: intern(str(obj.apiVersion) ?? fallback.apiVersion),
+    kind: intern(str(obj.kind) ?? fallback.kind),
     metadata: projectMetadata(obj.metadata),
   };
 }
@@ -93,17 +134,26 @@ export function controllerOwner(obj: JsonObject): JsonObject | undefined {
  * pods, pods of a CRD's controller). `spec.nodeName` is always kept: it ties the pod to a node's platform.
  */
 export function projectPod(obj: JsonObject): JsonObject {
-  const out = head(obj, { apiVersion: "v1", kind: "Pod" });
   const spec = isObject(obj.spec) ? obj.spec : undefined;
-  if (!spec) return out;
   const owner = controllerOwner(obj);
   const ownerKind = owner ? str(owner.kind) : undefined;
-  if (ownerKind && TEMPLATE_OWNER_KINDS.has(ownerKind)) {
-    const nodeName = str(spec.nodeName);
-    if (nodeName) out.spec = { nodeName };
-  } else {
-    out.spec = spec;
+  if (owner && ownerKind && TEMPLATE_OWNER_KINDS.has(ownerKind)) {
+    // Most of the 50,000: a compact record. The owner walk needs the name, namespace and the
+    // controller reference; the audit reads the owner's template, never this pod's labels,
+    // annotations, uid or timestamps.
+    const md = isObject(obj.metadata) ? obj.metadata : {};
+    const metadata: JsonObject = { name: str(md.name) ?? "" };
+    const ns = str(md.namespace);
+    if (ns) metadata.namespace = intern(ns);
+    // The one-element list too is shared by the ReplicaSet's pods (projections are never edited).
+    metadata.ownerReferences = shared.get(`l\u0000${ownerKey(owner)}`, () => [ownerRef(owner)]);
+    const out: JsonObject = { apiVersion: intern("v1"), kind: intern("Pod"), metadata };
+    const nodeName = spec ? str(spec.nodeName) : undefined;
+    if (nodeName) out.spec = shared.get(`n\u0000${nodeName}`, () => Object.freeze({ nodeName }));
+    return out;
   }
+  const out = head(obj, { apiVersion: "v1", kind: "Pod" });
+  if (spec) out.spec = spec;
   return out;
 }
 

@@ -3,6 +3,7 @@
  * objects already in the cluster (adopts them), so a restart or a leader change updates those
  * objects instead of creating duplicates, and writes nothing when their content is already right.
  */
+import type { ImageReport } from "../core/report.js";
 import type { Finding } from "../core/types.js";
 import { isObject, type JsonObject, str } from "../core/workload.js";
 import {
@@ -78,9 +79,13 @@ export class Publisher {
   }
 
   /** Plans and applies; every write is attempted, failures are collected. */
-  async publish(findings: readonly Finding[], now: Date): Promise<PublishResult> {
+  async publish(
+    findings: readonly Finding[],
+    now: Date,
+    images?: readonly ImageReport[],
+  ): Promise<PublishResult> {
     if (!this.#adopted) await this.adopt();
-    const desired = this.planner.desired(findings, now);
+    const desired = this.planner.desired(findings, now, images);
     const ops = this.planner.plan(this.existing(), desired);
     const result: PublishResult = { writes: 0, errors: [] };
     for (const op of ops) {

@@ -5,13 +5,16 @@
  * findings, and, on the leader only, published as reports and Events. Probes and metrics are
  * served over HTTP; stop() ends it all within the Lease's release and the servers' close.
  */
+import type { ImageFacts } from "../core/image.js";
 import type { ImageReport } from "../core/report.js";
 import type { Finding, Severity } from "../core/types.js";
 import { isObject, type JsonObject, str } from "../core/workload.js";
 import { type Clock, systemClock } from "./clock.js";
 import { Debouncer } from "./debounce.js";
+import { DEFAULT_EVENT_RATE } from "./defaults.js";
 import { EventRecorder, findingKey } from "./events.js";
 import { type HttpEndpoint, metricsRoutes, parseBindAddress, probeRoutes, serveRoutes } from "./health.js";
+import { mergeImages } from "./images.js";
 import { type Change, Informer } from "./informer.js";
 import { LeaderElector } from "./leader.js";
 import {
@@ -102,9 +105,14 @@ export interface ControllerOptions {
   metricsBindAddress?: string;
   /** Findings at or above this severity get an Event on their workload (default "high"). */
   eventMinSeverity?: Severity | "none";
-  /** Image verdicts by digest (default 6 h, 10,000 entries). */
+  /** Fetched image facts by reference, credentials and platforms (default 6 h, 10,000 entries). */
   imageCacheTtlMs?: number;
   imageCacheMaxEntries?: number;
+  /**
+   * Event API calls per second and burst (default 5/s, burst 25): a first sync with thousands of
+   * findings queues its Events instead of sending them at once.
+   */
+  eventRate?: { perSecond: number; burst: number };
   /** Delay before retrying a publish that failed (403, 5xx); doubles up to 5 min. */
   publishRetryMs?: number;
 }
@@ -167,7 +175,10 @@ export async function runController(
   const abort = new AbortController();
   const informers = new Map<string, Informer>();
   const findingsBySubject = new Map<string, Finding[]>();
-  const images = new TtlCache<ImageReport>({
+  /** The images each subject uses, judged (only when the audit checks images). */
+  const imagesBySubject = new Map<string, ImageReport[]>();
+  let imagesChecked = false;
+  const images = new TtlCache<ImageFacts>({
     clock,
     ttlMs: opts.imageCacheTtlMs ?? 6 * 3600_000,
     maxEntries: opts.imageCacheMaxEntries ?? 10_000,
@@ -179,6 +190,7 @@ export async function runController(
         clock,
         instance: opts.identity,
         minSeverity: opts.eventMinSeverity ?? "high",
+        rate: opts.eventRate ?? DEFAULT_EVENT_RATE,
         onError: (m) => log.warn(m),
       })
     : undefined;
@@ -288,7 +300,16 @@ export async function runController(
   }
 
   // ---- audit and publish -----------------------------------------------------------------------
-  const currentFindings = (): Finding[] => [...findingsBySubject.values()].flat();
+  /** Every subject's findings, and the image findings of the images in use (as `scan` reports them). */
+  let merged: { images: ImageReport[]; findings: Finding[] } | undefined;
+  const currentImages = () => {
+    merged ??= mergeImages(imagesBySubject.values());
+    return merged;
+  };
+  const currentFindings = (): Finding[] => [
+    ...[...findingsBySubject.values()].flat(),
+    ...(imagesChecked ? currentImages().findings : []),
+  ];
 
   let publishChain: Promise<void> = Promise.resolve();
   let publishRetryTimer: unknown;
@@ -300,7 +321,11 @@ export async function runController(
       publishRetryTimer = undefined;
       let result: { writes: number; errors: string[] };
       try {
-        result = await publisher.publish(currentFindings(), new Date(clock.now()));
+        result = await publisher.publish(
+          currentFindings(),
+          new Date(clock.now()),
+          imagesChecked ? currentImages().images : undefined,
+        );
       } catch (err) {
         result = { writes: 0, errors: [`reading existing reports: ${errorText(err)}`] };
       }
@@ -346,12 +371,39 @@ export async function runController(
     if (full) findingsBySubject.clear();
     for (const key of subjects.keys()) findingsBySubject.delete(key);
     for (const [key, list] of grouped) findingsBySubject.set(key, list);
+    if (result.images) {
+      imagesChecked = true;
+      if (full) imagesBySubject.clear();
+      for (const key of subjects.keys()) imagesBySubject.delete(key);
+      // Kept per subject (each report's uses split by the workload using it), so a re-audit replaces
+      // exactly the uses of the subjects it covered.
+      for (const img of result.images) {
+        const bySubject = new Map<string, ImageReport["usedBy"] & {}>();
+        for (const u of img.usedBy ?? []) {
+          const key = subjectKey(u);
+          if (!full && !subjects.has(key)) continue;
+          const list = bySubject.get(key);
+          if (list) list.push(u);
+          else bySubject.set(key, [u]);
+        }
+        for (const [key, usedBy] of bySubject) {
+          const list = imagesBySubject.get(key);
+          const own = { ...img, usedBy };
+          if (list) list.push(own);
+          else imagesBySubject.set(key, [own]);
+        }
+      }
+    }
+    merged = undefined;
     const fresh = [...grouped.values()].flat();
     deps.observer?.audited?.({
       subjects: subjects.size,
       full,
       durationSeconds: (clock.now() - started) / 1000,
       findings: currentFindings(),
+      ...(imagesChecked ? { images: currentImages().images } : {}),
+      view,
+      ...(result.registry ? { registry: result.registry } : {}),
     });
     if (!ready) {
       ready = true;
@@ -360,7 +412,8 @@ export async function runController(
     }
     await publish();
     if (leading && recorder) {
-      await recorder.record(fresh, resolveSubject);
+      // Queued: written at the event rate in the background, never holding up the next audit.
+      recorder.record(fresh, resolveSubject);
       const alive = new Set(currentFindings().map(findingKey));
       recorder.forget((k) => alive.has(k));
     }
@@ -400,6 +453,7 @@ export async function runController(
         leading = false;
         deps.observer?.leader?.(false);
         publisher.reset();
+        recorder?.clear();
         log.warn(`stopped leading (lease ${le.namespace}/${le.name})`);
       },
       onNewLeader: (id) => {
@@ -454,6 +508,7 @@ export async function runController(
       await Promise.all([...informers.values()].map((i) => i.stop()));
       await debouncer.stop();
       await publishChain;
+      await recorder?.stop();
       await elector?.stop();
       live = false;
       await Promise.all(servers.map((s) => s.close()));
@@ -474,6 +529,7 @@ export async function runController(
     flush: async () => {
       await debouncer.flush();
       await publishChain;
+      await recorder?.idle();
     },
     stop,
   };

@@ -271,7 +271,9 @@ function keepMostSevere(sorted: PolicyReportResult[], max: number): PolicyReport
 
 /**
  * The reports an audit should leave in the cluster: namespaced reports sorted by namespace, then the
- * cluster report (always present: its summary says the audit ran, and it carries coverage errors).
+ * cluster report when it has results (node and cluster-scoped findings, images no namespace uses,
+ * coverage errors). Like a namespace with no findings, an empty cluster scope has no report: the
+ * planner deletes one that exists and became empty.
  */
 export function buildPolicyReports(report: AuditReport, opts: PolicyReportOptions): PolicyReportObject[] {
   const api = API[opts.api];
@@ -350,7 +352,7 @@ export function buildPolicyReports(report: AuditReport, opts: PolicyReportOption
     };
   };
   const out = [...byNs.keys()].sort(cmp).map((ns) => make(api.ns, byNs.get(ns) ?? [], ns));
-  out.push(make(api.cluster, cluster));
+  if (cluster.length > 0) out.push(make(api.cluster, cluster));
   return out;
 }
 

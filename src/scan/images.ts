@@ -150,7 +150,7 @@ interface Judged {
  * fingerprints mean an identical request, so the image is fetched once for them. Hashed, in memory
  * only: the value never leaves this function.
  */
-function credentialFingerprint(store: CredentialStore | undefined, ref: string): string {
+export function credentialFingerprint(store: CredentialStore | undefined, ref: string): string {
   if (!store) return "";
   let host = "";
   let repo = "";
@@ -290,6 +290,36 @@ export function judgeImages(
   );
 }
 
+/**
+ * The findings of one judged image, each once: the same finding for several platforms is listed once,
+ * naming them all (the verdict table keeps the per-platform detail). In files mode each points at the
+ * first manifest line that uses the image.
+ */
+export function imageFindings(img: ImageReport): Finding[] {
+  const first = img.usedBy?.[0];
+  const merged = new Map<string, Finding>();
+  for (const v of img.verdicts) {
+    for (const f of v.findings) {
+      const key = [f.ruleId, f.runtime, f.severity, f.message, f.suppressed === true].join("\u0000");
+      const seen = merged.get(key);
+      if (seen) {
+        if (f.platform && seen.platform && !seen.platform.split(", ").includes(f.platform)) {
+          seen.platform = `${seen.platform}, ${f.platform}`;
+        }
+        continue;
+      }
+      const copy: Finding = { ...f, subject: { ...f.subject } };
+      if (first?.file) {
+        copy.origin = { file: first.file };
+        if (first.line) copy.origin.line = first.line;
+        if (first.column) copy.origin.column = first.column;
+      }
+      merged.set(key, copy);
+    }
+  }
+  return [...merged.values()];
+}
+
 function judgeAll(
   items: readonly Judged[],
   opts: Pick<ImageCheckOptions, "target" | "ignore" | "policy" | "withTree">,
@@ -313,31 +343,7 @@ function judgeAll(
   let unknown = 0;
   for (const img of all) {
     if (img.verdicts.some((v) => v.verdict === "unknown")) unknown++;
-    const first = img.usedBy?.[0];
-    // The same finding for several platforms is listed once, naming them all; the verdict table
-    // keeps the per-platform detail.
-    const merged = new Map<string, Finding>();
-    for (const v of img.verdicts) {
-      for (const f of v.findings) {
-        const key = [f.ruleId, f.runtime, f.severity, f.message, f.suppressed === true].join("\u0000");
-        const seen = merged.get(key);
-        if (seen) {
-          if (f.platform && seen.platform && !seen.platform.split(", ").includes(f.platform)) {
-            seen.platform = `${seen.platform}, ${f.platform}`;
-          }
-          continue;
-        }
-        const copy: Finding = { ...f, subject: { ...f.subject } };
-        // In files mode, point the finding at the first manifest line that uses the image.
-        if (first?.file) {
-          copy.origin = { file: first.file };
-          if (first.line) copy.origin.line = first.line;
-          if (first.column) copy.origin.column = first.column;
-        }
-        merged.set(key, copy);
-      }
-    }
-    for (const f of merged.values()) findings.push(f);
+    findings.push(...imageFindings(img));
   }
   return { images: all, findings, checked: all.length, unknown, failures };
 }

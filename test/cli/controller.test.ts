@@ -26,6 +26,21 @@ describe("controller command", () => {
       "--no-images",
       "--fail-on",
       "--report-api",
+      // scan's flags (issue #7: controller and scan --publish take the same flags as scan).
+      "--config",
+      "--ignore",
+      "--platform",
+      "--as-of",
+      "--kubelet-config",
+      "--no-secrets",
+      "--registry-config",
+      "--insecure-registry",
+      "--cache-dir",
+      "--registry-timeout",
+      "--registry-concurrency",
+      "--image-cache-ttl",
+      "--event-qps",
+      "--event-burst",
     ]) {
       expect(r.stdout).toContain(flag);
     }
@@ -35,6 +50,34 @@ describe("controller command", () => {
     const r = await run(["controller", "--health-probe-bind-address", "localhost"]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("--health-probe-bind-address must be HOST:PORT");
+  });
+
+  it("refuses bad values of scan's flags before connecting, naming the flag", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kra-ctl-"));
+    const cfg = join(dir, "bad.yaml");
+    writeFileSync(cfg, "rules:\n  docker-socket-mount: loud\n");
+    try {
+      for (const [args, message] of [
+        [["--image-cache-ttl", "forever"], "--image-cache-ttl must be a positive duration"],
+        [["--event-qps", "0"], "--event-qps must be a positive number"],
+        [["--event-burst", "1.5"], "--event-burst must be a whole number"],
+        [["--as-of", "yesterday"], "--as-of"],
+        [["--ignore", "W999"], '--ignore: unknown rule "W999"'],
+        [["--fail-on", "loud"], "--fail-on must be one of"],
+        [
+          ["--target-runtime", "containerd@1.0"],
+          "--target-runtime: containerd@1.0: containerd 1.0 is not covered",
+        ],
+        [["--registry-timeout", "-1"], "--registry-timeout must be a positive number"],
+        [["--config", cfg], "bad.yaml"],
+      ] as const) {
+        const r = await run(["controller", ...args]);
+        expect(r.code, args.join(" ")).toBe(2);
+        expect(r.stderr, args.join(" ")).toContain(message);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("refuses an unknown --report-api", async () => {

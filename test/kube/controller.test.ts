@@ -5,6 +5,7 @@
 // wrote). Needs `npm run build`.
 import { type ChildProcess, spawn } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
@@ -47,6 +48,8 @@ class Controller {
         "127.0.0.1:0",
         "--log-format",
         "text",
+        // The image check has its own tests below; here the example.com images are not fetched.
+        ...(args.includes("--insecure-registry") ? [] : ["--no-images"]),
         ...args,
       ],
       {
@@ -150,7 +153,9 @@ function deployment(ns: string, name: string, sock: boolean): Obj {
 }
 
 beforeAll(async () => {
-  const tokens = Object.fromEntries(["ctl-a", "ctl-b", "ctl-c", "ctl-d"].map((u) => [u, u]));
+  const tokens = Object.fromEntries(
+    ["ctl-a", "ctl-b", "ctl-c", "ctl-d", "ctl-e", "ctl-f", "ctl-g", "ctl-h", "ctl-i"].map((u) => [u, u]),
+  );
   // kubectl reads anonymously; each controller authenticates with its own token.
   server = await FakeApiServer.start({
     fixtures: [CRDS, CLUSTER],
@@ -348,5 +353,168 @@ describe("controller", () => {
     await settle();
     expect(reportWrites().map((e) => `${e.user} ${e.verb}`)).toEqual(["ctl-d update"]);
     expect(await d.stop()).toBe(0);
+  });
+});
+
+/** A registry address that accepts TCP connections and drops them at once, counting them. */
+async function unreachableRegistry(): Promise<{ server: Server; host: string; connections: () => number }> {
+  let n = 0;
+  const srv = createServer((sock) => {
+    n++;
+    sock.destroy();
+  });
+  await new Promise<void>((r) => srv.listen(0, "127.0.0.1", r));
+  const addr = srv.address();
+  const port = typeof addr === "object" && addr ? addr.port : 0;
+  return { server: srv, host: `127.0.0.1:${port}`, connections: () => n };
+}
+
+function metric(text: string, name: string): string[] {
+  return text.split("\n").filter((l) => l.startsWith(`${name}{`) || l.startsWith(`${name} `));
+}
+
+describe("controller: images, node info and scan's flags", () => {
+  it("checks each image in use once, serves re-audits from the cache, and exports images and nodes", async () => {
+    const reg = await unreachableRegistry();
+    try {
+      server.add(deployment("shop", "cached", false));
+      const dep = deployment("shop", "cached", false);
+      const tpl = (dep.spec as Obj).template as Obj;
+      ((tpl.spec as Obj).containers as Obj[])[0] = { name: "app", image: `${reg.host}/shop/app:1` };
+      server.add(dep);
+      const e = new Controller("ctl-e", [
+        "--insecure-registry",
+        reg.host,
+        "--registry-timeout",
+        "2",
+        "--target-runtime",
+        "containerd@2.1",
+      ]);
+      await e.ready();
+      const scrape = async () => (await fetch(`${e.url("metrics")}/metrics`)).text();
+      let text = "";
+      await until(async () => {
+        text = await scrape();
+        return metric(text, "kube_runtime_audit_images").some((l) => /verdict="unknown"\} [1-9]/.test(l));
+      }, `image verdicts in /metrics\n${e.stderr}`);
+      // Only the runtime asked for; the unreachable registry's image is unknown.
+      expect(
+        metric(text, "kube_runtime_audit_images")
+          .map((l) => /runtime="([^"]+)"/.exec(l)?.[1])
+          .every((r) => r === "containerd@2.1"),
+      ).toBe(true);
+      const nodeInfo = metric(text, "kube_runtime_audit_node_info").find((l) => l.includes('node="node-1"'));
+      expect(nodeInfo).toMatch(/runtime_version="2\.0\.5"/);
+      expect(nodeInfo).toMatch(/kubelet_version="v1\.33\.2"/);
+      expect(nodeInfo).toMatch(/ 1$/);
+      expect(
+        Number(metric(text, "kube_runtime_audit_registry_requests_total")[0]?.split(" ")[1]),
+      ).toBeGreaterThan(0);
+      await settle();
+      const first = reg.connections();
+      expect(first).toBeGreaterThan(0);
+
+      // A change to the workload that keeps its image: re-audited, not fetched again.
+      server.add({ ...dep, metadata: { ...(dep.metadata as Obj), labels: { changed: "yes" } } });
+      server.add(deployment("shop", "cached-2", true));
+      await until(() => resultsOn("shop").some((r) => r.startsWith("Deployment/cached-2")), "re-audit");
+      await settle();
+      expect(reg.connections()).toBe(first);
+
+      // A new image is fetched (once).
+      const other = deployment("shop", "other", false);
+      const otpl = (other.spec as Obj).template as Obj;
+      ((otpl.spec as Obj).containers as Obj[])[0] = { name: "app", image: `${reg.host}/shop/other:1` };
+      server.add(other);
+      await until(() => reg.connections() > first, "the new image fetched");
+      await settle();
+      const afterNew = reg.connections();
+      server.add({ ...other, metadata: { ...(other.metadata as Obj), labels: { changed: "yes" } } });
+      await settle();
+      expect(reg.connections()).toBe(afterNew);
+      expect(await e.stop()).toBe(0);
+    } finally {
+      server.remove("apps/v1", "Deployment", "cached", "shop");
+      server.remove("apps/v1", "Deployment", "cached-2", "shop");
+      server.remove("apps/v1", "Deployment", "other", "shop");
+      await new Promise((r) => reg.server.close(r));
+    }
+  });
+
+  it("takes scan's --config, --fail-on, --as-of and --kubelet-config", async () => {
+    const cfg = join(dir, "audit.yaml");
+    writeFileSync(cfg, "rules:\n  docker-socket-mount: low\n");
+    const f = new Controller("ctl-f", [
+      "--config",
+      cfg,
+      "--fail-on",
+      "medium",
+      "--as-of",
+      "2026-01-01",
+      "--kubelet-config",
+    ]);
+    await f.ready();
+    await settle();
+    const rd = server.resourceFor(PR, "PolicyReport");
+    const shop = rd ? server.stored(rd, "shop", "kube-runtime-audit") : undefined;
+    const results = (shop?.results ?? []) as { rule: string; severity: string; result: string }[];
+    const sock = results.filter((r) => r.rule === "docker-socket-mount");
+    expect(sock.length).toBeGreaterThan(0);
+    // The config file lowered the severity; below --fail-on medium the result is a warning.
+    expect(sock.every((r) => r.severity === "low" && r.result === "warn")).toBe(true);
+    // The fake API server serves no kubelet behind nodes/proxy: logged, the audit goes on.
+    expect(f.stderr).toMatch(/Node node-1: kubelet configz not read/);
+    expect(server.log.some((e) => e.resource === "nodes/proxy" && e.user === "ctl-f")).toBe(true);
+    expect(await f.stop()).toBe(0);
+    // A bad --as-of is a usage error.
+    const g = new Controller("ctl-g", ["--as-of", "someday"]);
+    expect(await g.exited).toBe(2);
+  });
+});
+
+describe("controller: Events", () => {
+  it("writes one Event per finding at the --event-qps rate, and adopts the Events that exist", async () => {
+    server.add({ apiVersion: "v1", kind: "Namespace", metadata: { name: "burst" } });
+    for (let i = 0; i < 12; i++) server.add(deployment("burst", `sock-${i}`, true));
+    server.log.length = 0;
+    const creates = () =>
+      server.log.filter((e) => e.user === "ctl-h" && e.resource === "events" && e.verb === "create");
+    const t0 = Date.now();
+    const h = new Controller("ctl-h", ["--event-qps", "2", "--event-burst", "3"]);
+    // Never more than the burst plus qps × elapsed seconds (a slow machine only writes fewer).
+    const samples: { t: number; n: number }[] = [];
+    await until(() => {
+      samples.push({
+        t: (Date.now() - t0) / 1000,
+        n: creates().filter((e) => e.namespace === "burst").length,
+      });
+      return (samples.at(-1)?.n ?? 0) >= 12;
+    }, `12 Events\n${h.stderr}`);
+    // From the first write seen (it may be up to one poll old: one token more).
+    const first = samples.find((s) => s.n > 0)?.t ?? 0;
+    for (const s of samples.filter((x) => x.t >= first))
+      expect(s.n).toBeLessThanOrEqual(3 + 1 + Math.ceil(2 * (s.t - first + 0.1)));
+    await settle();
+    // One Event per finding: created once each, never patched on a first sight.
+    const burst = creates().filter((e) => e.namespace === "burst");
+    expect(burst.every((e) => e.status === 201)).toBe(true);
+    expect(burst).toHaveLength(12);
+    const events = await kubectl.run(["get", "events", "-n", "burst", "-o", "json"]);
+    const items = (
+      JSON.parse(events.stdout) as { items: { involvedObject: { name: string }; count: number }[] }
+    ).items;
+    expect(items.map((e) => e.involvedObject.name).sort()).toEqual(
+      Array.from({ length: 12 }, (_, i) => `sock-${i}`).sort(),
+    );
+    expect(await h.stop()).toBe(0);
+    // A restarted controller adopts the Events: refreshed moments ago, so neither patched nor repeated.
+    const i = new Controller("ctl-i");
+    await i.ready();
+    await settle();
+    const again = server.log.filter(
+      (e) => e.user === "ctl-i" && e.resource === "events" && e.method !== "GET" && e.namespace === "burst",
+    );
+    expect(again.filter((e) => e.status < 300).map((e) => `${e.verb} ${e.namespace}/${e.name}`)).toEqual([]);
+    expect(await i.stop()).toBe(0);
   });
 });

@@ -98,6 +98,37 @@ describe("scan --publish", () => {
     expect(polr.stdout).not.toMatch(/\bops\b/);
   });
 
+  it("deletes the ClusterPolicyReport once no node or cluster-scoped finding is left, and creates none", async () => {
+    const cpolr = () => writes().filter((e) => e.resource === "clusterpolicyreports");
+    const rd = server.resourceFor("wgpolicyk8s.io/v1alpha2", "ClusterPolicyReport");
+    expect(rd && server.stored(rd, undefined, "kube-runtime-audit")).toBeTruthy();
+    // containerd 2.0.5 on node-1 is below what the next minor (1.34) lists (N005); 1.33 accepts it.
+    expect((await publish("--target-k8s", "1.33")).code).toBe(0);
+    expect(cpolr().map((e) => `${e.verb} ${e.status}`)).toEqual(["delete 200"]);
+    expect(rd && server.stored(rd, undefined, "kube-runtime-audit")).toBeUndefined();
+    server.log.length = 0;
+    expect((await publish("--target-k8s", "1.33")).code).toBe(0);
+    expect(cpolr()).toEqual([]);
+    // Back to the default target: the node finding brings it back.
+    expect((await publish()).code).toBe(0);
+    expect(cpolr().map((e) => `${e.verb} ${e.status}`)).toEqual(["create 201"]);
+  });
+
+  it("applies scan's --config and --fail-on to what it publishes", async () => {
+    const cfg = join(dir, "audit.yaml");
+    writeFileSync(cfg, "rules:\n  docker-socket-mount: low\n");
+    expect((await publish("--config", cfg, "--fail-on", "medium")).code).toBe(0);
+    const rd = server.resourceFor("wgpolicyk8s.io/v1alpha2", "PolicyReport");
+    const shop = rd ? server.stored(rd, "shop", "kube-runtime-audit") : undefined;
+    const sock = ((shop?.results ?? []) as { rule: string; severity: string; result: string }[]).filter(
+      (r) => r.rule === "docker-socket-mount",
+    );
+    expect(sock.length).toBeGreaterThan(0);
+    expect(sock.every((r) => r.severity === "low" && r.result === "warn")).toBe(true);
+    // Back to the defaults for the next tests.
+    expect((await publish()).code).toBe(0);
+  });
+
   it("a 403 on report writes is logged, and the audit still exits 0", async () => {
     server.add({
       apiVersion: "apps/v1",

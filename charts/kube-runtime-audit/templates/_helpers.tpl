@@ -69,6 +69,10 @@ and its summary ConfigMap in the pod's namespace. The RBAC below restricts updat
 {{- range .Values.registry.insecureRegistries }}
 - --insecure-registry={{ . }}
 {{- end }}
+{{- if not .Values.pullSecrets.enabled }}
+{{- /* No get on secrets is granted: read none, rather than log a refusal per pull secret. */}}
+- --no-secrets
+{{- end }}
 {{- else }}
 - --no-images
 {{- end }}

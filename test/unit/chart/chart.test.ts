@@ -406,6 +406,10 @@ describe("each mode runs the right command", () => {
     const pinned = podSpecOf(rendered["cronjob, openreports only, pinned digest"] as K8sObject[])
       .containers[0];
     expect(pinned?.image).toBe(`ghcr.io/kube-runtime-audit/kube-runtime-audit@sha256:${"a".repeat(64)}`);
+    // Without pullSecrets.enabled the chart grants no get on secrets: both modes read none.
+    expect(c.args).not.toContain("--no-secrets");
+    for (const name of ["cronjob (defaults)", "controller"])
+      expect(podSpecOf(rendered[name] as K8sObject[]).containers[0]?.args).toContain("--no-secrets");
     const noImages = podSpecOf(rendered["cronjob, wgpolicyk8s only, no images"] as K8sObject[]).containers[0];
     expect(noImages?.args).toContain("--no-images");
     expect(noImages?.args.some((a) => a.startsWith("--registry-"))).toBe(false);

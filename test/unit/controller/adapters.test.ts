@@ -54,14 +54,34 @@ describe("metricsObserver", () => {
     const calls: string[] = [];
     const obs = metricsObserver(
       {
-        observeReport: (r) => calls.push(`report ${r.findings.length}`),
-        observeScan: (o) => calls.push(`scan ${o.durationSeconds} ${o.ok}`),
+        observeReport: (r) =>
+          calls.push(`report ${r.findings.length} nodes ${(r.nodes ?? []).map((n) => n.name).join(",")}`),
+        observeScan: (o) => calls.push(`scan ${o.durationSeconds} ${o.ok} ${o.registryRequests ?? "-"}`),
         watchRestarted: (res, why) => calls.push(`restart ${res} ${why}`),
       },
       { target, version: "1", now: () => new Date(0) },
     );
-    obs.audited?.({ subjects: 3, full: false, durationSeconds: 0.25, findings: [f("a", "high")] });
+    const node = {
+      apiVersion: "v1",
+      kind: "Node",
+      metadata: { name: "n1" },
+      status: { nodeInfo: { kubeletVersion: "v1.33.2", containerRuntimeVersion: "containerd://2.1.0" } },
+    };
+    const view = {
+      get: () => undefined,
+      list: (kind: string) => (kind === "Node" ? [node] : []),
+      kinds: () => ["Node"],
+      unavailable: () => [],
+    };
+    obs.audited?.({
+      subjects: 3,
+      full: false,
+      durationSeconds: 0.25,
+      findings: [f("a", "high")],
+      view,
+      registry: { requests: 7, errors: 1 },
+    });
     obs.watchRestart?.("pods", "expired");
-    expect(calls).toEqual(["report 1", "scan 0.25 true", "restart pods expired"]);
+    expect(calls).toEqual(["report 1 nodes n1", "scan 0.25 true 7", "restart pods expired"]);
   });
 });

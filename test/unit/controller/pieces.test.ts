@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { eventName, findingKey, reasonOf } from "../../../src/controller/events.js";
+import { EventRecorder, eventName, findingKey, reasonOf } from "../../../src/controller/events.js";
 import { parseBindAddress } from "../../../src/controller/health.js";
 import type { JsonObject } from "../../../src/controller/ports.js";
 import {
@@ -10,6 +10,7 @@ import {
 } from "../../../src/controller/projection.js";
 import { parseSubjectKey, subjectKey, topOwner } from "../../../src/controller/subjects.js";
 import type { Finding } from "../../../src/core/types.js";
+import { FakeClock, MemoryEventSink } from "./fakes.js";
 
 describe("parseBindAddress (controller-runtime conventions)", () => {
   it("accepts HOST:PORT, :PORT, [IPv6]:PORT and 0", () => {
@@ -64,6 +65,53 @@ describe("projections", () => {
       metadata: { name: "p", ownerReferences: [{ kind: "Workflow", name: "wf", controller: true }] },
     });
     expect(crd.spec).toEqual(base.spec);
+  });
+
+  it("keeps a ReplicaSet's pod as a compact record sharing its namespace, owner reference and node", () => {
+    const raw = (name: string): JsonObject => ({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name,
+        namespace: `shop${""}`,
+        uid: `uid-${name}`,
+        resourceVersion: "12",
+        creationTimestamp: "2026-01-01T00:00:00Z",
+        labels: { app: "web", "pod-template-hash": "5d4" },
+        annotations: { "runtime-audit.io/ignore": "W001" },
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d4", uid: "u-rs", controller: true },
+          { apiVersion: "v1", kind: "ConfigMap", name: "other", uid: "u-cm" },
+        ],
+      },
+      spec: { nodeName: "n1", containers: [{ name: "c", image: "x" }] },
+      status: { phase: "Running" },
+    });
+    // JSON.parse gives each object its own strings; the projections share one copy.
+    const a = projectPod(JSON.parse(JSON.stringify(raw("web-5d4-a"))) as JsonObject);
+    const b = projectPod(JSON.parse(JSON.stringify(raw("web-5d4-b"))) as JsonObject);
+    expect(a).toEqual({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: "web-5d4-a",
+        namespace: "shop",
+        ownerReferences: [
+          { apiVersion: "apps/v1", kind: "ReplicaSet", name: "web-5d4", uid: "u-rs", controller: true },
+        ],
+      },
+      spec: { nodeName: "n1" },
+    });
+    const owners = (p: JsonObject) => (p.metadata as JsonObject).ownerReferences as JsonObject[];
+    expect(owners(a)).toBe(owners(b));
+    expect(a.spec).toBe(b.spec);
+    expect(Object.isFrozen(owners(a)[0])).toBe(true);
+    // What the owner walk needs is still there.
+    expect(topOwner(a, "Pod", () => undefined)).toMatchObject({
+      kind: "ReplicaSet",
+      name: "web-5d4",
+      uid: "u-rs",
+    });
   });
 
   it("keeps a template-owned pod of a realistic size in a few hundred bytes (the 50,000-pod budget)", () => {
@@ -228,5 +276,69 @@ describe("Event naming", () => {
     );
     expect(eventName("x".repeat(300), "k").length).toBeLessThanOrEqual(253);
     expect(reasonOf("docker-socket-mount")).toBe("DockerSocketMount");
+  });
+});
+
+describe("EventRecorder write rate", () => {
+  const finding = (i: number): Finding => ({
+    ruleId: "W001",
+    slug: "docker-socket-mount",
+    severity: "critical",
+    subject: { kind: "Deployment", namespace: "a", name: `web-${i}` },
+    origin: {},
+    message: "m",
+    remediation: "",
+    docs: "",
+  });
+
+  it("spends a burst at once, then one write per 1/qps; one Event per finding, none repeated", async () => {
+    const clock = new FakeClock();
+    const sink = new MemoryEventSink();
+    const rec = new EventRecorder({
+      sink,
+      clock,
+      instance: "pod-a",
+      minSeverity: "high",
+      rate: { perSecond: 5, burst: 25 },
+    });
+    const many = Array.from({ length: 100 }, (_, i) => finding(i));
+    expect(rec.record(many, (s) => s)).toBe(100);
+    await clock.advance(0);
+    expect(sink.calls).toHaveLength(25);
+    await clock.advance(1000);
+    expect(sink.calls).toHaveLength(30);
+    // The same findings again while 70 are queued: those written are not queued again.
+    expect(rec.record(many, (s) => s)).toBe(70);
+    await clock.advance(15_000);
+    await rec.idle();
+    expect(sink.calls).toHaveLength(100);
+    expect(new Set(sink.calls).size).toBe(100);
+    expect(sink.calls.every((c) => c.startsWith("create "))).toBe(true);
+    // Within the refresh interval nothing is queued; a finding that is gone leaves the queue.
+    expect(rec.record(many, (s) => s)).toBe(0);
+    await rec.stop();
+  });
+
+  it("drops queued writes for findings that are gone, and stops writing on stop()", async () => {
+    const clock = new FakeClock();
+    const sink = new MemoryEventSink();
+    const rec = new EventRecorder({
+      sink,
+      clock,
+      instance: "p",
+      minSeverity: "high",
+      rate: { perSecond: 1, burst: 1 },
+    });
+    rec.record([finding(1), finding(2), finding(3)], (s) => s);
+    await clock.advance(0);
+    expect(sink.calls).toHaveLength(1);
+    rec.forget((k) => !k.includes("web-2"));
+    await clock.advance(1000);
+    await clock.advance(1000);
+    expect(sink.calls.map((c) => c.split(".")[0])).toEqual(["create a/web-1", "create a/web-3"]);
+    rec.record([finding(4)], (s) => s);
+    await rec.stop();
+    await clock.advance(5000);
+    expect(sink.calls).toHaveLength(2);
   });
 });

@@ -60,6 +60,9 @@ function pod(name: string, owner: string, labels: Record<string, string> = {}, n
     status: { phase: "Running" },
   };
 }
+function onNode(p: JsonObject, nodeName: string): JsonObject {
+  return { ...p, spec: { ...(p.spec as JsonObject), nodeName } };
+}
 function node(name: string, runtime: string, arch = "amd64"): JsonObject {
   return {
     apiVersion: "v1",
@@ -182,8 +185,13 @@ describe("runController", () => {
     await e.clock.advance(3000);
     expect(e.calls).toHaveLength(1);
 
-    // A pod label changes: its Deployment is re-audited, findings are the same: nothing written.
+    // A label on a pod its ReplicaSet runs: not kept (the audit reads the template), no audit.
     e.api.apply(POD, pod("web-5d4-a", "web-5d4", { tier: "front" }));
+    await e.clock.advance(3000);
+    expect(e.calls).toHaveLength(1);
+
+    // The pod moves to another node: its Deployment is re-audited, findings are the same: nothing written.
+    e.api.apply(POD, onNode(pod("web-5d4-a", "web-5d4"), "n2"));
     await e.clock.advance(400);
     expect(e.calls).toHaveLength(1);
     await e.clock.advance(200);
@@ -333,22 +341,33 @@ describe("runController", () => {
       source: { component: "kube-runtime-audit" },
     });
     // Re-audited soon after: no new write.
-    e.api.apply(POD, pod("web-5d4-a", "web-5d4", { x: "1" }));
+    e.api.apply(POD, onNode(pod("web-5d4-a", "web-5d4"), "n2"));
     await e.clock.advance(600);
     expect(e.events.calls).toHaveLength(1);
     // Re-audited after the refresh interval: the same Event, count 2.
     await e.clock.advance(600_000);
-    e.api.apply(POD, pod("web-5d4-a", "web-5d4", { x: "2" }));
+    e.api.apply(POD, onNode(pod("web-5d4-a", "web-5d4"), "n1"));
     await e.clock.advance(600);
     expect(e.events.calls.slice(1)).toEqual([`patch shop/${(ev.metadata as JsonObject).name as string}`]);
     expect(ev.count).toBe(2);
     await h.stop();
-    // A restarted controller finds the Event by name and refreshes it.
+    // A restarted controller finds the Event by name and adopts it: it was refreshed moments ago,
+    // so nothing is patched and nothing is repeated.
+    const before = e.events.calls.length;
     const again = await start(e);
     await again.ready;
     await again.flush();
     expect(e.events.events.size).toBe(1);
+    expect(ev.count).toBe(2);
+    expect(e.events.calls.slice(before).filter((c) => !c.startsWith("create"))).toEqual([]);
+    // Seen again once the refresh interval passed: the same Event, count 3.
+    await e.clock.advance(600_000);
+    e.api.apply(POD, onNode(pod("web-5d4-a", "web-5d4"), "n2"));
+    await e.clock.advance(600);
+    await again.flush();
     expect(ev.count).toBe(3);
+    expect(e.events.events.size).toBe(1);
+    await again.stop();
   });
 
   it("serves /healthz, /readyz (after the first sync) and /metrics on 127.0.0.1", async () => {

@@ -259,15 +259,12 @@ describe("buildPolicyReports", () => {
     expect(cluster.summary.error).toBe(1);
   });
 
-  it("always writes the cluster report, so a clean audit is visible", () => {
-    const objs = buildPolicyReports(audit([]), { api: "wgpolicyk8s", failOn: "high" });
-    expect(objs).toEqual([
-      expect.objectContaining({
-        kind: "ClusterPolicyReport",
-        results: [],
-        summary: { pass: 0, fail: 0, warn: 0, error: 0, skip: 0 },
-      }),
-    ]);
+  it("writes no cluster report when nothing is cluster-scoped, as for a namespace without findings", () => {
+    expect(buildPolicyReports(audit([]), { api: "wgpolicyk8s", failOn: "high" })).toEqual([]);
+    const nsOnly = findings().filter((x) => x.subject.namespace !== undefined && x.subject.kind !== "Image");
+    const objs = buildPolicyReports(audit(nsOnly), { api: "wgpolicyk8s", failOn: "high" });
+    expect(objs.length).toBeGreaterThan(0);
+    expect(objs.some((o) => o.kind === "ClusterPolicyReport")).toBe(false);
   });
 
   it("is deterministic: the order of findings does not matter", () => {
@@ -442,6 +439,15 @@ describe("planWrites", () => {
     ]);
     const after = apply(store, plan);
     expect(planWrites(after, next).every((p) => p.op === "none")).toBe(true);
+  });
+
+  it("deletes the cluster report once its last result is gone", () => {
+    const store = apply([], planWrites([], desired()));
+    const nsOnly = findings().filter((x) => x.subject.namespace !== undefined && x.subject.kind !== "Image");
+    const next = buildPolicyReports(audit(nsOnly, LATER), { api: "wgpolicyk8s", failOn: "high" });
+    const plan = planWrites(store, next);
+    expect(ops(plan).filter((o) => o.includes("Cluster"))).toEqual(["delete ClusterPolicyReport/-"]);
+    expect(planWrites(apply(store, plan), next).every((p) => p.op === "none")).toBe(true);
   });
 
   it("never touches reports it did not write", () => {
