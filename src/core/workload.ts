@@ -226,6 +226,11 @@ export interface PodTemplate {
   metadataPath?: DocPath;
   /** From the object root: where an annotation the pod inherits is written (Argo spec.podMetadata...). */
   annotationPaths?: Readonly<Record<string, DocPath>>;
+  /**
+   * Pod spec patches (Argo podSpecPatch) that could not be read as a JSON/YAML mapping: what they add to
+   * the pod was not audited, and the scan says so rather than passing it silently.
+   */
+  unreadPatches?: readonly UnreadPatch[];
   /** From the object root: where each pod-level field that is set was read (`runtimeClassName` -> path). */
   fieldPaths: Readonly<Record<string, DocPath>>;
 }
@@ -747,8 +752,23 @@ const PATCH_SLOTS = new Map(
   ]),
 );
 
-/** The parsed pod spec patches of a unit (Argo podSpecPatch), with the path of the string each is written in. */
-function unitPatches(unit: Base, cl: CompiledLayout, parse: EmbeddedParser | undefined): Match[] {
+/** A pod spec patch that could not be read: where it is written (from the object root) and why. */
+export interface UnreadPatch {
+  path: DocPath;
+  reason: string;
+}
+
+/**
+ * The parsed pod spec patches of a unit (Argo podSpecPatch), with the path of the string each is written
+ * in. A patch that does not parse to a mapping goes to `unread`: Argo would fail that pod at run time,
+ * but a patch the scan cannot read may still carry a Docker socket mount, so it must not pass unsaid.
+ */
+function unitPatches(
+  unit: Base,
+  cl: CompiledLayout,
+  parse: EmbeddedParser | undefined,
+  unread: UnreadPatch[],
+): Match[] {
   const out: Match[] = [];
   if (!parse) return out;
   for (const pattern of cl.patches) {
@@ -757,11 +777,14 @@ function unitPatches(unit: Base, cl: CompiledLayout, parse: EmbeddedParser | und
       let value: unknown;
       try {
         value = parse(m.value);
-      } catch {
-        // Argo fails such a pod at run time; there is nothing in it to audit.
+      } catch (e) {
+        const first = (e instanceof Error ? e.message : String(e)).split("\n")[0] ?? "";
+        unread.push({ path: m.path, reason: first });
         continue;
       }
       if (isObject(value)) out.push({ value, path: m.path });
+      else if (m.value.trim() !== "")
+        unread.push({ path: m.path, reason: "not a mapping of pod spec fields" });
     }
   }
   return out;
@@ -799,7 +822,8 @@ function buildUnit(
   if (containers.length === 0 && !isObject(spec)) return undefined;
   // A pod spec patch merges its containers into the pod's by name, or adds them
   // (https://argo-workflows.readthedocs.io/en/latest/fields/#template podSpecPatch).
-  const patches = unitPatches(unit, cl, parse);
+  const unreadPatches: UnreadPatch[] = [];
+  const patches = unitPatches(unit, cl, parse, unreadPatches);
   for (const patch of patches) {
     for (const [group, pslot] of PATCH_SLOTS) {
       const list = (patch.value as JsonObject)[group];
@@ -920,6 +944,7 @@ function buildUnit(
   // Spread, not concat: Array.prototype.concat was a visible share of buildUnit in bench/files.
   if (layout.metadata) pt.metadataPath = [...unitPath, ...layout.metadata];
   if (annotationPaths) pt.annotationPaths = annotationPaths;
+  if (unreadPatches.length > 0) pt.unreadPatches = unreadPatches;
   const rc = str(fields.runtimeClassName);
   if (rc) pt.runtimeClassName = rc;
   const sa = str(fields.serviceAccountName) ?? str(fields.serviceAccount);

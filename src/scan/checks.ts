@@ -79,6 +79,16 @@ export class ScanChecks {
   object(obj: K8sObject, audit: ObjectAudit): void {
     this.#objects[this.#input] = (this.#objects[this.#input] ?? 0) + 1;
     for (const f of audit.failures) this.issue("error", failureIssue(f));
+    for (const w of audit.workloads) {
+      for (const u of w.template.unreadPatches ?? []) {
+        const where: CoverageIssue = {
+          source: obj.origin.file ?? subjectLabel(obj),
+          reason: `${subjectLabel(obj)}: ${u.path.join(".")} could not be read (${u.reason}); what it adds to the pod was not audited`,
+        };
+        if (obj.origin.line) where.line = obj.origin.line;
+        this.issue("warning", where);
+      }
+    }
     if (audit.annotations.length === 0) return;
     const imageRefs = audit.workloads.flatMap((w) =>
       w.template.containers.flatMap((c) => (c.image ? [c.image] : [])),

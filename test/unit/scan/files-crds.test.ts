@@ -1,5 +1,7 @@
 // Workloads that are not pod templates: findings from Argo, Tekton, KEDA, Knative, Rollouts and unknown
 // CRDs point at the real field (file:line:col), through the files scan as the CLI runs it.
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeTarget } from "../../../src/core/target.js";
@@ -71,6 +73,37 @@ describe("files: Argo templateDefaults, podSpecPatch and podMetadata", () => {
     // A workflow-level JSON patch sets hostNetwork for every template's pod: localhost:2375 is the node's Docker.
     const quiet = findings.filter((f) => f.subject.name === "quiet" && f.ruleId === "W009");
     expect(quiet.map((f) => f.message)).toEqual([expect.stringContaining("hostNetwork")]);
+  });
+
+  it("warns about a podSpecPatch it cannot read instead of passing what it adds unsaid", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kra-patch-"));
+    const file = join(dir, "wf.yaml");
+    // A YAML patch with an unquoted Argo expression in flow context does not parse; the valid one does.
+    writeFileSync(
+      file,
+      [
+        "apiVersion: argoproj.io/v1alpha1",
+        "kind: Workflow",
+        "metadata: {name: patched}",
+        "spec:",
+        "  entrypoint: main",
+        "  templates:",
+        "    - name: main",
+        "      container: {image: alpine:3.20}",
+        "      podSpecPatch: '{volumes: [{name: s, hostPath: {path: {{inputs.parameters.sock}}}}]'",
+        "    - name: ok",
+        "      container: {image: alpine:3.20}",
+        "      podSpecPatch: '{\"hostNetwork\": true}'",
+        "",
+      ].join("\n"),
+    );
+    const r = await scanFiles([file], { target: makeTarget({}), ignore: new Set() });
+    const warnings = r.coverage.warnings ?? [];
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatchObject({ source: file, line: 1 });
+    expect(warnings[0]?.reason).toMatch(
+      /^Workflow\/patched: spec\.templates\.0\.podSpecPatch could not be read \(.+\); what it adds to the pod was not audited$/,
+    );
   });
 
   it("applies spec.podMetadata annotations to every template's pod: seccomp and ignore", async () => {
