@@ -9,6 +9,8 @@
  * types and the layering (test/unit/architecture.test.ts) lets controller import scan and kube,
  * not the reverse; src/cli still never imports src/kube.
  */
+
+import { type EnvSources, EnvStore } from "../core/env.js";
 import { defaultTargetMinor, toNodeFacts } from "../core/node.js";
 import type { Policy } from "../core/policy.js";
 import { type CoverageIssue, emptyCoverage, type ImageReport } from "../core/report.js";
@@ -17,7 +19,7 @@ import { makeTarget } from "../core/target.js";
 import type { Finding, Severity } from "../core/types.js";
 import { formatVersion } from "../core/version.js";
 import type { JsonObject } from "../core/workload.js";
-import { isObject, str } from "../core/workload.js";
+import { isObject, str, toK8sObject } from "../core/workload.js";
 import {
   ClusterClient,
   CORE_READS,
@@ -260,18 +262,25 @@ export function clusterAudit(
     refused.add(text);
     log[level](text);
   };
+  const env = reads ? new EnvCache(reads, setup.readSecrets !== false, (i) => issue("warn", i)) : undefined;
   return async (req) => {
     const target = targetFromNodes(setup, req.view.list("Node"));
     onTarget(target);
     const ignore = setup.ignore ?? new Set<string>();
     const carriers: AuditedCarrier[] = [];
-    const findings = auditSubjects(
-      req.view,
-      req.subjects,
-      target,
-      setup,
-      setup.images ? carriers : undefined,
-    );
+    // ConfigMaps and Secrets that env and mounted configs name are read by name, as `scan` reads them
+    // (never listed or watched). The audit answers from the cache and records what it lacks; when
+    // something was missing, it is read and the subjects are audited again with it.
+    const audit = (sources: EnvSources | undefined) =>
+      auditSubjects(req.view, req.subjects, target, setup, setup.images ? carriers : undefined, sources);
+    let asked = env?.recorder();
+    let findings = audit(asked?.sources);
+    if (env && asked && asked.missing.size > 0) {
+      await env.read(asked.missing.values());
+      carriers.length = 0;
+      asked = env.recorder();
+      findings = audit(asked.sources);
+    }
     const nodes: JsonObject[] = [];
     for (const s of req.subjects) {
       if (s.kind !== "Node") continue;
@@ -324,6 +333,90 @@ export function clusterAudit(
   };
 }
 
+interface EnvRef {
+  kind: "configMap" | "secret";
+  namespace: string;
+  name: string;
+}
+
+/**
+ * ConfigMaps and Secrets named by env (`envFrom`, `valueFrom`) and mounted log configs, read by name and
+ * kept for ENV_TTL_MS: the controller does not watch them (that would mean listing every Secret), so an
+ * edit to one is seen when its entry expires or a workload naming it changes after that.
+ */
+class EnvCache {
+  static readonly TTL_MS = 10 * 60_000;
+  readonly #entries = new Map<string, { obj: JsonObject | undefined; at: number }>();
+
+  constructor(
+    private readonly reads: ClusterReads,
+    private readonly readSecrets: boolean,
+    private readonly warn: (i: CoverageIssue) => void,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  #fresh(key: string): { obj: JsonObject | undefined } | undefined {
+    const e = this.#entries.get(key);
+    return e && this.now() - e.at < EnvCache.TTL_MS ? e : undefined;
+  }
+
+  /** An EnvSources that answers from the cache and records what it does not hold (or holds expired). */
+  recorder(): { sources: EnvSources; missing: Map<string, EnvRef> } {
+    const missing = new Map<string, EnvRef>();
+    const store = new EnvStore();
+    for (const [key, e] of this.#entries) if (e.obj && this.#fresh(key)) store.add(toK8sObject(e.obj, {}));
+    const sources: EnvSources = {
+      lookup: (kind, namespace, name) => {
+        if (!namespace || (kind === "secret" && !this.readSecrets)) return undefined;
+        const key = `${kind}/${namespace}/${name}`;
+        if (!this.#fresh(key)) {
+          missing.set(key, { kind, namespace, name });
+          return undefined;
+        }
+        return store.lookup(kind, namespace, name);
+      },
+    };
+    return { sources, missing };
+  }
+
+  async read(refs: Iterable<EnvRef>): Promise<void> {
+    await Promise.all(
+      [...refs].map(async (r) => {
+        const kind = r.kind === "secret" ? "Secret" : "ConfigMap";
+        const ref = this.reads.discovery.find(
+          r.kind === "secret" ? CORE_READS.secrets : CORE_READS.configMaps,
+        );
+        let obj: JsonObject | undefined;
+        if (ref) {
+          try {
+            obj = await this.reads.client.get(ref, r.name, { namespace: r.namespace });
+          } catch (e) {
+            if (!isKubeError(e)) throw e;
+            this.warn({
+              source: `${kind} ${r.namespace}/${r.name}`,
+              reason: e.permission
+                ? `missing permission: ${describePermission(e.permission)} (env and configs from it are not resolved)`
+                : e.message,
+            });
+          }
+        }
+        // Only what the engine reads: a large ConfigMap's other fields are not kept.
+        const md = obj && isObject(obj.metadata) ? obj.metadata : undefined;
+        const kept: JsonObject | undefined = obj
+          ? {
+              apiVersion: "v1",
+              kind,
+              metadata: { name: r.name, namespace: r.namespace, ...(md?.uid ? { uid: md.uid } : {}) },
+              ...(isObject(obj.data) ? { data: obj.data } : {}),
+              ...(isObject(obj.stringData) ? { stringData: obj.stringData } : {}),
+            }
+          : undefined;
+        this.#entries.set(`${r.kind}/${r.namespace}/${r.name}`, { obj: kept, at: this.now() });
+      }),
+    );
+  }
+}
+
 /** A Secret or ServiceAccount by name (never listed); a refusal is a warning and reads as absent. */
 async function getByName(
   reads: ClusterReads,
@@ -356,6 +449,7 @@ function auditSubjects(
   target: Target,
   setup: Pick<ControllerSetup, "ignore" | "policy">,
   carriers?: AuditedCarrier[],
+  sources?: EnvSources,
 ): Finding[] {
   const out: Finding[] = [];
   const ignore = setup.ignore ?? new Set<string>();
@@ -370,6 +464,7 @@ function auditSubjects(
     const audited = auditForSubject(obj, subject, {
       ctx: { target },
       ignore,
+      ...(sources ? { sources } : {}),
       ...(setup.policy ? { policy: setup.policy } : {}),
       ...(uid ? { uid } : {}),
     });

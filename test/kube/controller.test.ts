@@ -154,7 +154,10 @@ function deployment(ns: string, name: string, sock: boolean): Obj {
 
 beforeAll(async () => {
   const tokens = Object.fromEntries(
-    ["ctl-a", "ctl-b", "ctl-c", "ctl-d", "ctl-e", "ctl-f", "ctl-g", "ctl-h", "ctl-i"].map((u) => [u, u]),
+    ["ctl-a", "ctl-b", "ctl-c", "ctl-d", "ctl-e", "ctl-f", "ctl-g", "ctl-h", "ctl-i", "ctl-j"].map((u) => [
+      u,
+      u,
+    ]),
   );
   // kubectl reads anonymously; each controller authenticates with its own token.
   server = await FakeApiServer.start({
@@ -469,6 +472,54 @@ describe("controller: images, node info and scan's flags", () => {
     // A bad --as-of is a usage error.
     const g = new Controller("ctl-g", ["--as-of", "someday"]);
     expect(await g.exited).toBe(2);
+  });
+});
+
+describe("controller: env from the cluster", () => {
+  it("resolves envFrom ConfigMaps by name, as scan does, and never lists ConfigMaps or Secrets", async () => {
+    server.add({ apiVersion: "v1", kind: "Namespace", metadata: { name: "envns" } });
+    server.add({
+      apiVersion: "v1",
+      kind: "ConfigMap",
+      metadata: { name: "docker-env", namespace: "envns" },
+      data: { DOCKER_HOST: "tcp://localhost:2375" },
+    });
+    server.add({
+      apiVersion: "apps/v1",
+      kind: "Deployment",
+      metadata: { name: "builder", namespace: "envns" },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { app: "builder" } },
+        template: {
+          metadata: { labels: { app: "builder" } },
+          spec: {
+            containers: [
+              {
+                name: "builder",
+                image: "example.com/builder:1",
+                envFrom: [{ configMapRef: { name: "docker-env" } }],
+              },
+            ],
+          },
+        },
+      },
+    });
+    const j = new Controller("ctl-j");
+    await j.ready();
+    // Only the ConfigMap's variable makes this a finding: without reading it the report has none.
+    await until(() => resultsOn("envns").length > 0, `the envns report\n${j.stderr}`);
+    expect(resultsOn("envns")).toEqual(["Deployment/builder docker-host-env"]);
+    const mine = server.log.filter((e) => e.user === "ctl-j");
+    expect(
+      mine
+        .filter((e) => e.resource === "configmaps" && e.namespace === "envns")
+        .map((e) => `${e.verb} ${e.name}`),
+    ).toEqual(["get docker-env"]);
+    expect(
+      mine.some((e) => (e.resource === "configmaps" || e.resource === "secrets") && e.verb !== "get"),
+    ).toBe(false);
+    expect(await j.stop()).toBe(0);
   });
 });
 

@@ -27,7 +27,11 @@ const COMBOS: Record<string, Overrides> = {
     "rbac.extraOwnerResources[0].resources": ["widgets"],
   },
   "controller without leader election": { mode: "controller", "controller.leaderElection.enabled": false },
-  "cronjob, wgpolicyk8s only, no images": { reportApi: "wgpolicyk8s", "images.enabled": false },
+  "cronjob, wgpolicyk8s only, no images, no ConfigMap reads": {
+    reportApi: "wgpolicyk8s",
+    "images.enabled": false,
+    "configMaps.read": false,
+  },
   "cronjob, openreports only, pinned digest": {
     reportApi: "openreports",
     "image.digest": `sha256:${"a".repeat(64)}`,
@@ -254,7 +258,10 @@ describe("RBAC is least privilege", () => {
       it("keeps the Lease and the ConfigMap to its own namespace", () => {
         const cluster = grants(rulesOf(objs(), "ClusterRole"));
         expect(cluster.has("coordination.k8s.io/leases")).toBe(false);
-        expect(cluster.has("/configmaps")).toBe(false);
+        // Cluster-wide, ConfigMaps are only read by name (env and mounted configs), never listed or written.
+        const cm = cluster.get("/configmaps");
+        if (values["configMaps.read"] === false) expect(cm).toBeUndefined();
+        else expect([...(cm ?? [])]).toEqual(["get"]);
         const role = one(objs(), "Role");
         expect(role.metadata.namespace).toBe("audit");
       });
@@ -410,7 +417,9 @@ describe("each mode runs the right command", () => {
     expect(c.args).not.toContain("--no-secrets");
     for (const name of ["cronjob (defaults)", "controller"])
       expect(podSpecOf(rendered[name] as K8sObject[]).containers[0]?.args).toContain("--no-secrets");
-    const noImages = podSpecOf(rendered["cronjob, wgpolicyk8s only, no images"] as K8sObject[]).containers[0];
+    const noImages = podSpecOf(
+      rendered["cronjob, wgpolicyk8s only, no images, no ConfigMap reads"] as K8sObject[],
+    ).containers[0];
     expect(noImages?.args).toContain("--no-images");
     expect(noImages?.args.some((a) => a.startsWith("--registry-"))).toBe(false);
   });
