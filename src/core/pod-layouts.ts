@@ -41,6 +41,12 @@ export interface ContainerSlot {
    * by mountPath, as the strategic merge patch both projects use does.
    */
   template?: Pattern;
+  /**
+   * Containers every pod of the unit gets unless it has its own of that name in the same list (Argo
+   * `templateDefaults.initContainers`/`sidecars`, merged by name). They never make a unit a pod by
+   * themselves (a `dag` template gets none).
+   */
+  fromDefaults?: boolean;
 }
 
 export interface PodLayout {
@@ -118,6 +124,8 @@ function argo(spec: Pattern): PodLayout {
         sharedMounts: ["containerSet", "volumeMounts", "*"],
       },
       { at: ["sidecars", "*"], group: "sidecars" },
+      { at: [...defaults, "initContainers", "*"], group: "initContainers", fromDefaults: true },
+      { at: [...defaults, "sidecars", "*"], group: "sidecars", fromDefaults: true },
     ],
     volumes: [
       ["/", ...spec, "volumes", "*"],
@@ -236,7 +244,7 @@ export const POD_LAYOUTS: readonly PodLayoutRow[] = [
       "https://argo-workflows.readthedocs.io/en/latest/fields/#template (containerSet: #containersettemplate)",
     where:
       "each of spec.templates[]: container, script, containerSet.containers[], initContainers[], sidecars[]; " +
-      "volumes from spec.volumes and the template's volumes; spec.templateDefaults merged into each template, " +
+      "volumes from spec.volumes and the template's volumes; spec.templateDefaults merged into each template (initContainers and sidecars by name), " +
       "spec.podMetadata into its pod's metadata, and the podSpecPatch of the workflow, the defaults and the template applied",
   },
   {

@@ -809,9 +809,16 @@ function buildUnit(
   const containers: Container[] = [];
   const slots: CompiledLayout["containers"][number][] = [];
   for (const cslot of cl.containers) {
+    // Defaults come after the unit's own slots in the table: a unit with no container of its own is
+    // not a pod, and a container of the same name and list is the unit's own (the merge key is the name).
+    if (cslot.slot.fromDefaults && containers.length === 0) continue;
     const tpl = cslot.template ? matchAll(unit, cslot.template)[0] : undefined;
     for (const m of matchAll(unit, cslot.at)) {
       if (!isObject(m.value)) continue;
+      if (cslot.slot.fromDefaults) {
+        const name = str(m.value.name);
+        if (containers.some((c) => c.group === cslot.slot.group && c.name === name)) continue;
+      }
       const index = cslot.list ? Number(m.path[m.path.length - 1]) : 0;
       const raw = tpl && isObject(tpl.value) ? mergeContainer([tpl, m], m.path) : m.value;
       containers.push(toContainer(raw, cslot, index, m.path, unit, obj.namespace, sources));

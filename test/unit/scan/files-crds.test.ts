@@ -75,6 +75,44 @@ describe("files: Argo templateDefaults, podSpecPatch and podMetadata", () => {
     expect(quiet.map((f) => f.message)).toEqual([expect.stringContaining("hostNetwork")]);
   });
 
+  it("gives every pod template the templateDefaults sidecars it has none of by name, and none to a dag", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "kra-defaults-"));
+    const file = join(dir, "wf.yaml");
+    writeFileSync(
+      file,
+      [
+        "apiVersion: argoproj.io/v1alpha1",
+        "kind: WorkflowTemplate",
+        "metadata: {name: dind-defaults}",
+        "spec:",
+        "  templateDefaults:",
+        "    sidecars:",
+        "      - name: dind",
+        "        image: docker:27-dind",
+        "  templates:",
+        "    - name: flow",
+        "      dag: {tasks: [{name: a, template: build}, {name: b, template: own}]}",
+        "    - name: build",
+        "      container: {image: alpine:3.20}",
+        "    - name: own",
+        "      container: {image: alpine:3.20}",
+        "      sidecars:",
+        "        - name: dind",
+        "          image: registry.example.com/buildkit:1",
+        "",
+      ].join("\n"),
+    );
+    const r = await scanFiles([file], { target: makeTarget({}), ignore: new Set() });
+    // build and own are pods; the dag template is not. build gets the defaults' dind sidecar (W010 at
+    // its image line); own has its own sidecar named dind, which replaces the default.
+    expect(r.coverage.workloads).toBe(2);
+    expect(r.coverage.containers).toBe(4);
+    const dind = r.findings.filter((f) => f.ruleId === "W010");
+    expect(dind.map((f) => `${f.subject.container} ${f.origin.line} ${f.path?.join(".")}`)).toEqual([
+      "dind 8 spec.templateDefaults.sidecars.0.image",
+    ]);
+  });
+
   it("warns about a podSpecPatch it cannot read instead of passing what it adds unsaid", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kra-patch-"));
     const file = join(dir, "wf.yaml");
