@@ -324,7 +324,16 @@ export function clusterAudit(
         get: async (kind, namespace, name) =>
           kind === "Secret" && setup.readSecrets === false
             ? undefined
-            : getByName(reads, kind, namespace, name, (i) => issue("warn", i)),
+            : getByName(
+                reads,
+                kind,
+                namespace,
+                name,
+                kind === "Secret"
+                  ? "images using this pull secret are checked without it"
+                  : "its pull secrets are not used",
+                (i) => issue("warn", i),
+              ),
         onIssue: (i) => issue("warn", i),
       },
     );
@@ -383,23 +392,14 @@ class EnvCache {
     await Promise.all(
       [...refs].map(async (r) => {
         const kind = r.kind === "secret" ? "Secret" : "ConfigMap";
-        const ref = this.reads.discovery.find(
-          r.kind === "secret" ? CORE_READS.secrets : CORE_READS.configMaps,
+        const obj = await getByName(
+          this.reads,
+          kind,
+          r.namespace,
+          r.name,
+          "env and configs from it are not resolved",
+          this.warn,
         );
-        let obj: JsonObject | undefined;
-        if (ref) {
-          try {
-            obj = await this.reads.client.get(ref, r.name, { namespace: r.namespace });
-          } catch (e) {
-            if (!isKubeError(e)) throw e;
-            this.warn({
-              source: `${kind} ${r.namespace}/${r.name}`,
-              reason: e.permission
-                ? `missing permission: ${describePermission(e.permission)} (env and configs from it are not resolved)`
-                : e.message,
-            });
-          }
-        }
         // Only what the engine reads: a large ConfigMap's other fields are not kept.
         const md = obj && isObject(obj.metadata) ? obj.metadata : undefined;
         const kept: JsonObject | undefined = obj
@@ -417,24 +417,30 @@ class EnvCache {
   }
 }
 
-/** A Secret or ServiceAccount by name (never listed); a refusal is a warning and reads as absent. */
+const BY_NAME = {
+  Secret: CORE_READS.secrets,
+  ServiceAccount: CORE_READS.serviceAccounts,
+  ConfigMap: CORE_READS.configMaps,
+} as const;
+
+/**
+ * A Secret, ServiceAccount or ConfigMap by name (never listed); a refusal is a warning saying `what`
+ * goes without it, and reads as absent.
+ */
 async function getByName(
   reads: ClusterReads,
-  kind: "Secret" | "ServiceAccount",
+  kind: keyof typeof BY_NAME,
   namespace: string,
   name: string,
+  what: string,
   warn: (i: CoverageIssue) => void,
 ): Promise<JsonObject | undefined> {
-  const ref = reads.discovery.find(kind === "Secret" ? CORE_READS.secrets : CORE_READS.serviceAccounts);
+  const ref = reads.discovery.find(BY_NAME[kind]);
   if (!ref) return undefined;
   try {
     return await reads.client.get(ref, name, { namespace });
   } catch (e) {
     if (!isKubeError(e)) throw e;
-    const what =
-      kind === "Secret"
-        ? "images using this pull secret are checked without it"
-        : "its pull secrets are not used";
     warn({
       source: `${kind} ${namespace}/${name}`,
       reason: e.permission ? `missing permission: ${describePermission(e.permission)} (${what})` : e.message,
