@@ -82,6 +82,7 @@ async function publish(
   target: Target,
   version: string | undefined,
   images: readonly ImageReport[] | undefined,
+  coverage: Coverage,
 ): Promise<void> {
   const { ClusterSetupError, publishFindings } = await import("../controller/cluster.js");
   const ns = podNamespace();
@@ -102,6 +103,7 @@ async function publish(
       findings,
       target,
       images,
+      coverage,
     );
     for (const e of out.errors) p.log.error(`publishing: ${e}`);
     p.log.info(
@@ -241,7 +243,16 @@ export function addScanCommand<C, G, P extends PreparedScan, R>(
         inputErrors: result.coverage.errors.length > 0,
       });
       if (opts.publish)
-        await publish(state, p, opts, findings, result.target, program.version(), images?.images);
+        await publish(
+          state,
+          p,
+          opts,
+          findings,
+          result.target,
+          program.version(),
+          images?.images,
+          result.coverage,
+        );
     });
   return cmd;
 }

@@ -5,7 +5,13 @@
  */
 
 import { nodeEntry, toNodeFacts } from "../core/node.js";
-import { type AuditReport, buildReport, emptyCoverage, type ImageReport } from "../core/report.js";
+import {
+  type AuditReport,
+  buildReport,
+  type Coverage,
+  emptyCoverage,
+  type ImageReport,
+} from "../core/report.js";
 import type { Target } from "../core/target.js";
 import type { Finding } from "../core/types.js";
 import type { JsonObject } from "../core/workload.js";
@@ -30,13 +36,14 @@ export function reportOf(
   findings: readonly Finding[],
   now: Date,
   images?: readonly ImageReport[],
+  coverage?: Coverage,
 ): AuditReport {
   return buildReport({
     target,
     // buildReport sorts in place: hand it a copy.
     findings: [...findings],
     ...(images ? { images: [...images] } : {}),
-    coverage: emptyCoverage(),
+    coverage: coverage ?? emptyCoverage(),
     generatedAt: now.toISOString(),
     version,
   });
@@ -45,8 +52,8 @@ export function reportOf(
 export function reportPlanner(parts: ReportPlannerParts): ReportPlanner {
   return {
     managedKinds: () => parts.kinds,
-    desired: (findings, now, images) => [
-      ...parts.build(reportOf(parts.target, parts.version, findings, now, images)),
+    desired: (findings, now, images, coverage) => [
+      ...parts.build(reportOf(parts.target, parts.version, findings, now, images, coverage)),
     ],
     plan: (existing, desired) => [...parts.plan(existing, desired)],
   };
@@ -76,7 +83,14 @@ export function metricsObserver(
   return {
     watchRestart: (resource, reason) => metrics.watchRestarted(resource, reason),
     audited: (info) => {
-      const r = reportOf(report.target, report.version, info.findings, report.now(), info.images);
+      const r = reportOf(
+        report.target,
+        report.version,
+        info.findings,
+        report.now(),
+        info.images,
+        info.coverage,
+      );
       r.nodes = [...info.view.list("Node")].flatMap((n) => {
         const f = toNodeFacts(n);
         return f ? [nodeEntry(f)] : [];

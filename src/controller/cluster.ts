@@ -13,7 +13,7 @@
 import { type EnvSources, EnvStore } from "../core/env.js";
 import { defaultTargetMinor, toNodeFacts } from "../core/node.js";
 import type { Policy } from "../core/policy.js";
-import { type CoverageIssue, emptyCoverage, type ImageReport } from "../core/report.js";
+import { type Coverage, type CoverageIssue, emptyCoverage, type ImageReport } from "../core/report.js";
 import type { Target } from "../core/target.js";
 import { makeTarget } from "../core/target.js";
 import type { Finding, Severity } from "../core/types.js";
@@ -54,10 +54,12 @@ import { AuditMetrics } from "./metrics.js";
 import {
   ApiStatusError,
   type AuditFn,
+  type AuditIssue,
   type ClusterView,
   type ObjectSource,
   type ReportPlanner,
   type ReportStore,
+  type SubjectRef,
   type WriteOp,
 } from "./ports.js";
 import { Publisher } from "./publisher.js";
@@ -166,7 +168,7 @@ function reportsFor(
     const namespace = setup.namespace ?? "default";
     const planner: ReportPlanner = {
       managedKinds: () => [{ apiVersion: "v1", kind: "ConfigMap", labelSelector: LABEL_SELECTOR }],
-      desired: (findings, now, images) => {
+      desired: (findings, now, images, coverage) => {
         const p = reportPlanner({
           kinds: [],
           target: target(),
@@ -176,7 +178,7 @@ function reportsFor(
           ],
           plan: () => [],
         });
-        return p.desired(findings, now, images);
+        return p.desired(findings, now, images, coverage);
       },
       plan: (existing, desired) => {
         const want = desired[0] as unknown as SummaryConfigMap;
@@ -211,7 +213,7 @@ function reportsFor(
   // minor after the newest kubelet).
   const planner: ReportPlanner = {
     managedKinds: () => kinds,
-    desired: (findings, now, images) => make().desired(findings, now, images),
+    desired: (findings, now, images, coverage) => make().desired(findings, now, images, coverage),
     plan: (existing, desired) => make().plan(existing, desired),
   };
   return { planner, store };
@@ -254,16 +256,23 @@ export function clusterAudit(
   reads?: ClusterReads,
 ): AuditFn {
   const log = setup.log;
-  // Each refusal once: a missing grant is a fact about the install, not about every audit.
+  // Each refusal logged once: a missing grant is a fact about the install, not about every audit.
+  // Every issue also goes into the audit's result (the report's coverage), each time it happens.
   const refused = new Set<string>();
-  const issue = (level: "warn" | "error", i: CoverageIssue) => {
+  // Batches never overlap (src/controller/debounce.ts), so one list serves the audit under way.
+  let collected: AuditIssue[] = [];
+  const issue = (level: AuditIssue["level"], i: CoverageIssue, subject?: SubjectRef) => {
+    collected.push({ level, issue: i, ...(subject ? { subject } : {}) });
     const text = `${i.source}: ${i.reason}`;
-    if (level === "warn" && refused.has(text)) return;
+    if (level !== "error" && refused.has(text)) return;
     refused.add(text);
-    log[level](text);
+    log[level === "error" ? "error" : "warn"](text);
   };
-  const env = reads ? new EnvCache(reads, setup.readSecrets !== false, (i) => issue("warn", i)) : undefined;
+  const env = reads
+    ? new EnvCache(reads, setup.readSecrets !== false, (i) => issue("warning", i))
+    : undefined;
   return async (req) => {
+    collected = [];
     const target = targetFromNodes(setup, req.view.list("Node"));
     onTarget(target);
     const ignore = setup.ignore ?? new Set<string>();
@@ -271,8 +280,19 @@ export function clusterAudit(
     // ConfigMaps and Secrets that env and mounted configs name are read by name, as `scan` reads them
     // (never listed or watched). The audit answers from the cache and records what it lacks; when
     // something was missing, it is read and the subjects are audited again with it.
-    const audit = (sources: EnvSources | undefined) =>
-      auditSubjects(req.view, req.subjects, target, setup, setup.images ? carriers : undefined, sources);
+    let subjectIssues: AuditIssue[] = [];
+    const audit = (sources: EnvSources | undefined) => {
+      subjectIssues = [];
+      return auditSubjects(
+        req.view,
+        req.subjects,
+        target,
+        setup,
+        (level, i, subject) => subjectIssues.push({ level, issue: i, subject }),
+        setup.images ? carriers : undefined,
+        sources,
+      );
+    };
     let asked = env?.recorder();
     let findings = audit(asked?.sources);
     if (env && asked && asked.missing.size > 0) {
@@ -281,6 +301,8 @@ export function clusterAudit(
       asked = env.recorder();
       findings = audit(asked.sources);
     }
+    // Only the last pass's: the first one may have lacked a ConfigMap the second had.
+    for (const i of subjectIssues) issue(i.level, i.issue, i.subject);
     const nodes: JsonObject[] = [];
     for (const s of req.subjects) {
       if (s.kind !== "Node") continue;
@@ -306,10 +328,17 @@ export function clusterAudit(
         },
         { findings, coverage },
       );
-      for (const e of coverage.errors) issue("error", e);
-      for (const e of coverage.skipped) issue("warn", e);
+      // scanNodes names a node "Node <name>" (an unread configz) or "Node/<name>" (a rule failure).
+      const nodeOf = (i: CoverageIssue): SubjectRef | undefined => {
+        const name = /^Node[ /](.+)$/.exec(i.source)?.[1];
+        return name !== undefined && nodes.some((n) => isObject(n.metadata) && n.metadata.name === name)
+          ? { kind: "Node", name }
+          : undefined;
+      };
+      for (const e of coverage.errors) issue("error", e, nodeOf(e));
+      for (const e of coverage.skipped) issue("skipped", e, nodeOf(e));
     }
-    if (!setup.images || !reads) return { findings };
+    if (!setup.images || !reads) return { findings, issues: collected };
     const r = await auditImages(
       carriers,
       {
@@ -332,13 +361,18 @@ export function clusterAudit(
                 kind === "Secret"
                   ? "images using this pull secret are checked without it"
                   : "its pull secrets are not used",
-                (i) => issue("warn", i),
+                (i) => issue("warning", i),
               ),
-        onIssue: (i) => issue("warn", i),
+        onIssue: (i) => issue("warning", i),
       },
     );
     if (r.fetched > 0) log.info(`images: ${r.fetched} fetched, ${r.errors} without a verdict`);
-    return { findings, images: r.images, registry: { requests: r.requests, errors: r.errors } };
+    return {
+      findings,
+      images: r.images,
+      registry: { requests: r.requests, errors: r.errors },
+      issues: collected,
+    };
   };
 }
 
@@ -449,17 +483,32 @@ async function getByName(
   }
 }
 
+/**
+ * The workload audit of the requested subjects. What `scan` puts in its coverage goes to `onIssue`
+ * with the subject it is about: a rule that threw (an error: the subject was not fully audited), a
+ * podSpecPatch that could not be read, an ignore annotation naming an unknown rule or suppressing
+ * nothing (warnings), all from the ScanChecks that `files` and `scan` use.
+ */
 function auditSubjects(
   view: ClusterView,
-  subjects: readonly { kind: string; namespace?: string; name: string }[],
+  subjects: readonly SubjectRef[],
   target: Target,
   setup: Pick<ControllerSetup, "ignore" | "policy">,
+  onIssue: (level: AuditIssue["level"], i: CoverageIssue, subject: SubjectRef) => void,
   carriers?: AuditedCarrier[],
   sources?: EnvSources,
 ): Finding[] {
   const out: Finding[] = [];
   const ignore = setup.ignore ?? new Set<string>();
-  const checks = setup.policy ? new ScanChecks([], () => {}, { policy: setup.policy }) : undefined;
+  let current: SubjectRef | undefined;
+  const checks = new ScanChecks(
+    [],
+    (kind, i) => {
+      if (current)
+        onIssue(kind === "error" ? "error" : kind === "skipped" ? "skipped" : "warning", i, current);
+    },
+    setup.policy ? { policy: setup.policy } : {},
+  );
   for (const s of subjects) {
     if (s.kind === "Node") continue;
     const obj = view.get(s.kind, s.namespace, s.name);
@@ -475,8 +524,11 @@ function auditSubjects(
       ...(uid ? { uid } : {}),
     });
     out.push(...audited.findings);
+    current = s;
+    checks.object(audited.object, audited.result);
+    current = undefined;
     if (carriers && audited.result.workloads.length > 0) {
-      const exempt = checks?.imageExemptions(audited.object);
+      const exempt = checks.imageExemptions(audited.object);
       carriers.push({ subject, result: audited.result, ...(exempt ? { exempt } : {}) });
     }
   }
@@ -536,13 +588,14 @@ export async function publishFindings(
   findings: readonly Finding[],
   target: Target,
   images?: readonly ImageReport[],
+  coverage?: Coverage,
 ): Promise<PublishOutcome> {
   const conn = await connect(setup);
   const { planner, store } = reportsFor(conn, setup, () => target);
   const publisher = new Publisher(store, planner);
   let result: { writes: number; errors: string[] };
   try {
-    result = await publisher.publish(findings, new Date(), images);
+    result = await publisher.publish(findings, new Date(), images, coverage);
   } catch (e) {
     result = {
       writes: 0,

@@ -65,7 +65,7 @@ export class AuditMetrics {
     });
     this.#coverageErrors = new Gauge({
       name: "kube_runtime_audit_coverage_errors",
-      help: "Inputs the last audit could not read (non-zero: the report is partial).",
+      help: "Coverage entries of the current report: resources not listed, kubelets whose configz was not read, rules that failed (non-zero: the report is partial).",
       registers,
     });
     this.#lastScan = new Gauge({
@@ -161,7 +161,8 @@ export class AuditMetrics {
       for (const [runtime, m] of byRuntime)
         for (const [verdict, n] of m) this.#images.set({ runtime, verdict }, n);
 
-    this.#coverageErrors.set(report.coverage.errors.length);
+    // Errors and skipped inputs alike: either way something was not read or judged.
+    this.#coverageErrors.set(report.coverage.errors.length + report.coverage.skipped.length);
     const at = Date.parse(report.metadata.generatedAt);
     if (!Number.isNaN(at)) this.#lastScan.set(at / 1000);
   }

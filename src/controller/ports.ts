@@ -5,13 +5,13 @@
  * adapter is a thin mapping, not a translation.
  */
 import type { ImageFacts } from "../core/image.js";
-import type { ImageReport } from "../core/report.js";
+import type { Coverage, CoverageIssue, ImageReport } from "../core/report.js";
 import type { Finding } from "../core/types.js";
 import type { JsonObject } from "../core/workload.js";
 import type { SubjectRef } from "./subjects.js";
 import type { TtlCache } from "./ttl-cache.js";
 
-export type { JsonObject, SubjectRef };
+export type { Coverage, CoverageIssue, JsonObject, SubjectRef };
 
 /** One API resource the controller lists and watches. */
 export interface ResourceSpec {
@@ -160,7 +160,12 @@ export interface ReportPlanner {
    * The report objects that should exist for these findings; `images` (the images in use, with the
    * workloads using them) place each image finding on its workloads, as `scan --publish` does.
    */
-  desired(findings: readonly Finding[], now: Date, images?: readonly ImageReport[]): JsonObject[];
+  desired(
+    findings: readonly Finding[],
+    now: Date,
+    images?: readonly ImageReport[],
+    coverage?: Coverage,
+  ): JsonObject[];
   /** The writes from `existing` to `desired`: none for objects whose content did not change. */
   plan(existing: readonly JsonObject[], desired: readonly JsonObject[]): WriteOp[];
 }
@@ -202,6 +207,20 @@ export interface AuditResult {
   images?: readonly ImageReport[];
   /** Registry requests this audit sent and image fetches that ended without facts. */
   registry?: { requests: number; errors: number };
+  /**
+   * What the audit could not read or judge (a rule that threw, a kubelet whose configz could not be
+   * read, a Secret it may not get...). An issue with a subject replaces that subject's previous
+   * issues, as findings do; one without is about the audit as a whole and lasts until the next full
+   * audit. They become the report's coverage, so a clean report never hides them.
+   */
+  issues?: readonly AuditIssue[];
+}
+
+/** One coverage entry of an audit, as `scan` reports it: an error, a skipped input or a warning. */
+export interface AuditIssue {
+  level: "error" | "skipped" | "warning";
+  issue: CoverageIssue;
+  subject?: SubjectRef;
 }
 
 /** The cluster scan's engine, run on the cached objects. */
@@ -220,6 +239,8 @@ export interface ControllerObserver {
     images?: readonly ImageReport[];
     view: ClusterView;
     registry?: { requests: number; errors: number };
+    /** What the current report says was not read or judged (resources not listed, audit issues). */
+    coverage: Coverage;
   }): void;
   published?(info: { writes: number; errors: number }): void;
   leader?(isLeader: boolean): void;

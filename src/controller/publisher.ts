@@ -3,7 +3,7 @@
  * objects already in the cluster (adopts them), so a restart or a leader change updates those
  * objects instead of creating duplicates, and writes nothing when their content is already right.
  */
-import type { ImageReport } from "../core/report.js";
+import type { Coverage, ImageReport } from "../core/report.js";
 import type { Finding } from "../core/types.js";
 import { isObject, type JsonObject, str } from "../core/workload.js";
 import {
@@ -83,9 +83,10 @@ export class Publisher {
     findings: readonly Finding[],
     now: Date,
     images?: readonly ImageReport[],
+    coverage?: Coverage,
   ): Promise<PublishResult> {
     if (!this.#adopted) await this.adopt();
-    const desired = this.planner.desired(findings, now, images);
+    const desired = this.planner.desired(findings, now, images, coverage);
     const ops = this.planner.plan(this.existing(), desired);
     const result: PublishResult = { writes: 0, errors: [] };
     for (const op of ops) {

@@ -6,7 +6,7 @@
  * served over HTTP; stop() ends it all within the Lease's release and the servers' close.
  */
 import type { ImageFacts } from "../core/image.js";
-import type { ImageReport } from "../core/report.js";
+import { type Coverage, emptyCoverage, type ImageReport } from "../core/report.js";
 import type { Finding, Severity } from "../core/types.js";
 import { isObject, type JsonObject, str } from "../core/workload.js";
 import { type Clock, systemClock } from "./clock.js";
@@ -19,6 +19,7 @@ import { type Change, Informer } from "./informer.js";
 import { LeaderElector } from "./leader.js";
 import {
   type AuditFn,
+  type AuditIssue,
   type ClusterView,
   type ControllerObserver,
   type EventSink,
@@ -150,6 +151,8 @@ export interface ControllerHandle {
 }
 
 const FULL = "*";
+/** Audit issues about no one subject kept between full audits. */
+const MAX_AUDIT_ISSUES = 200;
 
 /** The node facts that change what every workload is judged against: platforms, newest kubelet. */
 function nodeFingerprint(nodes: Iterable<JsonObject>): string {
@@ -175,6 +178,10 @@ export async function runController(
   const abort = new AbortController();
   const informers = new Map<string, Informer>();
   const findingsBySubject = new Map<string, Finding[]>();
+  /** Coverage entries of the last audit of each subject (a rule that threw, an unread configz...). */
+  const issuesBySubject = new Map<string, AuditIssue[]>();
+  /** Entries about no one subject (a Secret it may not get...), by text; reset by each full audit. */
+  const auditIssues = new Map<string, AuditIssue>();
   /** The images each subject uses, judged (only when the audit checks images). */
   const imagesBySubject = new Map<string, ImageReport[]>();
   let imagesChecked = false;
@@ -310,6 +317,28 @@ export async function runController(
     ...[...findingsBySubject.values()].flat(),
     ...(imagesChecked ? currentImages().findings : []),
   ];
+  /**
+   * What the report must say it did not read or judge, as `scan` says it: resources the cache could
+   * not list (skipped, as scan reports a forbidden list) and the audits' own issues.
+   */
+  const currentCoverage = (): Coverage => {
+    const coverage = emptyCoverage();
+    for (const u of view.unavailable())
+      coverage.skipped.push({ source: u.resource, reason: `not listed or watched: ${u.reason}` });
+    const seen = new Set<string>();
+    for (const i of [...[...issuesBySubject.values()].flat(), ...auditIssues.values()]) {
+      const text = `${i.level}\u0000${i.issue.source}\u0000${i.issue.reason}`;
+      if (seen.has(text)) continue;
+      seen.add(text);
+      if (i.level === "error") coverage.errors.push(i.issue);
+      else if (i.level === "skipped") coverage.skipped.push(i.issue);
+      else {
+        coverage.warnings ??= [];
+        coverage.warnings.push(i.issue);
+      }
+    }
+    return coverage;
+  };
 
   let publishChain: Promise<void> = Promise.resolve();
   let publishRetryTimer: unknown;
@@ -325,6 +354,7 @@ export async function runController(
           currentFindings(),
           new Date(clock.now()),
           imagesChecked ? currentImages().images : undefined,
+          currentCoverage(),
         );
       } catch (err) {
         result = { writes: 0, errors: [`reading existing reports: ${errorText(err)}`] };
@@ -371,6 +401,24 @@ export async function runController(
     if (full) findingsBySubject.clear();
     for (const key of subjects.keys()) findingsBySubject.delete(key);
     for (const [key, list] of grouped) findingsBySubject.set(key, list);
+    // Issues follow the findings' rule: a subject's issues are replaced when it is audited again.
+    if (full) {
+      issuesBySubject.clear();
+      auditIssues.clear();
+    }
+    for (const key of subjects.keys()) issuesBySubject.delete(key);
+    for (const i of result.issues ?? []) {
+      const key = i.subject ? subjectKey(i.subject) : undefined;
+      if (key === undefined || (!full && !subjects.has(key))) {
+        // Bounded: a cluster where every Secret read is refused names the first ones, not all.
+        if (auditIssues.size < MAX_AUDIT_ISSUES)
+          auditIssues.set(`${i.issue.source}\u0000${i.issue.reason}`, i);
+        continue;
+      }
+      const list = issuesBySubject.get(key);
+      if (list) list.push(i);
+      else issuesBySubject.set(key, [i]);
+    }
     if (result.images) {
       imagesChecked = true;
       if (full) imagesBySubject.clear();
@@ -404,6 +452,7 @@ export async function runController(
       ...(imagesChecked ? { images: currentImages().images } : {}),
       view,
       ...(result.registry ? { registry: result.registry } : {}),
+      coverage: currentCoverage(),
     });
     if (!ready) {
       ready = true;

@@ -272,7 +272,7 @@ function keepMostSevere(sorted: PolicyReportResult[], max: number): PolicyReport
 /**
  * The reports an audit should leave in the cluster: namespaced reports sorted by namespace, then the
  * cluster report when it has results (node and cluster-scoped findings, images no namespace uses,
- * coverage errors). Like a namespace with no findings, an empty cluster scope has no report: the
+ * coverage errors and skipped inputs). Like a namespace with no findings, an empty cluster scope has no report: the
  * planner deletes one that exists and became empty.
  */
 export function buildPolicyReports(report: AuditReport, opts: PolicyReportOptions): PolicyReportObject[] {
@@ -313,13 +313,18 @@ export function buildPolicyReports(report: AuditReport, opts: PolicyReportOption
       }
     }
   }
-  // What could not be read makes the report partial: say so where an operator looks.
-  for (const e of report.coverage.errors) {
+  // What could not be read makes the report partial: say so where an operator looks. Errors (the
+  // audit failed there) and skipped inputs (not read: a list or a kubelet configz it may not read).
+  const coverageEntries = [
+    ...report.coverage.errors.map((e) => ({ e, result: "error" as const })),
+    ...report.coverage.skipped.map((e) => ({ e, result: "skip" as const })),
+  ];
+  for (const { e, result: status } of coverageEntries) {
     const result: PolicyReportResult = {
       source: SOURCE,
       policy: POLICY,
       rule: "coverage",
-      result: "error",
+      result: status,
       scored: false,
       message: e.reason,
       timestamp,
@@ -493,6 +498,7 @@ export function buildSummaryConfigMap(
     byRule: sortKeys(rules),
     byNamespace: sortKeys(namespaces),
     coverageErrors: report.coverage.errors.map((e) => `${e.source}: ${e.reason}`),
+    coverageSkipped: report.coverage.skipped.map((e) => `${e.source}: ${e.reason}`),
   };
   return {
     apiVersion: "v1",

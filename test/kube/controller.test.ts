@@ -465,9 +465,19 @@ describe("controller: images, node info and scan's flags", () => {
     expect(sock.length).toBeGreaterThan(0);
     // The config file lowered the severity; below --fail-on medium the result is a warning.
     expect(sock.every((r) => r.severity === "low" && r.result === "warn")).toBe(true);
-    // The fake API server serves no kubelet behind nodes/proxy: logged, the audit goes on.
+    // The fake API server serves no kubelet behind nodes/proxy: logged, the audit goes on, and the
+    // report and /metrics say the evidence is missing (a clean report must not hide it).
     expect(f.stderr).toMatch(/Node node-1: kubelet configz not read/);
     expect(server.log.some((e) => e.resource === "nodes/proxy" && e.user === "ctl-f")).toBe(true);
+    const crd = server.resourceFor(PR, "ClusterPolicyReport");
+    const clusterReport = crd ? server.stored(crd, undefined, "kube-runtime-audit") : undefined;
+    const coverage = ((clusterReport?.results ?? []) as { rule: string; result: string; message: string }[])
+      .filter((r) => r.rule === "coverage")
+      .map((r) => `${r.result} ${r.message.split(":")[0]}`);
+    expect(coverage).toContain("skip kubelet configz not read");
+    const metricsText = await (await fetch(`${f.url("metrics")}/metrics`)).text();
+    const partial = /^kube_runtime_audit_coverage_errors (\d+)/m.exec(metricsText)?.[1];
+    expect(Number(partial)).toBeGreaterThanOrEqual(1);
     expect(await f.stop()).toBe(0);
     // A bad --as-of is a usage error.
     const g = new Controller("ctl-g", ["--as-of", "someday"]);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { metricsObserver, reportPlanner } from "../../../src/controller/adapters.js";
 import type { JsonObject, WriteOp } from "../../../src/controller/ports.js";
-import type { AuditReport } from "../../../src/core/report.js";
+import { type AuditReport, emptyCoverage } from "../../../src/core/report.js";
 import { makeTarget } from "../../../src/core/target.js";
 import type { Finding } from "../../../src/core/types.js";
 
@@ -80,6 +80,7 @@ describe("metricsObserver", () => {
       findings: [f("a", "high")],
       view,
       registry: { requests: 7, errors: 1 },
+      coverage: emptyCoverage(),
     });
     obs.watchRestart?.("pods", "expired");
     expect(calls).toEqual(["report 1 nodes n1", "scan 0.25 true 7", "restart pods expired"]);

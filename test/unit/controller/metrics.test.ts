@@ -81,7 +81,7 @@ function report(findings: Finding[], nodes: ReportNode[] = NODES, images?: Image
       objects: 5,
       workloads: 3,
       containers: 4,
-      skipped: [],
+      skipped: [{ source: "Node n1", reason: "kubelet configz not read: 403" }],
       errors: [{ source: "x", reason: "403" }],
     },
   });
@@ -220,7 +220,8 @@ describe("AuditMetrics", () => {
     expect(one("kube_runtime_audit_watch_restarts_total", { resource: "nodes", reason: "dropped" })).toBe(1);
     expect(one("kube_runtime_audit_registry_requests_total")).toBe(40);
     expect(one("kube_runtime_audit_registry_errors_total")).toBe(2);
-    expect(one("kube_runtime_audit_coverage_errors")).toBe(1);
+    // An error and a skipped input: both leave the report partial.
+    expect(one("kube_runtime_audit_coverage_errors")).toBe(2);
     expect(one("kube_runtime_audit_last_scan_timestamp_seconds")).toBe(
       Date.parse("2026-12-01T10:00:00.000Z") / 1000,
     );

@@ -1,8 +1,12 @@
 import { afterEach, describe, expect, it } from "vitest";
 import {
   ApiStatusError,
+  type AuditFn,
+  type AuditIssue,
   type AuditRequest,
+  type Coverage,
   type JsonObject,
+  type ReportPlanner,
   type ResourceSpec,
 } from "../../../src/controller/ports.js";
 import { type ControllerHandle, DEFAULT_RESOURCES, runController } from "../../../src/controller/run.js";
@@ -466,6 +470,83 @@ describe("runController", () => {
     await h.flush();
     expect(e.calls[0]?.view.unavailable()).toEqual([{ resource: "events", reason: "events is forbidden" }]);
     expect(h.findings()).toHaveLength(2);
+  });
+
+  it("puts the audits' issues and the resources it cannot list in the report's coverage", async () => {
+    const e = env();
+    const realList = e.api.list.bind(e.api);
+    e.api.list = (r, o) => {
+      if (r.resource === "events") throw new ApiStatusError(403, "events is forbidden");
+      return realList(r, o);
+    };
+    // The engine's issues: a rule failure on each Deployment with a "docker:cli" image (so a change
+    // of image clears it), and one issue about no subject (a refused Secret read).
+    const engine = fakeAudit(e.calls);
+    const audit: AuditFn = async (req) => {
+      const result = await engine(req);
+      const issues: AuditIssue[] = [
+        { level: "warning", issue: { source: "Secret shop/pull", reason: "forbidden" } },
+      ];
+      for (const s of req.subjects) {
+        const obj = req.view.get(s.kind, s.namespace, s.name);
+        if (JSON.stringify(obj ?? {}).includes('"docker:cli"'))
+          issues.push({
+            level: "error",
+            issue: { source: `${s.kind}/${s.name}`, reason: "rule W009 failed" },
+            subject: s,
+          });
+      }
+      return { ...result, issues };
+    };
+    const seen: Coverage[] = [];
+    const planner: ReportPlanner = {
+      ...testPlanner,
+      desired: (findings, now, images, coverage) => {
+        if (coverage) seen.push(coverage);
+        return testPlanner.desired(findings, now, images, coverage);
+      },
+    };
+    const observed: number[] = [];
+    const h = await runController(
+      { identity: "pod-a", publishRetryMs: 1000 },
+      {
+        source: e.api,
+        reports: e.reports,
+        audit,
+        planner,
+        clock: e.clock,
+        log: silentLog,
+        observer: { audited: (i) => observed.push(i.coverage.errors.length + i.coverage.skipped.length) },
+      },
+    );
+    handles.push(h);
+    await h.ready;
+    await h.flush();
+    const text = (c: Coverage | undefined) => ({
+      errors: (c?.errors ?? []).map((i) => `${i.source}: ${i.reason}`),
+      skipped: (c?.skipped ?? []).map((i) => `${i.source}: ${i.reason}`),
+      warnings: (c?.warnings ?? []).map((i) => `${i.source}: ${i.reason}`),
+    });
+    expect(text(seen.at(-1))).toEqual({
+      errors: [],
+      skipped: ["events: not listed or watched: events is forbidden"],
+      warnings: ["Secret shop/pull: forbidden"],
+    });
+
+    // api starts using docker:cli: its audit fails a rule; the other subjects keep theirs (none).
+    e.api.apply(DEPLOY, deployment("api", "docker:cli"));
+    await e.clock.advance(600);
+    await h.flush();
+    expect(subjectsOf(e.calls.at(-1))).toEqual(["Deployment/shop/api"]);
+    expect(text(seen.at(-1)).errors).toEqual(["Deployment/api: rule W009 failed"]);
+    expect(observed.at(-1)).toBe(2);
+
+    // Audited again with another image: its issue is gone, as its findings would be.
+    e.api.apply(DEPLOY, deployment("api", "registry.example/api:2"));
+    await e.clock.advance(600);
+    await h.flush();
+    expect(text(seen.at(-1)).errors).toEqual([]);
+    expect(text(seen.at(-1)).warnings).toEqual(["Secret shop/pull: forbidden"]);
   });
 
   it("a namespace change re-audits the subjects of that namespace only", async () => {

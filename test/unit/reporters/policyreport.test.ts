@@ -259,6 +259,24 @@ describe("buildPolicyReports", () => {
     expect(cluster.summary.error).toBe(1);
   });
 
+  it("reports inputs that were skipped (a kubelet configz not read) as skip results", () => {
+    const report = audit([]);
+    report.coverage.skipped.push({ source: "Node n1", reason: "kubelet configz not read: 403" });
+    const cluster = byName(
+      buildPolicyReports(report, { api: "wgpolicyk8s", failOn: "high" }),
+      "ClusterPolicyReport",
+    );
+    expect(cluster.results).toEqual([
+      expect.objectContaining({
+        rule: "coverage",
+        result: "skip",
+        message: "kubelet configz not read: 403",
+        properties: { source: "Node n1" },
+      }),
+    ]);
+    expect(cluster.summary).toMatchObject({ skip: 1, error: 0, fail: 0 });
+  });
+
   it("writes no cluster report when nothing is cluster-scoped, as for a namespace without findings", () => {
     expect(buildPolicyReports(audit([]), { api: "wgpolicyk8s", failOn: "high" })).toEqual([]);
     const nsOnly = findings().filter((x) => x.subject.namespace !== undefined && x.subject.kind !== "Image");
@@ -509,20 +527,20 @@ describe("chooseReportApi", () => {
 
 describe("summary ConfigMap (no report API served)", () => {
   it("counts results by severity, rule and namespace, in the auditor's namespace", () => {
-    const cm = buildSummaryConfigMap(audit(findings(), AT, [{ source: "s", reason: "403" }]), {
-      failOn: "high",
-      namespace: "kra",
-    });
+    const report = audit(findings(), AT, [{ source: "s", reason: "403" }]);
+    report.coverage.skipped.push({ source: "Node n1", reason: "kubelet configz not read" });
+    const cm = buildSummaryConfigMap(report, { failOn: "high", namespace: "kra" });
     expect(cm.metadata).toEqual({
       name: "kube-runtime-audit",
       namespace: "kra",
       labels: { "app.kubernetes.io/managed-by": "kube-runtime-audit" },
     });
     const s = JSON.parse(cm.data["summary.json"]);
-    expect(s.results).toEqual({ pass: 0, fail: 6, warn: 1, error: 1, skip: 1 });
+    expect(s.results).toEqual({ pass: 0, fail: 6, warn: 1, error: 1, skip: 2 });
     expect(s.byNamespace.shop).toEqual({ pass: 0, fail: 2, warn: 1, error: 0, skip: 0 });
     expect(s.byRule["docker-socket-mount"]).toBe(1);
     expect(s.coverageErrors).toEqual(["s: 403"]);
+    expect(s.coverageSkipped).toEqual(["Node n1: kubelet configz not read"]);
     expect(cm.data["summary.json"]).not.toContain("2026-");
   });
   it("is rewritten only when the counts change", () => {
