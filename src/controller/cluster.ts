@@ -62,8 +62,10 @@ import {
   type SubjectRef,
   type WriteOp,
 } from "./ports.js";
+import { controllerOwner } from "./projection.js";
 import { Publisher } from "./publisher.js";
 import type { ControllerDeps, ControllerLog } from "./run.js";
+import { subjectKey, topOwner } from "./subjects.js";
 
 export const REPORT_API_CHOICES = ["auto", "wgpolicyk8s", "openreports"] as const;
 export type ReportApiChoice = (typeof REPORT_API_CHOICES)[number];
@@ -509,30 +511,112 @@ function auditSubjects(
     },
     setup.policy ? { policy: setup.policy } : {},
   );
+  let byOwner: Map<string, ControlledObject[]> | undefined;
   for (const s of subjects) {
     if (s.kind === "Node") continue;
     const obj = view.get(s.kind, s.namespace, s.name);
-    if (!obj) continue;
-    const md = isObject(obj.metadata) ? obj.metadata : {};
-    const uid = str(md.uid);
+    // A subject the cache does not hold is a custom resource's object the controller does not
+    // watch (an Argo Workflow or Rollout, a KEDA ScaledJob, an operator's resource): it is audited
+    // through the cached objects it controls (its pods, ReplicaSets, Jobs, StatefulSets), reported
+    // on it, as `scan` reports them on their top owner.
+    let targets: ControlledObject[];
+    if (obj) targets = [{ kind: s.kind, obj }];
+    else {
+      byOwner ??= controlledByUnwatched(view);
+      targets = liveCarriers(byOwner.get(subjectKey(s)) ?? []);
+    }
     const subject = { kind: s.kind, name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}) };
-    const audited = auditForSubject(obj, subject, {
-      ctx: { target },
-      ignore,
-      ...(sources ? { sources } : {}),
-      ...(setup.policy ? { policy: setup.policy } : {}),
-      ...(uid ? { uid } : {}),
-    });
-    out.push(...audited.findings);
-    current = s;
-    checks.object(audited.object, audited.result);
-    current = undefined;
-    if (carriers && audited.result.workloads.length > 0) {
-      const exempt = checks.imageExemptions(audited.object);
-      carriers.push({ subject, result: audited.result, ...(exempt ? { exempt } : {}) });
+    const seen = new Set<string>();
+    for (const t of targets) {
+      const md = isObject(t.obj.metadata) ? t.obj.metadata : {};
+      const uid = obj ? str(md.uid) : s.uid;
+      const audited = auditForSubject(t.obj, subject, {
+        ctx: { target },
+        ignore,
+        ...(sources ? { sources } : {}),
+        ...(setup.policy ? { policy: setup.policy } : {}),
+        ...(uid ? { uid } : {}),
+        ...(obj ? {} : { audited: { kind: t.kind, name: str(md.name) ?? "" } }),
+      });
+      for (const f of audited.findings) {
+        // Several pods or ReplicaSets of one owner usually share their spec: one finding each.
+        const key = [f.ruleId, f.subject.container, f.message].join("\u0000");
+        if (seen.has(key)) continue;
+        seen.add(key);
+        out.push(f);
+      }
+      current = s;
+      checks.object(audited.object, audited.result);
+      current = undefined;
+      if (carriers && audited.result.workloads.length > 0) {
+        const exempt = checks.imageExemptions(audited.object);
+        carriers.push({ subject, result: audited.result, ...(exempt ? { exempt } : {}) });
+      }
     }
   }
   return out;
+}
+
+interface ControlledObject {
+  kind: string;
+  obj: JsonObject;
+}
+
+/**
+ * The cached objects whose controller owner is not cached, by that owner's subject key (the key the
+ * controller files their changes under, src/controller/subjects.ts topOwner). Built once per audit
+ * that needs it: one pass over the cache.
+ */
+function controlledByUnwatched(view: ClusterView): Map<string, ControlledObject[]> {
+  const out = new Map<string, ControlledObject[]>();
+  const lookup = (kind: string, ns: string | undefined, name: string) => view.get(kind, ns, name);
+  for (const kind of view.kinds()) {
+    if (kind === "Node" || kind === "Namespace" || kind === "Event") continue;
+    for (const obj of view.list(kind)) {
+      const owner = controllerOwner(obj);
+      const ownerKind = owner ? str(owner.kind) : undefined;
+      const ownerName = owner ? str(owner.name) : undefined;
+      if (!ownerKind || !ownerName) continue;
+      const md = isObject(obj.metadata) ? obj.metadata : {};
+      if (lookup(ownerKind, str(md.namespace), ownerName)) continue;
+      const key = subjectKey(topOwner(obj, kind, lookup));
+      const list = out.get(key);
+      if (list) list.push({ kind, obj });
+      else out.set(key, [{ kind, obj }]);
+    }
+  }
+  return out;
+}
+
+/** The revision annotations an owner's ReplicaSets carry (Argo Rollouts; Deployments, for the record). */
+const REVISION_ANNOTATIONS = ["rollout.argoproj.io/revision", "deployment.kubernetes.io/revision"];
+
+function revisionOf(c: ControlledObject): number | undefined {
+  const a =
+    isObject(c.obj.metadata) && isObject(c.obj.metadata.annotations) ? c.obj.metadata.annotations : {};
+  for (const k of REVISION_ANNOTATIONS) {
+    const n = Number(str(a[k]));
+    if (Number.isInteger(n)) return n;
+  }
+  return undefined;
+}
+
+/**
+ * An owner keeps its old ReplicaSets scaled to zero (an Argo Rollout's revision history): when some
+ * of its objects run, the ones scaled to zero are not what runs and are left out; when none runs (the
+ * owner is scaled to zero), the newest revision stands for it.
+ */
+function liveCarriers(list: readonly ControlledObject[]): ControlledObject[] {
+  const scaledToZero = (c: ControlledObject) => isObject(c.obj.spec) && c.obj.spec.replicas === 0;
+  const live = list.filter((c) => !scaledToZero(c));
+  if (live.length > 0) return live;
+  let newest: ControlledObject | undefined;
+  for (const c of list) {
+    const r = revisionOf(c);
+    if (r === undefined) return [...list];
+    if (!newest || r > (revisionOf(newest) ?? -1)) newest = c;
+  }
+  return newest ? [newest] : [];
 }
 
 /** ControllerDeps for runController on the cluster of the kubeconfig (the `controller` command). */

@@ -154,10 +154,9 @@ function deployment(ns: string, name: string, sock: boolean): Obj {
 
 beforeAll(async () => {
   const tokens = Object.fromEntries(
-    ["ctl-a", "ctl-b", "ctl-c", "ctl-d", "ctl-e", "ctl-f", "ctl-g", "ctl-h", "ctl-i", "ctl-j"].map((u) => [
-      u,
-      u,
-    ]),
+    ["ctl-a", "ctl-b", "ctl-c", "ctl-d", "ctl-e", "ctl-f", "ctl-g", "ctl-h", "ctl-i", "ctl-j", "ctl-k"].map(
+      (u) => [u, u],
+    ),
   );
   // kubectl reads anonymously; each controller authenticates with its own token.
   server = await FakeApiServer.start({
@@ -530,6 +529,91 @@ describe("controller: env from the cluster", () => {
       mine.some((e) => (e.resource === "configmaps" || e.resource === "secrets") && e.verb !== "get"),
     ).toBe(false);
     expect(await j.stop()).toBe(0);
+  });
+});
+
+describe("controller: workloads a custom resource controls", () => {
+  it("audits the pods and ReplicaSets of owners it does not watch, on the owner, newest revision only", async () => {
+    server.add({ apiVersion: "v1", kind: "Namespace", metadata: { name: "crs" } });
+    const rollout = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Rollout",
+      name: "checkout",
+      uid: "ro-1",
+      controller: true,
+    };
+    const rs = (name: string, revision: string, replicas: number, hostPath: string) => ({
+      apiVersion: "apps/v1",
+      kind: "ReplicaSet",
+      metadata: {
+        name,
+        namespace: "crs",
+        uid: `uid-${name}`,
+        annotations: { "rollout.argoproj.io/revision": revision },
+        ownerReferences: [rollout],
+      },
+      spec: {
+        replicas,
+        selector: { matchLabels: { app: "checkout" } },
+        template: {
+          metadata: { labels: { app: "checkout" } },
+          spec: {
+            containers: [
+              {
+                name: "app",
+                image: "example.com/checkout:1",
+                volumeMounts: [{ name: "h", mountPath: "/h" }],
+              },
+            ],
+            volumes: [{ name: "h", hostPath: { path: hostPath } }],
+          },
+        },
+      },
+    });
+    // The old revision mounted the Docker socket; the running one mounts the data root.
+    server.add(rs("checkout-old", "1", 0, "/var/run/docker.sock"));
+    server.add(rs("checkout-new", "2", 3, "/var/lib/docker"));
+    // An Argo Workflow's step pods: the Workflow is not watched, its pods keep their spec.
+    const wf = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Workflow",
+      name: "build-7",
+      uid: "wf-7",
+      controller: true,
+    };
+    for (const step of ["build-7-a", "build-7-b"]) {
+      server.add({
+        apiVersion: "v1",
+        kind: "Pod",
+        metadata: { name: step, namespace: "crs", ownerReferences: [wf] },
+        spec: {
+          containers: [
+            {
+              name: "main",
+              image: "example.com/builder:1",
+              env: [{ name: "DOCKER_HOST", value: "tcp://dind:2375" }],
+            },
+          ],
+        },
+      });
+    }
+    const k = new Controller("ctl-k");
+    await k.ready();
+    await until(() => resultsOn("crs").length >= 2, `the crs report\n${k.stderr}`);
+    await settle();
+    // One finding per owner and rule (two pods share their spec); the old revision is not reported.
+    expect(resultsOn("crs")).toEqual([
+      "Rollout/checkout docker-data-dir-mount",
+      "Workflow/build-7 docker-host-env",
+    ]);
+    // The Workflow is gone with its pods: its findings go too.
+    server.remove("v1", "Pod", "build-7-a", "crs");
+    server.remove("v1", "Pod", "build-7-b", "crs");
+    await until(
+      () => !resultsOn("crs").some((r) => r.startsWith("Workflow/")),
+      "the Workflow's findings gone",
+    );
+    expect(await k.stop()).toBe(0);
   });
 });
 
