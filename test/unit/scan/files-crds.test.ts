@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeTarget } from "../../../src/core/target.js";
+import type { Finding } from "../../../src/core/types.js";
 import { scanFiles } from "../../../src/scan/files.js";
 
 const DIR = join(import.meta.dirname, "../../fixtures/crds");
@@ -188,6 +189,38 @@ describe("files: Tekton", () => {
     ).toEqual(["build 70 build, push", "scan 82 -"]);
     // The socket volume both steps mount through stepTemplate.volumeMounts.
     expect(t.filter((f) => f.ruleId === "W001").map((f) => f.origin.line)).toEqual([86]);
+  });
+});
+
+describe("files: fields a container inherits from another layer", () => {
+  const row = (f: Finding) =>
+    `${f.ruleId} ${f.subject.container} ${f.origin.line} ${f.path?.join(".")} ${f.evidence?.containers ?? "-"}`;
+
+  it("points at the stepTemplate line that writes an image, pull policy or device request, once for all steps", async () => {
+    const { findings } = await scan("inherited-fields.yaml");
+    expect(findings.filter((f) => f.subject.name === "template-fields").map(row)).toEqual([
+      "W010 build 9 spec.stepTemplate.image build, push",
+      "W014 build 10 spec.stepTemplate.imagePullPolicy build, push",
+      "W015 build 15 spec.stepTemplate.resources.limits.nvidia.com/gpu build, push",
+    ]);
+    // The build step's own securityContext merges with the stepTemplate's: it still runs privileged.
+    const dind = findings.find((f) => f.subject.name === "template-fields" && f.ruleId === "W010");
+    expect(dind?.evidence?.privileged).toBe("true");
+  });
+
+  it("points at templateDefaults.container's args, and at a template's own env entry behind inherited ones", async () => {
+    const { findings } = await scan("inherited-fields.yaml");
+    expect(findings.filter((f) => f.subject.name === "default-fields").map(row)).toEqual([
+      "W008 main 35 spec.templateDefaults.container.args.0 -",
+      "W009 main 45 spec.templates.0.container.env.0.value -",
+    ]);
+  });
+
+  it("points at the podSpecPatch that replaces a container's image", async () => {
+    const { findings } = await scan("inherited-fields.yaml");
+    expect(findings.filter((f) => f.subject.name === "patched-image").map(row)).toEqual([
+      "W010 main 58 spec.templates.0.podSpecPatch.containers.0.image -",
+    ]);
   });
 });
 
