@@ -42,9 +42,10 @@ export interface ContainerSlot {
    */
   template?: Pattern;
   /**
-   * Containers every pod of the unit gets unless it has its own of that name in the same list (Argo
-   * `templateDefaults.initContainers`/`sidecars`, merged by name). They never make a unit a pod by
-   * themselves (a `dag` template gets none).
+   * Containers every pod of the unit gets (Argo `templateDefaults.initContainers`/`sidecars`, merged by
+   * name): a container of the unit of the same name in the same list is merged over the default one, as
+   * a Container strategic merge patch does. They never make a unit a pod by themselves (a `dag` template
+   * gets none).
    */
   fromDefaults?: boolean;
 }

@@ -906,14 +906,27 @@ function buildUnit(
   const slots: CompiledLayout["containers"][number][] = [];
   for (const cslot of cl.containers) {
     // Defaults come after the unit's own slots in the table: a unit with no container of its own is
-    // not a pod, and a container of the same name and list is the unit's own (the merge key is the name).
+    // not a pod.
     if (cslot.slot.fromDefaults && containers.length === 0) continue;
     const tpl = cslot.template ? matchAll(unit, cslot.template)[0] : undefined;
     for (const m of matchAll(unit, cslot.at)) {
       if (!isObject(m.value)) continue;
       if (cslot.slot.fromDefaults) {
+        // Argo merges templateDefaults into the template as a strategic merge patch over its Template
+        // type (mergedTemplateDefaultsInto, workflow/controller/operator.go:
+        // https://github.com/argoproj/argo-workflows/blob/main/workflow/controller/operator.go), whose
+        // `initContainers` and `sidecars` carry patchStrategy:"merge" patchMergeKey:"name"
+        // (https://github.com/argoproj/argo-workflows/blob/main/pkg/apis/workflow/v1alpha1/workflow_types.go):
+        // the template's container of that name is merged over the default one, field by field.
         const name = str(m.value.name);
-        if (containers.some((c) => c.group === cslot.slot.group && c.name === name)) continue;
+        const k = containers.findIndex((c) => c.group === cslot.slot.group && c.name === name);
+        const old = containers[k];
+        const oslot = slots[k];
+        if (old && oslot) {
+          const raw = mergeContainer([m, { value: old.raw, path: old.path }], old.path);
+          containers[k] = toContainer(raw, oslot, old.index, old.path, unit, obj.namespace, sources);
+          continue;
+        }
       }
       const index = cslot.list ? Number(m.path[m.path.length - 1]) : 0;
       const raw = tpl && isObject(tpl.value) ? mergeContainer([tpl, m], m.path) : m.value;

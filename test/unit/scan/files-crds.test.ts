@@ -76,7 +76,7 @@ describe("files: Argo templateDefaults, podSpecPatch and podMetadata", () => {
     expect(quiet.map((f) => f.message)).toEqual([expect.stringContaining("hostNetwork")]);
   });
 
-  it("gives every pod template the templateDefaults sidecars it has none of by name, and none to a dag", async () => {
+  it("gives every pod template the templateDefaults sidecars, merged by name, and none to a dag", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kra-defaults-"));
     const file = join(dir, "wf.yaml");
     writeFileSync(
@@ -105,7 +105,7 @@ describe("files: Argo templateDefaults, podSpecPatch and podMetadata", () => {
     );
     const r = await scanFiles([file], { target: makeTarget({}), ignore: new Set() });
     // build and own are pods; the dag template is not. build gets the defaults' dind sidecar (W010 at
-    // its image line); own has its own sidecar named dind, which replaces the default.
+    // its image line); own has its own sidecar named dind, merged over the default: its image wins.
     expect(r.coverage.workloads).toBe(2);
     expect(r.coverage.containers).toBe(4);
     const dind = r.findings.filter((f) => f.ruleId === "W010");
@@ -221,6 +221,17 @@ describe("files: fields a container inherits from another layer", () => {
     expect(findings.filter((f) => f.subject.name === "patched-image").map(row)).toEqual([
       "W010 main 58 spec.templates.0.podSpecPatch.containers.0.image -",
     ]);
+  });
+
+  it("merges a template's sidecar over the templateDefaults one of its name, as Argo does", async () => {
+    const { findings, coverage } = await scan("inherited-fields.yaml");
+    // One dind sidecar: the template's image over the default's privileged mode and socket mount, so the
+    // socket volume of templateDefaults is in the pod (before, the template's sidecar replaced the default).
+    expect(findings.filter((f) => f.subject.name === "merged-sidecar").map(row)).toEqual([
+      "W001 dind 82 spec.templateDefaults.volumes.0.hostPath.path -",
+      "W009 dind 91 spec.templates.0.sidecars.0.env.0.value -",
+    ]);
+    expect(coverage.containers).toBe(6);
   });
 });
 
