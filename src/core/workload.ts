@@ -683,6 +683,8 @@ function mergeMaps(
   const baseRec = keyPlaces.get(base);
   const topRec = keyPlaces.get(top);
   let rec: Map<string, DocPath> | undefined;
+  // Set when a mapping below holds keys of another layer: the path lookup must not stop at this one.
+  let below = false;
   if (baseRec || basePlace) {
     rec = new Map();
     for (const k in base) {
@@ -695,8 +697,10 @@ function mergeMaps(
     const t = top[k] as Json;
     if (isObject(b) && isObject(t)) {
       // A mapping from several layers: its own entries say where each of its keys is written.
-      out[k] = mergeMaps(b, childPlace(base, basePlace, k), t, childPlace(top, topPlace, k));
+      const merged = mergeMaps(b, childPlace(base, basePlace, k), t, childPlace(top, topPlace, k));
+      out[k] = merged;
       rec?.delete(k);
+      if (keyPlaces.has(merged)) below = true;
     } else {
       out[k] = t;
       const p = topRec?.get(k) ?? topPlace;
@@ -706,7 +710,7 @@ function mergeMaps(
       } else rec?.delete(k);
     }
   }
-  if (rec && rec.size > 0) keyPlaces.set(out, rec);
+  if (rec?.size || below) keyPlaces.set(out, rec ?? new Map());
   return out;
 }
 

@@ -212,6 +212,27 @@ describe("containerFieldPath", () => {
     );
   });
 
+  it("finds a key of another layer inside a mapping merged with the container's own", () => {
+    // Only `resources` mixes layers: every other field of the step is its own.
+    const c = toWorkloads(
+      obj({
+        apiVersion: "tekton.dev/v1",
+        kind: "Task",
+        spec: {
+          stepTemplate: { resources: { limits: { "nvidia.com/gpu": "1" } } },
+          steps: [{ name: "s", image: "x", resources: { requests: { cpu: "1" } } }],
+        },
+      }),
+    )[0]?.template.containers[0];
+    if (!c) throw new Error("no container");
+    expect(containerFieldPath(c, ["resources", "limits", "nvidia.com/gpu"]).join(".")).toBe(
+      "spec.stepTemplate.resources.limits.nvidia.com/gpu",
+    );
+    expect(containerFieldPath(c, ["resources", "requests", "cpu"]).join(".")).toBe(
+      "spec.steps.0.resources.requests.cpu",
+    );
+  });
+
   it("is the container's path plus the field for a container with no other layer", () => {
     const c = toWorkloads(
       obj({ apiVersion: "v1", kind: "Pod", spec: { containers: [{ name: "c", image: "x" }] } }),
