@@ -56,6 +56,11 @@ export interface PodLayout {
   containers: readonly ContainerSlot[];
   /** Volume lists (ending with `*`), relative to the unit or from the root. */
   volumes: readonly Pattern[];
+  /**
+   * Volumes every pod of the unit gets, merged by name under the unit's own volume of that name (Argo
+   * `templateDefaults.volumes`); relative to the unit or from the root.
+   */
+  volumeDefaults?: Pattern;
   /** The unit's metadata (labels, annotations), relative to the unit. */
   metadata?: Pattern;
   /**
@@ -130,9 +135,9 @@ function argo(spec: Pattern): PodLayout {
     ],
     volumes: [
       ["/", ...spec, "volumes", "*"],
-      [...defaults, "volumes", "*"],
       ["volumes", "*"],
     ],
+    volumeDefaults: [...defaults, "volumes", "*"],
     metadata: ["metadata"],
     inheritedMetadata: [
       ["/", ...spec, "podMetadata"],

@@ -297,6 +297,7 @@ interface CompiledLayout {
   }[];
   volumes: { at: Compiled; shared: boolean }[];
   podFields: Compiled[];
+  volumeDefaults?: Compiled;
   inheritedMetadata: Compiled[];
   patches: Compiled[];
 }
@@ -325,6 +326,7 @@ function compileLayout(layout: PodLayout): CompiledLayout {
       inheritedMetadata: (layout.inheritedMetadata ?? []).map(compile),
       patches: (layout.patches ?? []).map(compile),
     };
+    if (layout.volumeDefaults) c.volumeDefaults = compile(layout.volumeDefaults);
     compiledLayouts.set(layout, c);
   }
   return c;
@@ -767,6 +769,11 @@ export function containerFieldPath(c: Container, rel: readonly (string | number)
   return fieldPath(c.raw, c.path, rel);
 }
 
+/** As `containerFieldPath`, for a field of a volume (a templateDefaults volume merged under a template's). */
+export function volumeFieldPath(v: Volume, rel: readonly (string | number)[]): DocPath {
+  return fieldPath(v.raw, v.path, rel);
+}
+
 function fieldPath(raw: JsonObject, home: DocPath, rel: readonly (string | number)[]): DocPath {
   if (!keyPlaces.has(raw)) return [...home, ...rel];
   let cur: unknown = raw;
@@ -973,6 +980,8 @@ function buildUnit(
   }
   const volumes: Volume[] = [];
   let mounted: Set<string> | undefined;
+  /** The unit's own volumes (not the object's), for layouts with volume defaults only. */
+  const own = cl.volumeDefaults ? new Set<Volume>() : undefined;
   for (const { at: pattern, shared } of cl.volumes) {
     // Volumes declared for the whole object (an Argo workflow's spec.volumes) go into the pods whose
     // containers mount them (Argo adds only referenced workflow volumes to a template's pod).
@@ -981,6 +990,21 @@ function buildUnit(
       if (!isObject(m.value)) continue;
       const v = toVolume(m.value, Number(m.path[m.path.length - 1]), m.path);
       if (!shared || mounted?.has(v.name)) volumes.push(v);
+      if (!shared) own?.add(v);
+    }
+  }
+  if (cl.volumeDefaults) {
+    // Argo merges templateDefaults.volumes into the template's (Template.Volumes has patchMergeKey "name",
+    // https://github.com/argoproj/argo-workflows/blob/main/pkg/apis/workflow/v1alpha1/workflow_types.go)
+    // and puts every template volume in the pod (workflow/controller/workflowpod.go): a default is in
+    // the pod, with the unit's own volume of its name merged over it.
+    for (const m of matchAll(unit, cl.volumeDefaults)) {
+      if (!isObject(m.value)) continue;
+      const name = str(m.value.name);
+      const k = name === undefined ? -1 : volumes.findIndex((x) => x.name === name && own?.has(x));
+      const old = volumes[k];
+      if (old) volumes[k] = toVolume(mergeMaps(m.value, m.path, old.raw, undefined), old.index, old.path);
+      else volumes.push(toVolume(m.value, Number(m.path[m.path.length - 1]), m.path));
     }
   }
   for (const patch of patches) {
@@ -988,11 +1012,13 @@ function buildUnit(
     if (!Array.isArray(list)) continue;
     list.forEach((v, i) => {
       if (!isObject(v)) return;
-      const vol = toVolume(v, i, append(append(patch.path, "volumes"), i));
-      // Merged by name: the patch's volume replaces the pod's.
-      const k = volumes.findIndex((x) => x.name === vol.name);
-      if (k >= 0) volumes[k] = vol;
-      else volumes.push(vol);
+      const vpath = append(append(patch.path, "volumes"), i);
+      // PodSpec.volumes is merged by name (patchMergeKey "name" in k8s.io/api/core/v1): the patch's
+      // fields over the pod's volume of that name, or a volume added.
+      const k = volumes.findIndex((x) => x.name === str(v.name));
+      const old = volumes[k];
+      if (old) volumes[k] = toVolume(mergeMaps(old.raw, old.path, v, undefined), i, vpath);
+      else volumes.push(toVolume(v, i, vpath));
     });
   }
   // Pod-level fields: a fixed shape (fast property access), each from the last source that sets it.

@@ -13,6 +13,7 @@ import {
   type PodTemplate,
   type Volume,
   type VolumeMount,
+  volumeFieldPath,
   type Workload,
 } from "../../core/workload.js";
 
@@ -132,7 +133,7 @@ function computeHostVolumes(tpl: PodTemplate): HostVolume[] {
       hostPath: v.hostPath.path,
       canonical: canonicalHostPath(v.hostPath.path),
       mounts,
-      path: [...v.path, "hostPath", "path"],
+      path: volumeFieldPath(v, ["hostPath", "path"]),
     });
   }
   return out;

@@ -231,7 +231,25 @@ describe("files: fields a container inherits from another layer", () => {
       "W001 dind 82 spec.templateDefaults.volumes.0.hostPath.path -",
       "W009 dind 91 spec.templates.0.sidecars.0.env.0.value -",
     ]);
-    expect(coverage.containers).toBe(6);
+    // 2 steps, 1 + 1 + 1 (the merged dind sidecar counts once) + 2 + 1 template containers.
+    expect(coverage.containers).toBe(9);
+  });
+
+  it("merges a templateDefaults volume under a template's volume of its name, as Argo does", async () => {
+    const { findings } = await scan("inherited-fields.yaml");
+    // The elsewhere template's own sock volume moves the default off the Docker socket: no finding. The
+    // typed template's only adds a type: the socket path is the default's, reported at its line.
+    expect(findings.filter((f) => f.subject.name === "merged-volume").map(row)).toEqual([
+      "W001 main 104 spec.templateDefaults.volumes.0.hostPath.path -",
+    ]);
+  });
+
+  it("merges a podSpecPatch volume over the pod's volume of its name", async () => {
+    const { findings } = await scan("inherited-fields.yaml");
+    // The patch adds a type to the template's socket volume: the path is still the template's.
+    expect(findings.filter((f) => f.subject.name === "patched-volume").map(row)).toEqual([
+      "W001 main 137 spec.templates.0.volumes.0.hostPath.path -",
+    ]);
   });
 });
 
