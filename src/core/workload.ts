@@ -735,9 +735,10 @@ function mergeContainer(layers: readonly Match[], home: DocPath): JsonObject {
       const v = layer.value[k] as Json;
       const key = Object.hasOwn(MERGE_KEYS, k) ? MERGE_KEYS[k] : undefined;
       const before = out[k];
-      // Entries of another layer keep their path; the container's own keep theirs when inherited ones
-      // come first in the merged list (their index there is not their index in the container).
-      if (Array.isArray(v) && (key || k === "envFrom") && (!own || (key && Array.isArray(before)))) {
+      // Entries of another layer keep their path, and so do the container's own in a list merged by key:
+      // inherited entries before them, or a later layer's replacing one of them, move them in the merged
+      // list, where their index is not their index in the container.
+      if (Array.isArray(v) && (key || (!own && k === "envFrom"))) {
         for (let i = 0; i < v.length; i++) {
           const e = v[i];
           if (isObject(e) && !entryPaths.has(e)) entryPaths.set(e, append(append(layer.path, k), i));

@@ -233,6 +233,35 @@ describe("containerFieldPath", () => {
     );
   });
 
+  it("keeps a container's own env entry at its own index when a patch replaces an earlier one", () => {
+    const raw = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Workflow",
+      spec: {
+        templates: [
+          {
+            name: "t",
+            container: {
+              image: "alpine",
+              env: [
+                { name: "A", value: "1" },
+                { name: "DOCKER_HOST", value: "tcp://d:2375" },
+              ],
+            },
+            podSpecPatch: JSON.stringify({
+              containers: [{ name: "main", env: [{ name: "A", value: "2" }] }],
+            }),
+          },
+        ],
+      },
+    };
+    const env = toWorkloads(obj(raw), undefined, JSON.parse)[0]?.template.containers[0]?.env ?? [];
+    expect(env.map((e) => `${e.name}=${e.value} ${e.path.join(".")}`)).toEqual([
+      "DOCKER_HOST=tcp://d:2375 spec.templates.0.container.env.1",
+      "A=2 spec.templates.0.podSpecPatch.containers.0.env.0",
+    ]);
+  });
+
   it("is the container's path plus the field for a container with no other layer", () => {
     const c = toWorkloads(
       obj({ apiVersion: "v1", kind: "Pod", spec: { containers: [{ name: "c", image: "x" }] } }),
