@@ -705,6 +705,7 @@ function mergeMaps(
       if (keyPlaces.has(merged)) below = true;
     } else {
       out[k] = t;
+      if (isObject(t) && keyPlaces.has(t)) below = true;
       const p = topRec?.get(k) ?? topPlace;
       if (p) {
         rec ??= new Map();
@@ -712,7 +713,8 @@ function mergeMaps(
       } else rec?.delete(k);
     }
   }
-  if (rec?.size || below) keyPlaces.set(out, rec ?? new Map());
+  // A side that had a record may have left mappings with records of their own below this one.
+  if (rec?.size || below || baseRec || topRec) keyPlaces.set(out, rec ?? new Map());
   return out;
 }
 
