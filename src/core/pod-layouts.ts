@@ -42,9 +42,10 @@ export interface ContainerSlot {
    */
   template?: Pattern;
   /**
-   * Containers every pod of the unit gets unless it has its own of that name in the same list (Argo
-   * `templateDefaults.initContainers`/`sidecars`, merged by name). They never make a unit a pod by
-   * themselves (a `dag` template gets none).
+   * Containers every pod of the unit gets (Argo `templateDefaults.initContainers`/`sidecars`, merged by
+   * name): a container of the unit of the same name in the same list is merged over the default one, as
+   * a Container strategic merge patch does. They never make a unit a pod by themselves (a `dag` template
+   * gets none).
    */
   fromDefaults?: boolean;
 }
@@ -55,6 +56,11 @@ export interface PodLayout {
   containers: readonly ContainerSlot[];
   /** Volume lists (ending with `*`), relative to the unit or from the root. */
   volumes: readonly Pattern[];
+  /**
+   * Volumes every pod of the unit gets, merged by name under the unit's own volume of that name (Argo
+   * `templateDefaults.volumes`); relative to the unit or from the root.
+   */
+  volumeDefaults?: Pattern;
   /** The unit's metadata (labels, annotations), relative to the unit. */
   metadata?: Pattern;
   /**
@@ -129,9 +135,9 @@ function argo(spec: Pattern): PodLayout {
     ],
     volumes: [
       ["/", ...spec, "volumes", "*"],
-      [...defaults, "volumes", "*"],
       ["volumes", "*"],
     ],
+    volumeDefaults: [...defaults, "volumes", "*"],
     metadata: ["metadata"],
     inheritedMetadata: [
       ["/", ...spec, "podMetadata"],

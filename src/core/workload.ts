@@ -297,6 +297,7 @@ interface CompiledLayout {
   }[];
   volumes: { at: Compiled; shared: boolean }[];
   podFields: Compiled[];
+  volumeDefaults?: Compiled;
   inheritedMetadata: Compiled[];
   patches: Compiled[];
 }
@@ -325,6 +326,7 @@ function compileLayout(layout: PodLayout): CompiledLayout {
       inheritedMetadata: (layout.inheritedMetadata ?? []).map(compile),
       patches: (layout.patches ?? []).map(compile),
     };
+    if (layout.volumeDefaults) c.volumeDefaults = compile(layout.volumeDefaults);
     compiledLayouts.set(layout, c);
   }
   return c;
@@ -600,7 +602,12 @@ function toContainer(
     }
   }
   let image = str(raw.image);
-  if (image === undefined && cslot.defaultImage) image = str(matchAll(unit, cslot.defaultImage)[0]?.value);
+  if (image === undefined && cslot.defaultImage) {
+    const m = matchAll(unit, cslot.defaultImage)[0];
+    image = str(m?.value);
+    // The image is written at the default's place (Spark spec.image): a finding on it points there.
+    if (m && image !== undefined) placeKey(raw, "image", m.path.slice(0, -1));
+  }
   const c: Container = {
     group: slot.group,
     index,
@@ -625,27 +632,89 @@ function toContainer(
   }
   // Argo: script.source; Tekton: steps[].script.
   const script = str(raw.source) ?? str(raw.script);
-  if (script) c.script = { text: script, path: [...path, raw.source !== undefined ? "source" : "script"] };
+  if (script)
+    c.script = { text: script, path: fieldPath(raw, path, [raw.source !== undefined ? "source" : "script"]) };
   return c;
 }
 
 /**
- * Where an `env`, `envFrom` or `volumeMounts` entry is written when a merge took it from somewhere other
- * than the container's own list (a Tekton stepTemplate, Argo templateDefaults, a podSpecPatch), so a
- * finding on it points at the line that adds it.
+ * Where an `env`, `envFrom` or `volumeMounts` entry of a merged container is written when its index in the
+ * merged list is not its index in the container's own list: an entry a merge took from another layer (a
+ * Tekton stepTemplate, Argo templateDefaults, a podSpecPatch), or one of the container's own entries moved
+ * behind inherited ones. A finding on it points at the line that writes it.
  */
 const entryPaths = new WeakMap<object, DocPath>();
+
+/**
+ * In a mapping a merge built (`mergeContainer`), the keys whose values a layer other than the container's
+ * own wrote, each with the path (from the object root) of the layer's mapping that holds it. A key not
+ * listed is the container's own, or a mapping merged from several layers that has an entry of its own
+ * here. Also a container's field taken from elsewhere without a merge (Spark's spec.image). Only such
+ * containers have entries: a container without layers costs nothing.
+ */
+const keyPlaces = new WeakMap<JsonObject, Map<string, DocPath>>();
+
+/** Records that `obj[key]` is written in the mapping at `place` (from the object root). */
+function placeKey(obj: JsonObject, key: string, place: DocPath): void {
+  const rec = keyPlaces.get(obj);
+  if (rec) rec.set(key, place);
+  else keyPlaces.set(obj, new Map([[key, place]]));
+}
 
 /** Lists of a Container merged by key in a strategic merge patch (k8s.io/api/core/v1 patchMergeKey tags). */
 const MERGE_KEYS: Readonly<Record<string, string>> = { env: "name", volumeMounts: "mountPath" };
 
-function mergeMaps(base: JsonObject, top: JsonObject): JsonObject {
+/** Where `v[k]` is written when `v` is written at `place` (undefined: the container's own place). */
+function childPlace(v: JsonObject, place: DocPath | undefined, k: string): DocPath | undefined {
+  const p = keyPlaces.get(v)?.get(k) ?? place;
+  return p && append(p, k);
+}
+
+/**
+ * `top` over `base`, key by key (mappings merge, anything else replaces), recording in `keyPlaces` where
+ * each key of the result is written. `basePlace`/`topPlace` are where `base`/`top` are written, undefined
+ * for the container's own mapping.
+ */
+function mergeMaps(
+  base: JsonObject,
+  basePlace: DocPath | undefined,
+  top: JsonObject,
+  topPlace: DocPath | undefined,
+): JsonObject {
   const out: JsonObject = { ...base };
+  const baseRec = keyPlaces.get(base);
+  const topRec = keyPlaces.get(top);
+  let rec: Map<string, DocPath> | undefined;
+  // Set when a mapping below holds keys of another layer: the path lookup must not stop at this one.
+  let below = false;
+  if (baseRec || basePlace) {
+    rec = new Map();
+    for (const k in base) {
+      const p = baseRec?.get(k) ?? basePlace;
+      if (p) rec.set(k, p);
+    }
+  }
   for (const k in top) {
     const b = out[k];
     const t = top[k] as Json;
-    out[k] = isObject(b) && isObject(t) ? mergeMaps(b, t) : t;
+    if (isObject(b) && isObject(t)) {
+      // A mapping from several layers: its own entries say where each of its keys is written.
+      const merged = mergeMaps(b, childPlace(base, basePlace, k), t, childPlace(top, topPlace, k));
+      out[k] = merged;
+      rec?.delete(k);
+      if (keyPlaces.has(merged)) below = true;
+    } else {
+      out[k] = t;
+      if (isObject(t) && keyPlaces.has(t)) below = true;
+      const p = topRec?.get(k) ?? topPlace;
+      if (p) {
+        rec ??= new Map();
+        rec.set(k, p);
+      } else rec?.delete(k);
+    }
   }
+  // A side that had a record may have left mappings with records of their own below this one.
+  if (rec?.size || below || baseRec || topRec) keyPlaces.set(out, rec ?? new Map());
   return out;
 }
 
@@ -653,8 +722,10 @@ function mergeMaps(base: JsonObject, top: JsonObject): JsonObject {
  * Container-shaped layers merged as a strategic merge patch of a Container merges them, earliest first
  * (a later layer wins): fields replace, mappings merge key by key, `env` merges by name and
  * `volumeMounts` by mountPath (Tekton: https://tekton.dev/docs/pipelines/tasks/#specifying-a-step-template;
- * Argo: https://argo-workflows.readthedocs.io/en/latest/template-defaults/). Each list entry that comes
- * from a layer other than the one at `home` keeps its own path (`entryPaths`).
+ * Argo: https://argo-workflows.readthedocs.io/en/latest/template-defaults/). The layer at `home` is the
+ * container's own; whatever comes from another layer keeps the path it is written at (`keyPlaces` for
+ * fields, `entryPaths` for list entries), so a finding on it points at the layer that wrote it
+ * (`containerFieldPath`).
  */
 function mergeContainer(layers: readonly Match[], home: DocPath): JsonObject {
   let out: JsonObject = {};
@@ -664,13 +735,17 @@ function mergeContainer(layers: readonly Match[], home: DocPath): JsonObject {
     const top: JsonObject = {};
     for (const k in layer.value) {
       const v = layer.value[k] as Json;
-      if (!own && Array.isArray(v) && (k in MERGE_KEYS || k === "envFrom")) {
-        v.forEach((e, i) => {
-          if (isObject(e) && !entryPaths.has(e)) entryPaths.set(e, append(append(layer.path, k), i));
-        });
-      }
-      const key = MERGE_KEYS[k];
+      const key = Object.hasOwn(MERGE_KEYS, k) ? MERGE_KEYS[k] : undefined;
       const before = out[k];
+      // Entries of another layer keep their path, and so do the container's own in a list merged by key:
+      // inherited entries before them, or a later layer's replacing one of them, move them in the merged
+      // list, where their index is not their index in the container.
+      if (Array.isArray(v) && (key || (!own && k === "envFrom"))) {
+        for (let i = 0; i < v.length; i++) {
+          const e = v[i];
+          if (isObject(e) && !entryPaths.has(e)) entryPaths.set(e, append(append(layer.path, k), i));
+        }
+      }
       if (key && Array.isArray(v) && Array.isArray(before)) {
         const mine = new Set(v.map((e) => (isObject(e) ? scalarText(e[key]) : undefined)));
         top[k] = [...before.filter((e) => !(isObject(e) && mine.has(scalarText(e[key])))), ...v];
@@ -678,9 +753,44 @@ function mergeContainer(layers: readonly Match[], home: DocPath): JsonObject {
         top[k] = v;
       }
     }
-    out = mergeMaps(out, top);
+    // `top` stands for the layer: a layer that is itself a merge (a podSpecPatch over a merged container)
+    // brings its own record of where its keys are written.
+    const rec = keyPlaces.get(layer.value);
+    if (rec) keyPlaces.set(top, rec);
+    out = mergeMaps(out, undefined, top, own ? undefined : layer.path);
   }
   return out;
+}
+
+/**
+ * Where a field of a container is written, from the object root; `rel` is relative to the container
+ * (["image"], ["securityContext", "privileged"], ["command", 2]). A field a merge took from another layer
+ * (a Tekton stepTemplate, Argo templateDefaults or a podSpecPatch) is at that layer's line, not the
+ * container's; a field the container lacks is given at the container's own place.
+ */
+export function containerFieldPath(c: Container, rel: readonly (string | number)[]): DocPath {
+  return fieldPath(c.raw, c.path, rel);
+}
+
+/** As `containerFieldPath`, for a field of a volume (a templateDefaults volume merged under a template's). */
+export function volumeFieldPath(v: Volume, rel: readonly (string | number)[]): DocPath {
+  return fieldPath(v.raw, v.path, rel);
+}
+
+function fieldPath(raw: JsonObject, home: DocPath, rel: readonly (string | number)[]): DocPath {
+  if (!keyPlaces.has(raw)) return [...home, ...rel];
+  let cur: unknown = raw;
+  let path: (string | number)[] = home.slice();
+  for (const k of rel) {
+    const place = isObject(cur) && typeof k === "string" ? keyPlaces.get(cur)?.get(k) : undefined;
+    const next = at(cur, [k]);
+    const entry = isObject(next) ? entryPaths.get(next) : undefined;
+    if (entry) path = entry.slice();
+    else if (place) path = append(place, k);
+    else path.push(k);
+    cur = next;
+  }
+  return path;
 }
 
 /** A VolumeMount whose path is built when a rule asks for it. */
@@ -810,14 +920,27 @@ function buildUnit(
   const slots: CompiledLayout["containers"][number][] = [];
   for (const cslot of cl.containers) {
     // Defaults come after the unit's own slots in the table: a unit with no container of its own is
-    // not a pod, and a container of the same name and list is the unit's own (the merge key is the name).
+    // not a pod.
     if (cslot.slot.fromDefaults && containers.length === 0) continue;
     const tpl = cslot.template ? matchAll(unit, cslot.template)[0] : undefined;
     for (const m of matchAll(unit, cslot.at)) {
       if (!isObject(m.value)) continue;
       if (cslot.slot.fromDefaults) {
+        // Argo merges templateDefaults into the template as a strategic merge patch over its Template
+        // type (mergedTemplateDefaultsInto, workflow/controller/operator.go:
+        // https://github.com/argoproj/argo-workflows/blob/main/workflow/controller/operator.go), whose
+        // `initContainers` and `sidecars` carry patchStrategy:"merge" patchMergeKey:"name"
+        // (https://github.com/argoproj/argo-workflows/blob/main/pkg/apis/workflow/v1alpha1/workflow_types.go):
+        // the template's container of that name is merged over the default one, field by field.
         const name = str(m.value.name);
-        if (containers.some((c) => c.group === cslot.slot.group && c.name === name)) continue;
+        const k = containers.findIndex((c) => c.group === cslot.slot.group && c.name === name);
+        const old = containers[k];
+        const oslot = slots[k];
+        if (old && oslot) {
+          const raw = mergeContainer([m, { value: old.raw, path: old.path }], old.path);
+          containers[k] = toContainer(raw, oslot, old.index, old.path, unit, obj.namespace, sources);
+          continue;
+        }
       }
       const index = cslot.list ? Number(m.path[m.path.length - 1]) : 0;
       const raw = tpl && isObject(tpl.value) ? mergeContainer([tpl, m], m.path) : m.value;
@@ -860,6 +983,8 @@ function buildUnit(
   }
   const volumes: Volume[] = [];
   let mounted: Set<string> | undefined;
+  /** The unit's own volumes (not the object's), for layouts with volume defaults only. */
+  const own = cl.volumeDefaults ? new Set<Volume>() : undefined;
   for (const { at: pattern, shared } of cl.volumes) {
     // Volumes declared for the whole object (an Argo workflow's spec.volumes) go into the pods whose
     // containers mount them (Argo adds only referenced workflow volumes to a template's pod).
@@ -868,6 +993,21 @@ function buildUnit(
       if (!isObject(m.value)) continue;
       const v = toVolume(m.value, Number(m.path[m.path.length - 1]), m.path);
       if (!shared || mounted?.has(v.name)) volumes.push(v);
+      if (!shared) own?.add(v);
+    }
+  }
+  if (cl.volumeDefaults) {
+    // Argo merges templateDefaults.volumes into the template's (Template.Volumes has patchMergeKey "name",
+    // https://github.com/argoproj/argo-workflows/blob/main/pkg/apis/workflow/v1alpha1/workflow_types.go)
+    // and puts every template volume in the pod (workflow/controller/workflowpod.go): a default is in
+    // the pod, with the unit's own volume of its name merged over it.
+    for (const m of matchAll(unit, cl.volumeDefaults)) {
+      if (!isObject(m.value)) continue;
+      const name = str(m.value.name);
+      const k = name === undefined ? -1 : volumes.findIndex((x) => x.name === name && own?.has(x));
+      const old = volumes[k];
+      if (old) volumes[k] = toVolume(mergeMaps(m.value, m.path, old.raw, undefined), old.index, old.path);
+      else volumes.push(toVolume(m.value, Number(m.path[m.path.length - 1]), m.path));
     }
   }
   for (const patch of patches) {
@@ -875,11 +1015,13 @@ function buildUnit(
     if (!Array.isArray(list)) continue;
     list.forEach((v, i) => {
       if (!isObject(v)) return;
-      const vol = toVolume(v, i, append(append(patch.path, "volumes"), i));
-      // Merged by name: the patch's volume replaces the pod's.
-      const k = volumes.findIndex((x) => x.name === vol.name);
-      if (k >= 0) volumes[k] = vol;
-      else volumes.push(vol);
+      const vpath = append(append(patch.path, "volumes"), i);
+      // PodSpec.volumes is merged by name (patchMergeKey "name" in k8s.io/api/core/v1): the patch's
+      // fields over the pod's volume of that name, or a volume added.
+      const k = volumes.findIndex((x) => x.name === str(v.name));
+      const old = volumes[k];
+      if (old) volumes[k] = toVolume(mergeMaps(old.raw, old.path, v, undefined), i, vpath);
+      else volumes.push(toVolume(v, i, vpath));
     });
   }
   // Pod-level fields: a fixed shape (fast property access), each from the last source that sets it.

@@ -16,7 +16,14 @@ import { emptyCoverage } from "../core/report.js";
 import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
 import type { Target } from "../core/target.js";
 import type { DocPath, Finding } from "../core/types.js";
-import { expandList, isObject, type JsonObject, type K8sObject, toK8sObject } from "../core/workload.js";
+import {
+  containerFieldPath,
+  expandList,
+  isObject,
+  type JsonObject,
+  type K8sObject,
+  toK8sObject,
+} from "../core/workload.js";
 import { parseChunks, parseEmbedded } from "../manifests/parse.js";
 import { locatePaths, positionKey } from "../manifests/positions.js";
 import { readInputs } from "../manifests/read.js";
@@ -150,7 +157,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
             if (obj.namespace) use.namespace = obj.namespace;
             if (first) {
               locate.push({
-                path: [...obj.docPath, ...c.path, "image"],
+                path: [...obj.docPath, ...containerFieldPath(c, ["image"])],
                 set: (line, column) => {
                   use.line = line;
                   use.column = column;

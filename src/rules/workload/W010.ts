@@ -6,6 +6,7 @@
  */
 import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit } from "../../core/types.js";
+import { containerFieldPath } from "../../core/workload.js";
 import { analyseArgv } from "./shell.js";
 import { isDindImage } from "./signs.js";
 import { imagePath, pathText } from "./util.js";
@@ -33,8 +34,8 @@ export const W010: WorkloadRule = {
       const path = byImage
         ? imagePath(c)
         : daemon && daemon.el < c.command.length
-          ? [...c.path, "command", daemon.el]
-          : [...c.path, "args", (daemon?.el ?? 0) - c.command.length];
+          ? containerFieldPath(c, ["command", daemon.el])
+          : containerFieldPath(c, ["args", (daemon?.el ?? 0) - c.command.length]);
       const what = byImage ? `image ${c.image}` : `"${daemon?.text}" (${pathText(path, workload)})`;
       hits.push({
         severity: c.privileged ? "low" : "info",

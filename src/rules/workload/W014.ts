@@ -7,6 +7,7 @@
  */
 import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit } from "../../core/types.js";
+import { containerFieldPath } from "../../core/workload.js";
 import { OFFICIAL_IMAGES_WITH_CHANNEL_TAGS } from "../data/official-images.js";
 import { dockerSeverity, imagePath, parseImage } from "./util.js";
 
@@ -62,7 +63,7 @@ export const W014: WorkloadRule = {
       if (c.imagePullPolicy === "Never") {
         hits.push({
           severity: dockerSeverity(ctx.target, "critical"),
-          path: [...c.path, "imagePullPolicy"],
+          path: containerFieldPath(c, ["imagePullPolicy"]),
           container: c.name,
           image: c.image,
           message:

@@ -6,6 +6,7 @@
  */
 import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit } from "../../core/types.js";
+import { containerFieldPath } from "../../core/workload.js";
 import { deviceOf } from "../data/devices.js";
 import { dockerSeverity } from "./util.js";
 
@@ -47,7 +48,7 @@ export const W015: WorkloadRule = {
           seen.add(resource);
           hits.push({
             severity: sev,
-            path: [...c.path, "resources", field, resource],
+            path: containerFieldPath(c, ["resources", field, resource]),
             container: c.name,
             message: `container "${c.name}" requests ${resource} (${dev.what}): the device integration is part of the runtime setup and must be configured again for the new runtime.`,
             evidence: { resource, quantity: map[resource] ?? "" },

@@ -6,7 +6,13 @@
 import type { Target } from "../../core/target.js";
 import type { DocPath, Severity } from "../../core/types.js";
 import { compareVersions, parseVersion } from "../../core/version.js";
-import type { Container, EnvVar, ExecHook, PodTemplate } from "../../core/workload.js";
+import {
+  type Container,
+  containerFieldPath,
+  type EnvVar,
+  type ExecHook,
+  type PodTemplate,
+} from "../../core/workload.js";
 import { type AgentRow, KNOWN_AGENTS } from "../data/agents.js";
 import { LOG_SHIPPERS, type LogShipperRow } from "../data/logging.js";
 import { type SocketKind, socketKindOf } from "../data/sockets.js";
@@ -47,10 +53,10 @@ export function dockerUses(c: Container): LocatedUse[] {
 
 /** Where argv element `el` of the container's command+args, or of one exec hook, is. */
 function locate(c: Container, el: number, hook?: ExecHook): { path: DocPath; where: string } {
-  if (hook) return { path: [...c.path, ...hook.path, el], where: hook.where };
+  if (hook) return { path: containerFieldPath(c, [...hook.path, el]), where: hook.where };
   const inCommand = el < c.command.length;
   return {
-    path: inCommand ? [...c.path, "command", el] : [...c.path, "args", el - c.command.length],
+    path: containerFieldPath(c, inCommand ? ["command", el] : ["args", el - c.command.length]),
     where: inCommand ? "command" : "args",
   };
 }

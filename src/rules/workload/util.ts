@@ -7,7 +7,15 @@ import { parseReference } from "../../core/reference.js";
 import type { Target } from "../../core/target.js";
 import { leavesDocker } from "../../core/target.js";
 import type { DocPath, Severity } from "../../core/types.js";
-import type { Container, PodTemplate, Volume, VolumeMount, Workload } from "../../core/workload.js";
+import {
+  type Container,
+  containerFieldPath,
+  type PodTemplate,
+  type Volume,
+  type VolumeMount,
+  volumeFieldPath,
+  type Workload,
+} from "../../core/workload.js";
 
 /**
  * Lexical normalisation of a host path: collapses `//`, resolves `.` and `..`, drops a trailing `/`.
@@ -125,7 +133,7 @@ function computeHostVolumes(tpl: PodTemplate): HostVolume[] {
       hostPath: v.hostPath.path,
       canonical: canonicalHostPath(v.hostPath.path),
       mounts,
-      path: [...v.path, "hostPath", "path"],
+      path: volumeFieldPath(v, ["hostPath", "path"]),
     });
   }
   return out;
@@ -250,8 +258,9 @@ export function repoEndsWith(parts: ImageParts, suffix: string): boolean {
   return true;
 }
 
+/** The container's image field, or the layer's that sets it (a Tekton stepTemplate, Argo templateDefaults...). */
 export function imagePath(c: Container): DocPath {
-  return [...c.path, "image"];
+  return containerFieldPath(c, ["image"]);
 }
 
 /** How many names a message lists before "and K more" (a DaemonSet template may carry hundreds of containers). */

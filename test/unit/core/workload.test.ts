@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { EnvStore, expandVars } from "../../../src/core/env.js";
 import { POD_LAYOUTS } from "../../../src/core/pod-layouts.js";
-import { toK8sObject, toWorkloads } from "../../../src/core/workload.js";
+import { containerFieldPath, toK8sObject, toWorkloads } from "../../../src/core/workload.js";
 
 describe("toWorkloads", () => {
   it("keeps every argv element at its source index", () => {
@@ -76,6 +76,19 @@ describe("pod layout table", () => {
     ]);
     // The shared volume goes only to the pod that mounts it.
     expect(ws.map((w) => w.template.volumes.map((v) => v.path.join(".")))).toEqual([["spec.volumes.0"], []]);
+  });
+
+  it("Spark: an image from spec.image is reported at spec.image", () => {
+    const ws = toWorkloads(
+      obj({
+        apiVersion: "sparkoperator.k8s.io/v1beta2",
+        kind: "SparkApplication",
+        spec: { image: "spark:3.5.1", driver: {}, executor: { image: "spark:exec" } },
+      }),
+    );
+    const [driver, executor] = ws.map((w) => w.template.containers[0]);
+    expect(driver && containerFieldPath(driver, ["image"]).join(".")).toBe("spec.image");
+    expect(executor && containerFieldPath(executor, ["image"]).join(".")).toBe("spec.executor.image");
   });
 
   it("a built-in kind keeps its template; a ConfigMap is not walked", () => {
@@ -153,5 +166,112 @@ describe("container env as the kubelet builds it", () => {
     expect(expandVars("$(A", m)).toBe("$(A");
     expect(expandVars("$HOME $", m)).toBe("$HOME $");
     expect(expandVars("$(B)", m)).toBe("$(B)");
+  });
+});
+
+describe("containerFieldPath", () => {
+  // templateDefaults.container, the template's container, then the template's podSpecPatch: each writes
+  // one key of securityContext, and each key is found where it is written.
+  const argo = {
+    apiVersion: "argoproj.io/v1alpha1",
+    kind: "Workflow",
+    metadata: { name: "w" },
+    spec: {
+      templateDefaults: { container: { securityContext: { privileged: true }, command: ["dockerd"] } },
+      templates: [
+        {
+          name: "t",
+          container: { image: "alpine", securityContext: { runAsUser: 0 }, env: [{ name: "A", value: "1" }] },
+          podSpecPatch: JSON.stringify({
+            containers: [{ name: "main", securityContext: { seccompProfile: { type: "Unconfined" } } }],
+          }),
+        },
+      ],
+    },
+  };
+
+  it("follows each field to the layer that writes it, through mappings merged from several layers", () => {
+    const c = toWorkloads(obj(argo), undefined, JSON.parse)[0]?.template.containers[0];
+    if (!c) throw new Error("no container");
+    const at = (...rel: (string | number)[]) => containerFieldPath(c, rel).join(".");
+    expect(c.privileged).toBe(true);
+    expect(c.seccompProfileType).toBe("Unconfined");
+    expect(at("securityContext", "privileged")).toBe(
+      "spec.templateDefaults.container.securityContext.privileged",
+    );
+    expect(at("securityContext", "runAsUser")).toBe("spec.templates.0.container.securityContext.runAsUser");
+    expect(at("securityContext", "seccompProfile", "type")).toBe(
+      "spec.templates.0.podSpecPatch.containers.0.securityContext.seccompProfile.type",
+    );
+    expect(at("command", 0)).toBe("spec.templateDefaults.container.command.0");
+    expect(at("image")).toBe("spec.templates.0.container.image");
+    expect(at("env", 0, "value")).toBe("spec.templates.0.container.env.0.value");
+    // A field no layer writes is given at the container's own place.
+    expect(at("securityContext", "capabilities")).toBe(
+      "spec.templates.0.container.securityContext.capabilities",
+    );
+  });
+
+  it("finds a key of another layer inside a mapping merged with the container's own", () => {
+    // Only `resources` mixes layers: every other field of the step is its own.
+    const c = toWorkloads(
+      obj({
+        apiVersion: "tekton.dev/v1",
+        kind: "Task",
+        spec: {
+          stepTemplate: { resources: { limits: { "nvidia.com/gpu": "1" } } },
+          steps: [{ name: "s", image: "x", resources: { requests: { cpu: "1" } } }],
+        },
+      }),
+    )[0]?.template.containers[0];
+    if (!c) throw new Error("no container");
+    expect(containerFieldPath(c, ["resources", "limits", "nvidia.com/gpu"]).join(".")).toBe(
+      "spec.stepTemplate.resources.limits.nvidia.com/gpu",
+    );
+    expect(containerFieldPath(c, ["resources", "requests", "cpu"]).join(".")).toBe(
+      "spec.steps.0.resources.requests.cpu",
+    );
+  });
+
+  it("keeps a container's own env entry at its own index when a patch replaces an earlier one", () => {
+    const raw = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Workflow",
+      spec: {
+        templates: [
+          {
+            name: "t",
+            container: {
+              image: "alpine",
+              env: [
+                { name: "A", value: "1" },
+                { name: "DOCKER_HOST", value: "tcp://d:2375" },
+              ],
+            },
+            podSpecPatch: JSON.stringify({
+              containers: [{ name: "main", env: [{ name: "A", value: "2" }] }],
+            }),
+          },
+        ],
+      },
+    };
+    const env = toWorkloads(obj(raw), undefined, JSON.parse)[0]?.template.containers[0]?.env ?? [];
+    expect(env.map((e) => `${e.name}=${e.value} ${e.path.join(".")}`)).toEqual([
+      "DOCKER_HOST=tcp://d:2375 spec.templates.0.container.env.1",
+      "A=2 spec.templates.0.podSpecPatch.containers.0.env.0",
+    ]);
+  });
+
+  it("is the container's path plus the field for a container with no other layer", () => {
+    const c = toWorkloads(
+      obj({ apiVersion: "v1", kind: "Pod", spec: { containers: [{ name: "c", image: "x" }] } }),
+    )[0]?.template.containers[0];
+    expect(c && containerFieldPath(c, ["securityContext", "privileged"])).toEqual([
+      "spec",
+      "containers",
+      0,
+      "securityContext",
+      "privileged",
+    ]);
   });
 });

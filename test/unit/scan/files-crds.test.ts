@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeTarget } from "../../../src/core/target.js";
+import type { Finding } from "../../../src/core/types.js";
 import { scanFiles } from "../../../src/scan/files.js";
 
 const DIR = join(import.meta.dirname, "../../fixtures/crds");
@@ -75,7 +76,7 @@ describe("files: Argo templateDefaults, podSpecPatch and podMetadata", () => {
     expect(quiet.map((f) => f.message)).toEqual([expect.stringContaining("hostNetwork")]);
   });
 
-  it("gives every pod template the templateDefaults sidecars it has none of by name, and none to a dag", async () => {
+  it("gives every pod template the templateDefaults sidecars, merged by name, and none to a dag", async () => {
     const dir = mkdtempSync(join(tmpdir(), "kra-defaults-"));
     const file = join(dir, "wf.yaml");
     writeFileSync(
@@ -104,7 +105,7 @@ describe("files: Argo templateDefaults, podSpecPatch and podMetadata", () => {
     );
     const r = await scanFiles([file], { target: makeTarget({}), ignore: new Set() });
     // build and own are pods; the dag template is not. build gets the defaults' dind sidecar (W010 at
-    // its image line); own has its own sidecar named dind, which replaces the default.
+    // its image line); own has its own sidecar named dind, merged over the default: its image wins.
     expect(r.coverage.workloads).toBe(2);
     expect(r.coverage.containers).toBe(4);
     const dind = r.findings.filter((f) => f.ruleId === "W010");
@@ -188,6 +189,67 @@ describe("files: Tekton", () => {
     ).toEqual(["build 70 build, push", "scan 82 -"]);
     // The socket volume both steps mount through stepTemplate.volumeMounts.
     expect(t.filter((f) => f.ruleId === "W001").map((f) => f.origin.line)).toEqual([86]);
+  });
+});
+
+describe("files: fields a container inherits from another layer", () => {
+  const row = (f: Finding) =>
+    `${f.ruleId} ${f.subject.container} ${f.origin.line} ${f.path?.join(".")} ${f.evidence?.containers ?? "-"}`;
+
+  it("points at the stepTemplate line that writes an image, pull policy or device request, once for all steps", async () => {
+    const { findings } = await scan("inherited-fields.yaml");
+    expect(findings.filter((f) => f.subject.name === "template-fields").map(row)).toEqual([
+      "W010 build 9 spec.stepTemplate.image build, push",
+      "W014 build 10 spec.stepTemplate.imagePullPolicy build, push",
+      "W015 build 15 spec.stepTemplate.resources.limits.nvidia.com/gpu build, push",
+    ]);
+    // The build step's own securityContext merges with the stepTemplate's: it still runs privileged.
+    const dind = findings.find((f) => f.subject.name === "template-fields" && f.ruleId === "W010");
+    expect(dind?.evidence?.privileged).toBe("true");
+  });
+
+  it("points at templateDefaults.container's args, and at a template's own env entry behind inherited ones", async () => {
+    const { findings } = await scan("inherited-fields.yaml");
+    expect(findings.filter((f) => f.subject.name === "default-fields").map(row)).toEqual([
+      "W008 main 35 spec.templateDefaults.container.args.0 -",
+      "W009 main 45 spec.templates.0.container.env.0.value -",
+    ]);
+  });
+
+  it("points at the podSpecPatch that replaces a container's image", async () => {
+    const { findings } = await scan("inherited-fields.yaml");
+    expect(findings.filter((f) => f.subject.name === "patched-image").map(row)).toEqual([
+      "W010 main 58 spec.templates.0.podSpecPatch.containers.0.image -",
+    ]);
+  });
+
+  it("merges a template's sidecar over the templateDefaults one of its name, as Argo does", async () => {
+    const { findings, coverage } = await scan("inherited-fields.yaml");
+    // One dind sidecar: the template's image over the default's privileged mode and socket mount, so the
+    // socket volume of templateDefaults is in the pod (before, the template's sidecar replaced the default).
+    expect(findings.filter((f) => f.subject.name === "merged-sidecar").map(row)).toEqual([
+      "W001 dind 82 spec.templateDefaults.volumes.0.hostPath.path -",
+      "W009 dind 91 spec.templates.0.sidecars.0.env.0.value -",
+    ]);
+    // 2 steps, 1 + 1 + 1 (the merged dind sidecar counts once) + 2 + 1 template containers.
+    expect(coverage.containers).toBe(9);
+  });
+
+  it("merges a templateDefaults volume under a template's volume of its name, as Argo does", async () => {
+    const { findings } = await scan("inherited-fields.yaml");
+    // The elsewhere template's own sock volume moves the default off the Docker socket: no finding. The
+    // typed template's only adds a type: the socket path is the default's, reported at its line.
+    expect(findings.filter((f) => f.subject.name === "merged-volume").map(row)).toEqual([
+      "W001 main 104 spec.templateDefaults.volumes.0.hostPath.path -",
+    ]);
+  });
+
+  it("merges a podSpecPatch volume over the pod's volume of its name", async () => {
+    const { findings } = await scan("inherited-fields.yaml");
+    // The patch adds a type to the template's socket volume: the path is still the template's.
+    expect(findings.filter((f) => f.subject.name === "patched-volume").map(row)).toEqual([
+      "W001 main 137 spec.templates.0.volumes.0.hostPath.path -",
+    ]);
   });
 });
 
