@@ -12,13 +12,16 @@
  *   (https://www.elastic.co/guide/en/beats/filebeat/7.5/filebeat-input-container.html).
  * - promtail: `pipeline_stages: - docker: {}` without `- cri: {}`
  *   (https://grafana.com/docs/loki/latest/send-data/promtail/stages/cri/).
+ * - Grafana Alloy (and Grafana Agent flow mode, same syntax): a `loki.process` block with `stage.docker`
+ *   and no `stage.cri`, what `alloy convert` writes for such a Promtail config
+ *   (https://grafana.com/docs/alloy/latest/reference/components/loki/loki.process/#stagedocker).
  */
 import { DOCKER_CONTAINER_LOG_DIRS } from "../data/sockets.js";
 import { classifyHostPath } from "./hostpaths.js";
 import { canonicalHostPath } from "./util.js";
 
 export interface LogConfigFinding {
-  shipper: "fluent-bit" | "fluentd" | "filebeat" | "promtail";
+  shipper: "fluent-bit" | "fluentd" | "filebeat" | "promtail" | "alloy";
   /** What we saw, in one line. */
   detail: string;
   /** The CRI-capable setting to use instead. */
@@ -343,6 +346,73 @@ function promtail(text: string): LogConfigFinding[] {
   return out;
 }
 
+// ---------------------------------------------------------------- Grafana Alloy
+
+/**
+ * Alloy syntax with comments (`//`, `/* *\/`) and the contents of strings (`"…"` with escapes, raw
+ * `` `…` ``) blanked to spaces, newlines kept: same length, so an index in it is an index in the text
+ * (https://grafana.com/docs/alloy/latest/get-started/configuration-syntax/syntax/).
+ */
+function alloyCode(text: string): string {
+  const out = text.split("");
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (out[k] !== "\n") out[k] = " ";
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "/" && text[i + 1] === "/") {
+      const end = text.indexOf("\n", i);
+      const stop = end < 0 ? text.length : end;
+      blank(i, stop);
+      i = stop;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      blank(i, stop);
+      i = stop;
+    } else if (c === '"' || c === "`") {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c) j += c === '"' && text[j] === "\\" ? 2 : 1;
+      blank(i + 1, Math.min(j, text.length));
+      i = j + 1;
+    } else {
+      i++;
+    }
+  }
+  return out.join("");
+}
+
+/** The end of the block whose `{` is just before `from` (index of its `}`, or the text's end). */
+function blockEnd(code: string, from: number): number {
+  let depth = 1;
+  for (let j = from; j < code.length; j++) {
+    if (code[j] === "{") depth++;
+    else if (code[j] === "}" && --depth === 0) return j;
+  }
+  return code.length;
+}
+
+function alloy(text: string): LogConfigFinding[] {
+  if (!text.includes("loki.process")) return [];
+  const code = alloyCode(text);
+  const out: LogConfigFinding[] = [];
+  for (const m of code.matchAll(/\bloki\.process\s*"[^"\n]*"\s*\{/g)) {
+    const open = m.index + m[0].length;
+    const body = code.slice(open, blockEnd(code, open));
+    // Nested stages (stage.match) count too: a docker stage there still parses its streams as Docker JSON.
+    if (!/\bstage\.docker\s*\{/.test(body) || /\bstage\.cri\s*\{/.test(body)) continue;
+    const q = m[0].indexOf('"');
+    const label = text.slice(m.index + q + 1, m.index + m[0].lastIndexOf('"'));
+    out.push({
+      shipper: "alloy",
+      detail: `loki.process "${label}" uses stage.docker and no stage.cri`,
+      fix: "stage.cri {} in place of stage.docker {} in the loki.process block",
+    });
+  }
+  return out;
+}
+
 // ---------------------------------------------------------------- variables
 
 /** Looks up a variable a config refers to (the container's env, fluent-bit `@SET`); undefined when unknown. */
@@ -424,5 +494,6 @@ export function dockerLogConfig(
     ...fluentd(text),
     ...filebeat(text),
     ...promtail(text),
+    ...alloy(text),
   ];
 }
