@@ -56,6 +56,13 @@ describe("files gate on real chart renders", () => {
     }
   });
 
+  it("the README names every chart and version the gate is tested on", () => {
+    const readme = readFileSync(join(DIR, "../../../README.md"), "utf8");
+    const para = readme.slice(readme.indexOf("**Tested on real charts.**")).split("\n\n")[0] ?? "";
+    for (const c of realCharts)
+      expect(para.replace(/\s+/g, " "), c.fixture).toContain(`${c.chart} ${c.version}`);
+  });
+
   for (const c of realCharts) {
     const test = c.todo === undefined ? it : it.fails;
     test(`${c.fixture}: ${c.about}`, async () => {
