@@ -15,13 +15,15 @@
  * - Grafana Alloy (and Grafana Agent flow mode, same syntax): a `loki.process` block with `stage.docker`
  *   and no `stage.cri`, what `alloy convert` writes for such a Promtail config
  *   (https://grafana.com/docs/alloy/latest/reference/components/loki/loki.process/#stagedocker).
+ * - OpenTelemetry Collector: a filelog `container` operator pinned to `format: docker`; unpinned it detects
+ *   the format (https://github.com/open-telemetry/opentelemetry-collector-contrib/blob/main/pkg/stanza/docs/operators/container.md).
  */
 import { DOCKER_CONTAINER_LOG_DIRS } from "../data/sockets.js";
 import { classifyHostPath } from "./hostpaths.js";
 import { canonicalHostPath } from "./util.js";
 
 export interface LogConfigFinding {
-  shipper: "fluent-bit" | "fluentd" | "filebeat" | "promtail" | "alloy";
+  shipper: "fluent-bit" | "fluentd" | "filebeat" | "promtail" | "alloy" | "otel-collector";
   /** What we saw, in one line. */
   detail: string;
   /** The CRI-capable setting to use instead. */
@@ -413,6 +415,30 @@ function alloy(text: string): LogConfigFinding[] {
   return out;
 }
 
+// ---------------------------------------------------------------- OpenTelemetry Collector
+
+/**
+ * A collector config (top-level `receivers:` and an `operators:` list, the filelog receiver's) whose
+ * `container` operator is pinned to `format: docker`. Charts write it from a runtime setting: the Splunk
+ * chart's `logsCollection.containers.containerRuntime: docker`. `crio`/`containerd` and no format read CRI.
+ */
+function otelCollector(text: string): LogConfigFinding[] {
+  if (!/^receivers\s*:/m.test(text) || !/^\s+operators\s*:/m.test(text)) return [];
+  const pinned = yamlItems(text).some(
+    (it) =>
+      unquote(it.keys.get("type") ?? "").toLowerCase() === "container" &&
+      unquote(it.keys.get("format") ?? "").toLowerCase() === "docker",
+  );
+  if (!pinned) return [];
+  return [
+    {
+      shipper: "otel-collector",
+      detail: "filelog container operator pinned to format: docker",
+      fix: "the container operator without format (it detects Docker, containerd and CRI-O lines)",
+    },
+  ];
+}
+
 // ---------------------------------------------------------------- variables
 
 /** Looks up a variable a config refers to (the container's env, fluent-bit `@SET`); undefined when unknown. */
@@ -495,5 +521,6 @@ export function dockerLogConfig(
     ...filebeat(text),
     ...promtail(text),
     ...alloy(text),
+    ...otelCollector(text),
   ];
 }

@@ -146,6 +146,26 @@ describe("W007 docker-log-dependency", () => {
       ).toEqual([]);
     });
 
+    it("reads the OpenTelemetry Collector's container operator: Docker-only when format pins docker", () => {
+      const otel = (format: string) =>
+        "receivers:\n  filelog:\n    include: [/var/log/pods/*/*/*.log]\n    operators:\n" +
+        `      - id: container-parser\n${format}        type: container\n      - type: recombine\n        combine_field: body\n` +
+        "service:\n  pipelines:\n    logs:\n      receivers: [filelog]\n";
+      expect(dockerLogConfig(otel("        format: docker\n"))).toEqual([
+        {
+          shipper: "otel-collector",
+          detail: "filelog container operator pinned to format: docker",
+          fix: expect.stringContaining("format"),
+        },
+      ]);
+      // Auto-detection (no format) and the CRI formats read containerd/CRI-O lines.
+      expect(dockerLogConfig(otel(""))).toEqual([]);
+      expect(dockerLogConfig(otel("        format: containerd\n"))).toEqual([]);
+      expect(dockerLogConfig(otel('        format: "crio"\n'))).toEqual([]);
+      // Not a collector config: a filebeat-looking list item alone does not count.
+      expect(dockerLogConfig("- type: container\n  format: docker\n")).toEqual([]);
+    });
+
     it("requires a filebeat config before reading `type: docker`", () => {
       expect(dockerLogConfig("- type: docker\n  name: my-ci-executor\n")).toEqual([]);
     });
