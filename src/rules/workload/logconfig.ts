@@ -128,7 +128,7 @@ function fluentBitClassic(text: string): LogConfigFinding[] {
 
 // ---------------------------------------------------------------- YAML list items (fluent-bit YAML, filebeat)
 
-interface YamlItem {
+export interface YamlItem {
   keys: Map<string, string>;
 }
 
@@ -138,9 +138,10 @@ function indentOf(line: string): number {
 
 /**
  * Every block-sequence item (`- key: value`) with its top-level keys; a key followed by a nested list of
- * scalars gets them comma-joined. Good enough for the flat config shapes we look at.
+ * scalars gets them comma-joined. Keys are lower-cased; values are as written (quotes kept). Good enough
+ * for the flat config shapes we look at (log shippers here, CI runner pod templates in runnerconfig.ts).
  */
-function yamlItems(text: string): YamlItem[] {
+export function yamlItems(text: string): YamlItem[] {
   const lines = text.split(/\r?\n/).map((l) => stripComment(l).replace(/\s+$/, ""));
   const items: YamlItem[] = [];
   for (let i = 0; i < lines.length; i++) {

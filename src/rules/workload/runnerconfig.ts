@@ -8,7 +8,9 @@
  *   /var/run/docker.sock this way is how builds use the node's Docker (same page, "Exposed /var/run/docker.sock").
  * - Jenkins' Kubernetes plugin pod templates in Configuration as Code (the jenkins chart's JCasC ConfigMap):
  *   `volumes: - hostPathVolume: {hostPath, mountPath}` (https://github.com/jenkinsci/kubernetes-plugin#pod-and-container-template-configuration).
+ *   Their `containers` too (name, image, command, args, privileged), for the Docker daemons they run.
  */
+import { yamlItems } from "./logconfig.js";
 
 export type RunnerKind = "GitLab Runner" | "Jenkins Kubernetes plugin";
 
@@ -92,6 +94,43 @@ export function jenkinsHostPaths(text: string): RunnerHostPath[] {
         break;
       }
     }
+  }
+  return out;
+}
+
+/** A container of a CI runner's pod template: what the job pods will run. */
+export interface RunnerContainer {
+  runner: RunnerKind;
+  name: string;
+  image: string;
+  /** `command` then `args`, split on whitespace as the plugin splits them into the container's argv. */
+  argv: string[];
+  privileged: boolean;
+}
+
+/**
+ * The containers of Jenkins Kubernetes-plugin pod templates (JCasC `clouds: - kubernetes: templates:
+ * - containers:`); [] for text that has no `templates:` key. Container templates carry `name` and `image`
+ * at their top level, which no other list item of a JCasC file does.
+ */
+export function jenkinsContainers(text: string): RunnerContainer[] {
+  if (!/^\s*templates\s*:/m.test(text) || !text.includes("containers:")) return [];
+  const out: RunnerContainer[] = [];
+  for (const it of yamlItems(text)) {
+    const image = yamlScalar(it.keys.get("image") ?? "");
+    const name = it.keys.get("name");
+    if (!image || name === undefined) continue;
+    const words = (k: string) =>
+      yamlScalar(it.keys.get(k) ?? "")
+        .split(/\s+/)
+        .filter((w) => w !== "");
+    out.push({
+      runner: "Jenkins Kubernetes plugin",
+      name: yamlScalar(name),
+      image,
+      argv: [...words("command"), ...words("args")],
+      privileged: yamlScalar(it.keys.get("privileged") ?? "").toLowerCase() === "true",
+    });
   }
   return out;
 }

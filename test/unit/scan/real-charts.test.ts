@@ -16,10 +16,10 @@ const target = makeTarget({});
 
 type Row = Omit<ExpectedFinding, "why">;
 
-/** What the finding is about: the volume's hostPath, the env variable, the Secret key or the image. */
+/** What the finding is about: the volume's hostPath, the env variable, the command, the image or the config key. */
 function at(f: Finding): string {
   const e = f.evidence ?? {};
-  return e.hostPath ?? e.name ?? e.key ?? e.commands ?? e.image ?? "";
+  return e.hostPath ?? e.name ?? e.commands ?? e.image ?? e.key ?? "";
 }
 
 function row(f: Finding): Row {
