@@ -7,7 +7,7 @@
 import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit } from "../../core/types.js";
 import { configTexts } from "./configdata.js";
-import { jenkinsContainers } from "./runnerconfig.js";
+import { runnerContainers } from "./runnerconfig.js";
 import { analyseArgv } from "./shell.js";
 import { isDindImage } from "./signs.js";
 import { imagePath, pathText } from "./util.js";
@@ -53,7 +53,7 @@ export const W010: WorkloadRule = {
   checkObject(object) {
     const hits: Hit[] = [];
     for (const { key, text, path } of configTexts(object)) {
-      for (const c of jenkinsContainers(text)) {
+      for (const c of runnerContainers(text)) {
         const daemon = analyseArgv(c.argv).find((u) => u.kind === "dockerd" && !u.host);
         const byImage = isDindImage(c.image);
         if (!byImage && !daemon) continue;
@@ -62,7 +62,7 @@ export const W010: WorkloadRule = {
           severity: c.privileged ? "low" : "info",
           path,
           message:
-            `${object.kind} key "${key}" (${c.runner} config): pod template container "${c.name}" runs its own ` +
+            `${object.kind} key "${key}" (${c.runner} config): the pods it creates run container "${c.name}", its own ` +
             `Docker daemon (${what}); it does not depend on the node runtime${c.privileged ? ", but it runs privileged" : ""}.`,
           evidence: {
             image: c.image,

@@ -65,6 +65,19 @@ describe("W010 docker-in-docker", () => {
     ]);
   });
 
+  it("reads GitLab Runner job services in the runner's config.toml: low when the runner is privileged", () => {
+    expect(
+      findings("W010", "fire-gitlab-runner-config-dind.yaml").map((f) => [
+        f.severity,
+        f.evidence?.image,
+        f.evidence?.container,
+      ]),
+    ).toEqual([
+      ["low", "docker:27-dind", "svc-1"],
+      ["info", "registry.example.com/ci/builder:2.1", "svc-0"],
+    ]);
+  });
+
   it("ignores the CLI-only image and docker.io-hosted images", () => {
     expect(findings("W010", "quiet-cli-images.yaml")).toEqual([]);
   });
