@@ -7,6 +7,8 @@
 import type { WorkloadRule } from "../../core/rule.js";
 import type { Hit } from "../../core/types.js";
 import { containerFieldPath } from "../../core/workload.js";
+import { configTexts } from "./configdata.js";
+import { runnerContainers } from "./runnerconfig.js";
 import { analyseArgv } from "./shell.js";
 import { isDindImage } from "./signs.js";
 import { imagePath, pathText } from "./util.js";
@@ -46,6 +48,32 @@ export const W010: WorkloadRule = {
           `${c.privileged ? ", but it runs privileged" : ""}.`,
         evidence: { image: c.image, privileged: String(c.privileged) },
       });
+    }
+    return hits;
+  },
+  checkObject(object) {
+    const hits: Hit[] = [];
+    for (const { key, text, path } of configTexts(object)) {
+      for (const c of runnerContainers(text)) {
+        const daemon = analyseArgv(c.argv).find((u) => u.kind === "dockerd" && !u.host);
+        const byImage = isDindImage(c.image);
+        if (!byImage && !daemon) continue;
+        const what = byImage ? `image ${c.image}` : `"${daemon?.text}"`;
+        hits.push({
+          severity: c.privileged ? "low" : "info",
+          path,
+          message:
+            `${object.kind} key "${key}" (${c.runner} config): the pods it creates run container "${c.name}", its own ` +
+            `Docker daemon (${what}); it does not depend on the node runtime${c.privileged ? ", but it runs privileged" : ""}.`,
+          evidence: {
+            image: c.image,
+            privileged: String(c.privileged),
+            container: c.name,
+            key,
+            runner: c.runner,
+          },
+        });
+      }
     }
     return hits;
   },

@@ -12,13 +12,18 @@
  *   (https://www.elastic.co/guide/en/beats/filebeat/7.5/filebeat-input-container.html).
  * - promtail: `pipeline_stages: - docker: {}` without `- cri: {}`
  *   (https://grafana.com/docs/loki/latest/send-data/promtail/stages/cri/).
+ * - Grafana Alloy (and Grafana Agent flow mode, same syntax): a `loki.process` block with `stage.docker`
+ *   and no `stage.cri`, what `alloy convert` writes for such a Promtail config
+ *   (https://grafana.com/docs/alloy/latest/reference/components/loki/loki.process/#stagedocker).
+ * - OpenTelemetry Collector: a filelog `container` operator pinned to `format: docker`; unpinned it detects
+ *   the format (https://github.com/open-telemetry/opentelemetry-collector-contrib/blob/main/pkg/stanza/docs/operators/container.md).
  */
 import { DOCKER_CONTAINER_LOG_DIRS } from "../data/sockets.js";
 import { classifyHostPath } from "./hostpaths.js";
 import { canonicalHostPath } from "./util.js";
 
 export interface LogConfigFinding {
-  shipper: "fluent-bit" | "fluentd" | "filebeat" | "promtail";
+  shipper: "fluent-bit" | "fluentd" | "filebeat" | "promtail" | "alloy" | "otel-collector";
   /** What we saw, in one line. */
   detail: string;
   /** The CRI-capable setting to use instead. */
@@ -123,7 +128,7 @@ function fluentBitClassic(text: string): LogConfigFinding[] {
 
 // ---------------------------------------------------------------- YAML list items (fluent-bit YAML, filebeat)
 
-interface YamlItem {
+export interface YamlItem {
   keys: Map<string, string>;
 }
 
@@ -133,9 +138,10 @@ function indentOf(line: string): number {
 
 /**
  * Every block-sequence item (`- key: value`) with its top-level keys; a key followed by a nested list of
- * scalars gets them comma-joined. Good enough for the flat config shapes we look at.
+ * scalars gets them comma-joined. Keys are lower-cased; values are as written (quotes kept). Good enough
+ * for the flat config shapes we look at (log shippers here, CI runner pod templates in runnerconfig.ts).
  */
-function yamlItems(text: string): YamlItem[] {
+export function yamlItems(text: string): YamlItem[] {
   const lines = text.split(/\r?\n/).map((l) => stripComment(l).replace(/\s+$/, ""));
   const items: YamlItem[] = [];
   for (let i = 0; i < lines.length; i++) {
@@ -343,6 +349,97 @@ function promtail(text: string): LogConfigFinding[] {
   return out;
 }
 
+// ---------------------------------------------------------------- Grafana Alloy
+
+/**
+ * Alloy syntax with comments (`//`, `/* *\/`) and the contents of strings (`"…"` with escapes, raw
+ * `` `…` ``) blanked to spaces, newlines kept: same length, so an index in it is an index in the text
+ * (https://grafana.com/docs/alloy/latest/get-started/configuration-syntax/syntax/).
+ */
+function alloyCode(text: string): string {
+  const out = text.split("");
+  const blank = (from: number, to: number) => {
+    for (let k = from; k < to; k++) if (out[k] !== "\n") out[k] = " ";
+  };
+  let i = 0;
+  while (i < text.length) {
+    const c = text[i];
+    if (c === "/" && text[i + 1] === "/") {
+      const end = text.indexOf("\n", i);
+      const stop = end < 0 ? text.length : end;
+      blank(i, stop);
+      i = stop;
+    } else if (c === "/" && text[i + 1] === "*") {
+      const end = text.indexOf("*/", i + 2);
+      const stop = end < 0 ? text.length : end + 2;
+      blank(i, stop);
+      i = stop;
+    } else if (c === '"' || c === "`") {
+      let j = i + 1;
+      while (j < text.length && text[j] !== c) j += c === '"' && text[j] === "\\" ? 2 : 1;
+      blank(i + 1, Math.min(j, text.length));
+      i = j + 1;
+    } else {
+      i++;
+    }
+  }
+  return out.join("");
+}
+
+/** The end of the block whose `{` is just before `from` (index of its `}`, or the text's end). */
+function blockEnd(code: string, from: number): number {
+  let depth = 1;
+  for (let j = from; j < code.length; j++) {
+    if (code[j] === "{") depth++;
+    else if (code[j] === "}" && --depth === 0) return j;
+  }
+  return code.length;
+}
+
+function alloy(text: string): LogConfigFinding[] {
+  if (!text.includes("loki.process")) return [];
+  const code = alloyCode(text);
+  const out: LogConfigFinding[] = [];
+  for (const m of code.matchAll(/\bloki\.process\s*"[^"\n]*"\s*\{/g)) {
+    const open = m.index + m[0].length;
+    const body = code.slice(open, blockEnd(code, open));
+    // Nested stages (stage.match) count too: a docker stage there still parses its streams as Docker JSON.
+    if (!/\bstage\.docker\s*\{/.test(body) || /\bstage\.cri\s*\{/.test(body)) continue;
+    const q = m[0].indexOf('"');
+    const label = text.slice(m.index + q + 1, m.index + m[0].lastIndexOf('"'));
+    out.push({
+      shipper: "alloy",
+      detail: `loki.process "${label}" uses stage.docker and no stage.cri`,
+      fix: "stage.cri {} in place of stage.docker {} in the loki.process block",
+    });
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- OpenTelemetry Collector
+
+/**
+ * A collector config (top-level `receivers:` and an `operators:` list, the filelog receiver's) whose
+ * `container` operator is pinned to `format: docker`. Charts write it from a runtime setting: the Splunk
+ * chart's `logsCollection.containers.containerRuntime: docker`. `crio`/`containerd` and no format read CRI.
+ */
+function otelCollector(text: string): LogConfigFinding[] {
+  if (!/^receivers\s*:/m.test(text) || !/^\s+operators\s*:/m.test(text)) return [];
+  const pinned = yamlItems(text).some(
+    (it) =>
+      unquote(it.keys.get("type") ?? "").toLowerCase() === "container" &&
+      unquote(it.keys.get("format") ?? "").toLowerCase() === "docker",
+  );
+  if (!pinned) return [];
+  return [
+    {
+      shipper: "otel-collector",
+      detail: "filelog container operator pinned to format: docker",
+      fix: "the container operator without format (it detects Docker, containerd and CRI-O lines)",
+    },
+  ];
+}
+
 // ---------------------------------------------------------------- variables
 
 /** Looks up a variable a config refers to (the container's env, fluent-bit `@SET`); undefined when unknown. */
@@ -424,5 +521,7 @@ export function dockerLogConfig(
     ...fluentd(text),
     ...filebeat(text),
     ...promtail(text),
+    ...alloy(text),
+    ...otelCollector(text),
   ];
 }

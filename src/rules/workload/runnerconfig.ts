@@ -6,9 +6,13 @@
  *   `mount_path` and `host_path`, which "defaults to the same path as `mount_path`"
  *   (https://docs.gitlab.com/runner/executors/kubernetes/#configure-volume-types); exposing
  *   /var/run/docker.sock this way is how builds use the node's Docker (same page, "Exposed /var/run/docker.sock").
+ *   Its `[[runners.kubernetes.services]]` too: each becomes a job-pod container named `svc-<n>`, privileged
+ *   when `[runners.kubernetes] privileged = true` (same page, "Container names" and "privileged").
  * - Jenkins' Kubernetes plugin pod templates in Configuration as Code (the jenkins chart's JCasC ConfigMap):
  *   `volumes: - hostPathVolume: {hostPath, mountPath}` (https://github.com/jenkinsci/kubernetes-plugin#pod-and-container-template-configuration).
+ *   Their `containers` too (name, image, command, args, privileged), for the Docker daemons they run.
  */
+import { yamlItems } from "./logconfig.js";
 
 export type RunnerKind = "GitLab Runner" | "Jenkins Kubernetes plugin";
 
@@ -94,6 +98,107 @@ export function jenkinsHostPaths(text: string): RunnerHostPath[] {
     }
   }
   return out;
+}
+
+/** A container of a CI runner's pod template: what the job pods will run. */
+export interface RunnerContainer {
+  runner: RunnerKind;
+  name: string;
+  image: string;
+  /** `command` then `args`, split on whitespace as the plugin splits them into the container's argv. */
+  argv: string[];
+  privileged: boolean;
+}
+
+/** A TOML array of strings (`["dockerd", "--tls=false"]`), or a single string as one element. */
+function tomlStrings(v: string): string[] {
+  const t = v.trim();
+  if (!t.startsWith("[")) {
+    const one = tomlString(t);
+    return one === undefined ? [] : [one];
+  }
+  const out: string[] = [];
+  for (const m of t.matchAll(/"((?:[^"\\]|\\.)*)"|'([^']*)'/g))
+    out.push(m[2] ?? (m[1] ?? "").replace(/\\(["\\])/g, "$1"));
+  return out;
+}
+
+/**
+ * The service containers of GitLab Runner's Kubernetes executor (`[[runners.kubernetes.services]]` with
+ * `name` = the image, `entrypoint`, `command`), per `[[runners]]`; [] for any other text.
+ */
+export function gitlabRunnerServices(text: string): RunnerContainer[] {
+  if (!text.includes("runners.kubernetes.services")) return [];
+  const out: RunnerContainer[] = [];
+  let runner: { privileged: boolean; services: { image: string; argv: string[] }[] } | undefined;
+  let table = "";
+  const flush = () => {
+    runner?.services.forEach((svc, i) => {
+      if (svc.image)
+        out.push({
+          runner: "GitLab Runner",
+          name: `svc-${i}`,
+          privileged: runner?.privileged ?? false,
+          ...svc,
+        });
+    });
+  };
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.replace(/\s+#.*$/, "").trim();
+    const head = /^\[\[?\s*([A-Za-z0-9_.-]+)\s*\]\]?$/.exec(line);
+    if (head) {
+      table = head[1] ?? "";
+      if (table === "runners") {
+        flush();
+        runner = { privileged: false, services: [] };
+      } else if (table === "runners.kubernetes.services") runner?.services.push({ image: "", argv: [] });
+      continue;
+    }
+    const kv = /^([A-Za-z_]+)\s*=\s*(.*)$/.exec(line);
+    if (!kv || !runner) continue;
+    const [, key = "", value = ""] = kv;
+    if (table === "runners.kubernetes" && key === "privileged") runner.privileged = value.trim() === "true";
+    const svc = table === "runners.kubernetes.services" ? runner.services.at(-1) : undefined;
+    if (!svc) continue;
+    if (key === "name") svc.image = tomlString(value) ?? "";
+    // The entrypoint runs with the command as its arguments, as in a pod's command and args.
+    else if (key === "entrypoint") svc.argv = [...tomlStrings(value), ...svc.argv];
+    else if (key === "command") svc.argv = [...svc.argv, ...tomlStrings(value)];
+  }
+  flush();
+  return out;
+}
+
+/**
+ * The containers of Jenkins Kubernetes-plugin pod templates (JCasC `clouds: - kubernetes: templates:
+ * - containers:`); [] for text that has no `templates:` key. Container templates carry `name` and `image`
+ * at their top level, which no other list item of a JCasC file does.
+ */
+export function jenkinsContainers(text: string): RunnerContainer[] {
+  if (!/^\s*templates\s*:/m.test(text) || !text.includes("containers:")) return [];
+  const out: RunnerContainer[] = [];
+  for (const it of yamlItems(text)) {
+    const image = yamlScalar(it.keys.get("image") ?? "");
+    const name = it.keys.get("name");
+    if (!image || name === undefined) continue;
+    const words = (k: string) =>
+      yamlScalar(it.keys.get(k) ?? "")
+        .split(/\s+/)
+        .filter((w) => w !== "");
+    out.push({
+      runner: "Jenkins Kubernetes plugin",
+      name: yamlScalar(name),
+      image,
+      argv: [...words("command"), ...words("args")],
+      privileged: yamlScalar(it.keys.get("privileged") ?? "").toLowerCase() === "true",
+    });
+  }
+  return out;
+}
+
+/** Every container a CI runner config adds to the pods it creates. */
+export function runnerContainers(text: string): RunnerContainer[] {
+  return [...gitlabRunnerServices(text), ...jenkinsContainers(text)];
 }
 
 /** Every CI runner host_path volume in one config text. */

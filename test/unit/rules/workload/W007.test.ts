@@ -114,6 +114,58 @@ describe("W007 docker-log-dependency", () => {
       expect(dockerLogConfig(text).map((f) => f.shipper)).toEqual(["promtail"]);
     });
 
+    it("judges each Grafana Alloy loki.process block on its own: stage.docker without stage.cri", () => {
+      const alloy = (stages: string, label = "pods") =>
+        `loki.process "${label}" {\n  ${stages}\n  forward_to = [loki.write.default.receiver]\n}\n`;
+      expect(dockerLogConfig(alloy("stage.docker {}"))).toEqual([
+        {
+          shipper: "alloy",
+          detail: 'loki.process "pods" uses stage.docker and no stage.cri',
+          fix: expect.stringContaining("stage.cri {}"),
+        },
+      ]);
+      // Nested in stage.match, the docker stage still parses the selected streams as Docker JSON.
+      expect(
+        dockerLogConfig(alloy('stage.match {\n    selector = "{app=\\"x\\"}"\n    stage.docker { }\n  }')),
+      ).toHaveLength(1);
+      expect(dockerLogConfig(alloy("stage.cri {}"))).toEqual([]);
+      expect(dockerLogConfig(alloy("stage.docker {}\n  stage.cri {}"))).toEqual([]);
+      // One block with cri does not excuse another without it.
+      const two = alloy("stage.cri {}", "a") + alloy("stage.docker {}", "b");
+      expect(dockerLogConfig(two).map((f) => f.detail)).toEqual([
+        'loki.process "b" uses stage.docker and no stage.cri',
+      ]);
+    });
+
+    it("ignores Alloy stage.docker in comments, strings and other components", () => {
+      const commented =
+        'loki.process "p" {\n  // stage.docker {}\n  /* stage.docker {} */\n  stage.json {\n    expressions = { x = "stage.docker {}" }\n  }\n}\n';
+      expect(dockerLogConfig(commented)).toEqual([]);
+      expect(
+        dockerLogConfig('otelcol.receiver.filelog "x" {\n  include = ["/var/log/pods/*/*/*.log"]\n}\n'),
+      ).toEqual([]);
+    });
+
+    it("reads the OpenTelemetry Collector's container operator: Docker-only when format pins docker", () => {
+      const otel = (format: string) =>
+        "receivers:\n  filelog:\n    include: [/var/log/pods/*/*/*.log]\n    operators:\n" +
+        `      - id: container-parser\n${format}        type: container\n      - type: recombine\n        combine_field: body\n` +
+        "service:\n  pipelines:\n    logs:\n      receivers: [filelog]\n";
+      expect(dockerLogConfig(otel("        format: docker\n"))).toEqual([
+        {
+          shipper: "otel-collector",
+          detail: "filelog container operator pinned to format: docker",
+          fix: expect.stringContaining("format"),
+        },
+      ]);
+      // Auto-detection (no format) and the CRI formats read containerd/CRI-O lines.
+      expect(dockerLogConfig(otel(""))).toEqual([]);
+      expect(dockerLogConfig(otel("        format: containerd\n"))).toEqual([]);
+      expect(dockerLogConfig(otel('        format: "crio"\n'))).toEqual([]);
+      // Not a collector config: a filebeat-looking list item alone does not count.
+      expect(dockerLogConfig("- type: container\n  format: docker\n")).toEqual([]);
+    });
+
     it("requires a filebeat config before reading `type: docker`", () => {
       expect(dockerLogConfig("- type: docker\n  name: my-ci-executor\n")).toEqual([]);
     });

@@ -29,6 +29,55 @@ describe("W010 docker-in-docker", () => {
     expect(findings("W010", "fire-gitlab-dind.yaml", { runtimes: "cri-dockerd" })[0]?.severity).toBe("low");
   });
 
+  it("reads Jenkins Kubernetes-plugin pod templates in a JCasC ConfigMap: low when privileged", () => {
+    expect(
+      findings("W010", "fire-jenkins-casc-dind.yaml").map((f) => [
+        f.severity,
+        f.subject.kind,
+        f.evidence,
+        f.path,
+      ]),
+    ).toEqual([
+      [
+        "low",
+        "ConfigMap",
+        {
+          image: "docker:dind",
+          privileged: "true",
+          container: "dind",
+          key: "jcasc-default-config.yaml",
+          runner: "Jenkins Kubernetes plugin",
+        },
+        ["data", "jcasc-default-config.yaml"],
+      ],
+      [
+        "info",
+        "ConfigMap",
+        {
+          image: "registry.example.com/ci/builder:2.1",
+          privileged: "false",
+          container: "daemon",
+          key: "jcasc-default-config.yaml",
+          runner: "Jenkins Kubernetes plugin",
+        },
+        ["data", "jcasc-default-config.yaml"],
+      ],
+    ]);
+  });
+
+  it("reads GitLab Runner job services in the runner's config.toml: low when the runner is privileged", () => {
+    expect(
+      findings("W010", "fire-gitlab-runner-config-dind.yaml").map((f) => [
+        f.severity,
+        f.evidence?.image,
+        f.evidence?.container,
+      ]),
+    ).toEqual([
+      ["low", "docker:27-dind", "svc-1"],
+      ["info", "registry.example.com/ci/builder:2.1", "svc-0"],
+    ]);
+  });
+
   it("ignores the CLI-only image and docker.io-hosted images", () => {
     expect(findings("W010", "quiet-cli-images.yaml")).toEqual([]);
   });
