@@ -1,5 +1,4 @@
 #!/usr/bin/env node
-import { fork } from "node:child_process";
 // bench/files: how fast `kube-runtime-audit files` audits a large manifest tree, as a ratio to the
 // fastest bare YAML parse of the same bytes on npm (js-yaml loadAll), measured in the same run.
 //
@@ -15,6 +14,8 @@ import { fork } from "node:child_process";
 // product's Kubernetes schema then make the parser's call sites polymorphic, which slowed the product's
 // parse by ~25% (audit alone ~720 ms, after floor passes in the same isolate ~920 ms). A user's run
 // never parses with two schemas.
+
+import { fork } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
