@@ -250,7 +250,7 @@ export const POD_LAYOUTS: readonly PodLayoutRow[] = [
       "https://argo-workflows.readthedocs.io/en/latest/fields/#template (containerSet: #containersettemplate)",
     where:
       "each of spec.templates[]: container, script, containerSet.containers[], initContainers[], sidecars[]; " +
-      "volumes from spec.volumes and the template's volumes; spec.templateDefaults merged into each template (initContainers and sidecars by name), " +
+      "the template's volumes, and those of spec.volumes its containers mount that the template does not name; spec.templateDefaults merged into each template (initContainers and sidecars by name), " +
       "spec.podMetadata into its pod's metadata, and the podSpecPatch of the workflow, the defaults and the template applied",
   },
   {

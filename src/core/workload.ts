@@ -985,6 +985,8 @@ function buildUnit(
   let mounted: Set<string> | undefined;
   /** The unit's own volumes (not the object's), for layouts with volume defaults only. */
   const own = cl.volumeDefaults ? new Set<Volume>() : undefined;
+  /** The object's volumes this unit's pod gets (layouts with volume defaults only). */
+  const fromObject = cl.volumeDefaults ? new Set<Volume>() : undefined;
   for (const { at: pattern, shared } of cl.volumes) {
     // Volumes declared for the whole object (an Argo workflow's spec.volumes) go into the pods whose
     // containers mount them (Argo adds only referenced workflow volumes to a template's pod).
@@ -994,6 +996,7 @@ function buildUnit(
       const v = toVolume(m.value, Number(m.path[m.path.length - 1]), m.path);
       if (!shared || mounted?.has(v.name)) volumes.push(v);
       if (!shared) own?.add(v);
+      else fromObject?.add(v);
     }
   }
   if (cl.volumeDefaults) {
@@ -1008,6 +1011,16 @@ function buildUnit(
       const old = volumes[k];
       if (old) volumes[k] = toVolume(mergeMaps(m.value, m.path, old.raw, undefined), old.index, old.path);
       else volumes.push(toVolume(m.value, Number(m.path[m.path.length - 1]), m.path));
+    }
+    // A workflow volume named like one of the template's is never added: Argo looks a mount's volume
+    // up in the template's volumes first and adds a name only once (addVolumeReferences,
+    // https://github.com/argoproj/argo-workflows/blob/main/workflow/controller/workflowpod.go).
+    if (fromObject && fromObject.size > 0) {
+      const local = new Set(volumes.filter((v) => !fromObject.has(v)).map((v) => v.name));
+      for (let i = volumes.length - 1; i >= 0; i--) {
+        const v = volumes[i] as Volume;
+        if (fromObject.has(v) && local.has(v.name)) volumes.splice(i, 1);
+      }
     }
   }
   for (const patch of patches) {

@@ -262,6 +262,44 @@ describe("containerFieldPath", () => {
     ]);
   });
 
+  it("gives an Argo template's pod its own volume, not the workflow volume of the same name", () => {
+    // Argo looks a mount's volume up in the template's volumes first (addVolumeReferences).
+    const raw = {
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Workflow",
+      spec: {
+        volumes: [
+          { name: "data", hostPath: { path: "/var/run/docker.sock" } },
+          { name: "sock", hostPath: { path: "/var/run/docker.sock" } },
+        ],
+        templates: [
+          {
+            name: "own",
+            volumes: [{ name: "data", emptyDir: {} }],
+            container: { image: "alpine", volumeMounts: [{ name: "data", mountPath: "/d" }] },
+          },
+          {
+            name: "shared",
+            container: {
+              image: "alpine",
+              volumeMounts: [
+                { name: "data", mountPath: "/d" },
+                { name: "sock", mountPath: "/s" },
+              ],
+            },
+          },
+        ],
+      },
+    };
+    const vols = toWorkloads(obj(raw)).map((w) =>
+      w.template.volumes.map((v) => `${v.name} ${v.hostPath?.path ?? "-"} ${v.path.join(".")}`),
+    );
+    expect(vols).toEqual([
+      ["data - spec.templates.0.volumes.0"],
+      ["data /var/run/docker.sock spec.volumes.0", "sock /var/run/docker.sock spec.volumes.1"],
+    ]);
+  });
+
   it("is the container's path plus the field for a container with no other layer", () => {
     const c = toWorkloads(
       obj({ apiVersion: "v1", kind: "Pod", spec: { containers: [{ name: "c", image: "x" }] } }),
