@@ -23,6 +23,7 @@ import { isObject, str, toK8sObject } from "../core/workload.js";
 import {
   ClusterClient,
   CORE_READS,
+  CUSTOM_WORKLOADS,
   type Discovery,
   describePermission,
   isKubeError,
@@ -62,9 +63,9 @@ import {
   type SubjectRef,
   type WriteOp,
 } from "./ports.js";
-import { controllerOwner } from "./projection.js";
+import { controllerOwner, projectWorkload } from "./projection.js";
 import { Publisher } from "./publisher.js";
-import type { ControllerDeps, ControllerLog } from "./run.js";
+import type { ControllerDeps, ControllerLog, WatchedResource } from "./run.js";
 import { subjectKey, topOwner } from "./subjects.js";
 
 export const REPORT_API_CHOICES = ["auto", "wgpolicyk8s", "openreports"] as const;
@@ -629,8 +630,20 @@ export async function controllerDeps(setup: ControllerSetup): Promise<Controller
   const { planner, store } = reportsFor(conn, setup, () => target);
   const metrics = new AuditMetrics();
   const source: ObjectSource = new KubeObjectSource(conn.client);
+  // The custom workload kinds `scan` lists (src/kube/resources.ts), watched where served, so a template
+  // is audited before anything runs from it (an Argo CronWorkflow, a Tekton Task), as scan audits it;
+  // the objects they control are then reported on them.
+  const extraResources: WatchedResource[] = CUSTOM_WORKLOADS.flatMap((gk) => {
+    const served = conn.discovery.find(gk);
+    if (!served?.verbs.includes("watch")) return [];
+    const { group, version, resource, kind, namespaced } = served;
+    return [{ spec: { group, version, resource, kind, namespaced }, project: projectWorkload }];
+  });
+  if (extraResources.length > 0)
+    setup.log.info(`watching custom workloads: ${extraResources.map((r) => r.spec.resource).join(", ")}`);
   return {
     source,
+    extraResources,
     reports: store,
     leases: conn.writer.leases(),
     events: conn.writer.events(),

@@ -131,6 +131,8 @@ export interface ControllerDeps {
   /** The Prometheus registry's text, served on /metrics. */
   metrics?: { text(): Promise<string>; contentType: string };
   observer?: ControllerObserver;
+  /** Watched besides `opts.resources`: the custom workload kinds the cluster serves. */
+  extraResources?: readonly WatchedResource[];
 }
 
 export interface ControllerHandle {
@@ -174,7 +176,7 @@ export async function runController(
 ): Promise<ControllerHandle> {
   const clock = deps.clock ?? systemClock;
   const log = deps.log;
-  const resources = opts.resources ?? DEFAULT_RESOURCES;
+  const resources = [...(opts.resources ?? DEFAULT_RESOURCES), ...(deps.extraResources ?? [])];
   const abort = new AbortController();
   const informers = new Map<string, Informer>();
   const findingsBySubject = new Map<string, Finding[]>();

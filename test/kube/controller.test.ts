@@ -16,6 +16,7 @@ const ROOT = join(import.meta.dirname, "../..");
 const BIN = join(ROOT, "bin/kube-runtime-audit.js");
 const CRDS = join(ROOT, "test/fixtures/cluster/policyreport-crds.yaml");
 const CLUSTER = join(ROOT, "test/fixtures/cluster/controller.yaml");
+const ARGO_CRDS = join(ROOT, "test/fixtures/cluster/argo-crds.yaml");
 const PR = "wgpolicyk8s.io/v1alpha2";
 
 type Obj = Record<string, unknown>;
@@ -154,13 +155,24 @@ function deployment(ns: string, name: string, sock: boolean): Obj {
 
 beforeAll(async () => {
   const tokens = Object.fromEntries(
-    ["ctl-a", "ctl-b", "ctl-c", "ctl-d", "ctl-e", "ctl-f", "ctl-g", "ctl-h", "ctl-i", "ctl-j", "ctl-k"].map(
-      (u) => [u, u],
-    ),
+    [
+      "ctl-a",
+      "ctl-b",
+      "ctl-c",
+      "ctl-d",
+      "ctl-e",
+      "ctl-f",
+      "ctl-g",
+      "ctl-h",
+      "ctl-i",
+      "ctl-j",
+      "ctl-k",
+      "ctl-l",
+    ].map((u) => [u, u]),
   );
   // kubectl reads anonymously; each controller authenticates with its own token.
   server = await FakeApiServer.start({
-    fixtures: [CRDS, CLUSTER],
+    fixtures: [CRDS, ARGO_CRDS, CLUSTER],
     writable: true,
     tokens,
     allowAnonymous: true,
@@ -614,6 +626,95 @@ describe("controller: workloads a custom resource controls", () => {
       "the Workflow's findings gone",
     );
     expect(await k.stop()).toBe(0);
+  });
+});
+
+describe("controller: custom workload kinds the cluster serves", () => {
+  it("audits an Argo CronWorkflow's template before it runs, and reports its runs' pods on it", async () => {
+    server.add({ apiVersion: "v1", kind: "Namespace", metadata: { name: "ci" } });
+    const template = {
+      entrypoint: "build",
+      templates: [
+        {
+          name: "build",
+          container: {
+            image: "docker:27-cli",
+            command: ["docker", "build", "."],
+            volumeMounts: [{ name: "sock", mountPath: "/var/run/docker.sock" }],
+          },
+        },
+      ],
+      volumes: [{ name: "sock", hostPath: { path: "/var/run/docker.sock" } }],
+    };
+    server.add({
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "CronWorkflow",
+      metadata: { name: "nightly", namespace: "ci", uid: "cwf-1" },
+      spec: { schedule: "0 3 * * *", workflowSpec: template },
+    });
+    const l = new Controller("ctl-l");
+    await l.ready();
+    expect(l.stderr).toMatch(/watching custom workloads: .*cronworkflows/);
+    // Nothing ran yet: the finding comes from the CronWorkflow's own template.
+    await until(() => resultsOn("ci").length > 0, `the ci report\n${l.stderr}`);
+    expect(resultsOn("ci")).toContain("CronWorkflow/nightly docker-socket-mount");
+    // A run: a Workflow the CronWorkflow controls and its pod. Its findings stay on the CronWorkflow.
+    const audits = async () => {
+      const text = await (await fetch(`${l.url("metrics")}/metrics`)).text();
+      return Number(/^kube_runtime_audit_scans_total\{outcome="ok"\} (\d+)/m.exec(text)?.[1] ?? 0);
+    };
+    const before = await audits();
+    server.add({
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Workflow",
+      metadata: {
+        name: "nightly-1",
+        namespace: "ci",
+        uid: "wf-n1",
+        ownerReferences: [
+          {
+            apiVersion: "argoproj.io/v1alpha1",
+            kind: "CronWorkflow",
+            name: "nightly",
+            uid: "cwf-1",
+            controller: true,
+          },
+        ],
+      },
+      spec: template,
+    });
+    server.add({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: "nightly-1-build",
+        namespace: "ci",
+        ownerReferences: [
+          {
+            apiVersion: "argoproj.io/v1alpha1",
+            kind: "Workflow",
+            name: "nightly-1",
+            uid: "wf-n1",
+            controller: true,
+          },
+        ],
+      },
+      spec: {
+        containers: [
+          {
+            name: "main",
+            image: "docker:27-cli",
+            volumeMounts: [{ name: "sock", mountPath: "/var/run/docker.sock" }],
+          },
+        ],
+        volumes: [{ name: "sock", hostPath: { path: "/var/run/docker.sock" } }],
+      },
+    });
+    await until(async () => (await audits()) > before, "the re-audit after the run");
+    await settle();
+    expect(resultsOn("ci").length).toBeGreaterThan(0);
+    expect(resultsOn("ci").every((r) => r.startsWith("CronWorkflow/nightly "))).toBe(true);
+    expect(await l.stop()).toBe(0);
   });
 });
 
