@@ -19,7 +19,7 @@ import { makeTarget } from "../core/target.js";
 import type { Finding, Severity } from "../core/types.js";
 import { formatVersion } from "../core/version.js";
 import type { JsonObject } from "../core/workload.js";
-import { isObject, str, toK8sObject } from "../core/workload.js";
+import { isObject, str, toK8sObject, toWorkloads } from "../core/workload.js";
 import {
   ClusterClient,
   CORE_READS,
@@ -513,32 +513,35 @@ function auditSubjects(
     setup.policy ? { policy: setup.policy } : {},
   );
   let byOwner: Map<string, ControlledObject[]> | undefined;
+  const carriersOf = (s: SubjectRef) => {
+    byOwner ??= controlledCarriers(view);
+    return liveCarriers(byOwner.get(subjectKey(s)) ?? []);
+  };
   for (const s of subjects) {
     if (s.kind === "Node") continue;
     const obj = view.get(s.kind, s.namespace, s.name);
-    // A subject the cache does not hold is a custom resource's object the controller does not
-    // watch (an Argo Workflow or Rollout, a KEDA ScaledJob, an operator's resource): it is audited
-    // through the cached objects it controls (its pods, ReplicaSets, Jobs, StatefulSets), reported
-    // on it, as `scan` reports them on their top owner.
-    let targets: ControlledObject[];
-    if (obj) targets = [{ kind: s.kind, obj }];
-    else {
-      byOwner ??= controlledByUnwatched(view);
-      targets = liveCarriers(byOwner.get(subjectKey(s)) ?? []);
-    }
+    // A subject the cache does not hold is an object of a kind the controller does not watch (an
+    // operator's resource, a custom kind it may not list): it is audited through the cached objects
+    // it controls (its pods, ReplicaSets, Jobs, StatefulSets), reported on it, as `scan` reports them
+    // on their top owner. So is a watched one without a pod template of its own (an Argo Rollout with
+    // workloadRef, a Workflow that only names a WorkflowTemplate).
+    const targets: ControlledObject[] = obj ? [{ kind: s.kind, obj }] : carriersOf(s);
     const subject = { kind: s.kind, name: s.name, ...(s.namespace ? { namespace: s.namespace } : {}) };
     const seen = new Set<string>();
-    for (const t of targets) {
+    for (let i = 0; i < targets.length; i++) {
+      const t = targets[i] as ControlledObject;
+      const self = t.obj === obj;
       const md = isObject(t.obj.metadata) ? t.obj.metadata : {};
-      const uid = obj ? str(md.uid) : s.uid;
+      const uid = self ? str(md.uid) : s.uid;
       const audited = auditForSubject(t.obj, subject, {
         ctx: { target },
         ignore,
         ...(sources ? { sources } : {}),
         ...(setup.policy ? { policy: setup.policy } : {}),
         ...(uid ? { uid } : {}),
-        ...(obj ? {} : { audited: { kind: t.kind, name: str(md.name) ?? "" } }),
+        ...(self ? {} : { audited: { kind: t.kind, name: str(md.name) ?? "" } }),
       });
+      if (self && audited.result.workloads.length === 0) targets.push(...carriersOf(s));
       for (const f of audited.findings) {
         // Several pods or ReplicaSets of one owner usually share their spec: one finding each.
         const key = [f.ruleId, f.subject.container, f.message].join("\u0000");
@@ -564,13 +567,17 @@ interface ControlledObject {
 }
 
 /**
- * The cached objects whose controller owner is not cached, by that owner's subject key (the key the
- * controller files their changes under, src/controller/subjects.ts topOwner). Built once per audit
- * that needs it: one pass over the cache.
+ * The cached objects that carry a pod template for an owner that has none to audit, by the owner's
+ * subject key (the key the controller files their changes under, src/controller/subjects.ts
+ * topOwner): those whose controller owner is not cached, or is cached without a pod template of its
+ * own. An object whose owner carries the template (a Deployment's ReplicaSets, a CronWorkflow's
+ * Workflows) is not one: the owner is audited, as `scan` audits only the topmost template. Built
+ * once per audit that needs it: one pass over the cache.
  */
-function controlledByUnwatched(view: ClusterView): Map<string, ControlledObject[]> {
+function controlledCarriers(view: ClusterView): Map<string, ControlledObject[]> {
   const out = new Map<string, ControlledObject[]>();
   const lookup = (kind: string, ns: string | undefined, name: string) => view.get(kind, ns, name);
+  const ownerHasTemplate = new Map<JsonObject, boolean>();
   for (const kind of view.kinds()) {
     if (kind === "Node" || kind === "Namespace" || kind === "Event") continue;
     for (const obj of view.list(kind)) {
@@ -579,7 +586,15 @@ function controlledByUnwatched(view: ClusterView): Map<string, ControlledObject[
       const ownerName = owner ? str(owner.name) : undefined;
       if (!ownerKind || !ownerName) continue;
       const md = isObject(obj.metadata) ? obj.metadata : {};
-      if (lookup(ownerKind, str(md.namespace), ownerName)) continue;
+      const ownerObj = lookup(ownerKind, str(md.namespace), ownerName);
+      if (ownerObj) {
+        let has = ownerHasTemplate.get(ownerObj);
+        if (has === undefined) {
+          has = toWorkloads(toK8sObject(ownerObj, {})).length > 0;
+          ownerHasTemplate.set(ownerObj, has);
+        }
+        if (has) continue;
+      }
       const key = subjectKey(topOwner(obj, kind, lookup));
       const list = out.get(key);
       if (list) list.push({ kind, obj });

@@ -630,7 +630,7 @@ describe("controller: workloads a custom resource controls", () => {
 });
 
 describe("controller: custom workload kinds the cluster serves", () => {
-  it("audits an Argo CronWorkflow's template before it runs, and reports its runs' pods on it", async () => {
+  it("audits an Argo CronWorkflow's template before it runs, its runs on it, and the pods of a template-less Workflow", async () => {
     server.add({ apiVersion: "v1", kind: "Namespace", metadata: { name: "ci" } });
     const template = {
       entrypoint: "build",
@@ -714,6 +714,43 @@ describe("controller: custom workload kinds the cluster serves", () => {
     await settle();
     expect(resultsOn("ci").length).toBeGreaterThan(0);
     expect(resultsOn("ci").every((r) => r.startsWith("CronWorkflow/nightly "))).toBe(true);
+    // A Workflow that only names a WorkflowTemplate has no template of its own: its pods are audited.
+    server.add({
+      apiVersion: "argoproj.io/v1alpha1",
+      kind: "Workflow",
+      metadata: { name: "adhoc", namespace: "ci", uid: "wf-adhoc" },
+      spec: { workflowTemplateRef: { name: "release" } },
+    });
+    server.add({
+      apiVersion: "v1",
+      kind: "Pod",
+      metadata: {
+        name: "adhoc-main",
+        namespace: "ci",
+        ownerReferences: [
+          {
+            apiVersion: "argoproj.io/v1alpha1",
+            kind: "Workflow",
+            name: "adhoc",
+            uid: "wf-adhoc",
+            controller: true,
+          },
+        ],
+      },
+      spec: {
+        containers: [
+          {
+            name: "main",
+            image: "example.com/rel:1",
+            env: [{ name: "DOCKER_HOST", value: "tcp://dind:2375" }],
+          },
+        ],
+      },
+    });
+    await until(
+      () => resultsOn("ci").includes("Workflow/adhoc docker-host-env"),
+      `the adhoc finding\n${l.stderr}`,
+    );
     expect(await l.stop()).toBe(0);
   });
 });
