@@ -54,8 +54,18 @@ export interface PodLayout {
   /** The pod units, from the object root. Each match is one pod (or one pod template). */
   units: readonly Pattern[];
   containers: readonly ContainerSlot[];
-  /** Volume lists (ending with `*`), relative to the unit or from the root. */
+  /**
+   * Volume lists (ending with `*`), relative to the unit or from the root. One from the root (an Argo
+   * workflow's spec.volumes) goes into a unit's pod only when a container of the unit mounts it.
+   */
   volumes: readonly Pattern[];
+  /**
+   * Volume lists from the root that go into every pod of the object, mounted or not (Tekton's pod
+   * templates: pkg/pod/pod.go appends podTemplate.Volumes to the task's,
+   * https://github.com/tektoncd/pipeline/blob/main/pkg/pod/pod.go). The kubelet sets up every volume of
+   * a pod, so an unmounted hostPath must still exist on the node.
+   */
+  podVolumes?: readonly Pattern[];
   /**
    * Volumes every pod of the unit gets, merged by name under the unit's own volume of that name (Argo
    * `templateDefaults.volumes`); relative to the unit or from the root.
@@ -166,7 +176,7 @@ function tekton(units: Pattern[], podTemplates: Pattern[]): PodLayout {
   return {
     ...TEKTON_TASK,
     units,
-    volumes: [...TEKTON_TASK.volumes, ...podTemplates.map((p) => ["/", ...p, "volumes", "*"])],
+    podVolumes: podTemplates.map((p) => ["/", ...p, "volumes", "*"]),
     podFields: podTemplates.map((p) => ["/", ...p]),
   };
 }
@@ -280,7 +290,7 @@ export const POD_LAYOUTS: readonly PodLayoutRow[] = [
     kinds: ["TaskRun"],
     layout: tekton([["spec", "taskSpec"]], [["spec", "podTemplate"]]),
     source: "https://tekton.dev/docs/pipelines/taskruns/",
-    where: "spec.taskSpec (as Task); volumes and pod fields also from spec.podTemplate",
+    where: "spec.taskSpec (as Task); pod fields and every volume (mounted or not) also from spec.podTemplate",
   },
   {
     group: "tekton.dev",
@@ -310,7 +320,7 @@ export const POD_LAYOUTS: readonly PodLayoutRow[] = [
     ),
     source: "https://tekton.dev/docs/pipelines/pipelineruns/",
     where:
-      "the embedded taskSpec of spec.pipelineSpec.tasks[] and finally[]; volumes and pod fields also from " +
+      "the embedded taskSpec of spec.pipelineSpec.tasks[] and finally[]; pod fields and every volume (mounted or not) also from " +
       "spec.taskRunTemplate.podTemplate (v1) or spec.podTemplate (v1beta1)",
   },
   {

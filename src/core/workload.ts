@@ -321,7 +321,10 @@ function compileLayout(layout: PodLayout): CompiledLayout {
         if (slot.template) entry.template = compile(slot.template);
         return entry;
       }),
-      volumes: layout.volumes.map((v) => ({ at: compile(v), shared: v[0] === "/" })),
+      volumes: [
+        ...layout.volumes.map((v) => ({ at: compile(v), shared: v[0] === "/" })),
+        ...(layout.podVolumes ?? []).map((v) => ({ at: compile(v), shared: false })),
+      ],
       podFields: layout.podFields.map(compile),
       inheritedMetadata: (layout.inheritedMetadata ?? []).map(compile),
       patches: (layout.patches ?? []).map(compile),

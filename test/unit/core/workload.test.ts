@@ -300,6 +300,22 @@ describe("containerFieldPath", () => {
     ]);
   });
 
+  it("puts every volume of a Tekton TaskRun's podTemplate into its pod, mounted or not", () => {
+    // Tekton appends podTemplate.Volumes to the task's (pkg/pod/pod.go); the kubelet sets up each one.
+    const raw = {
+      apiVersion: "tekton.dev/v1",
+      kind: "TaskRun",
+      spec: {
+        taskSpec: { steps: [{ name: "build", image: "alpine" }], volumes: [{ name: "work", emptyDir: {} }] },
+        podTemplate: {
+          volumes: [{ name: "sock", hostPath: { path: "/var/run/docker.sock", type: "Socket" } }],
+        },
+      },
+    };
+    const vols = toWorkloads(obj(raw))[0]?.template.volumes.map((v) => `${v.name} ${v.path.join(".")}`);
+    expect(vols).toEqual(["work spec.taskSpec.volumes.0", "sock spec.podTemplate.volumes.0"]);
+  });
+
   it("is the container's path plus the field for a container with no other layer", () => {
     const c = toWorkloads(
       obj({ apiVersion: "v1", kind: "Pod", spec: { containers: [{ name: "c", image: "x" }] } }),
