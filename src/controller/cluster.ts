@@ -44,7 +44,7 @@ import {
 } from "../reporters/policyreport.js";
 import { ScanChecks } from "../scan/checks.js";
 import { nodePlatforms } from "../scan/cluster.js";
-import { scanNodes } from "../scan/nodes.js";
+import { nodeIssueSource, scanNodes } from "../scan/nodes.js";
 import { nodePlacement } from "../scan/placement.js";
 import { auditForSubject } from "../scan/subject-audit.js";
 import { metricsObserver, reportPlanner } from "./adapters.js";
@@ -331,15 +331,14 @@ export function clusterAudit(
         },
         { findings, coverage },
       );
-      // scanNodes names a node "Node <name>" (an unread configz) or "Node/<name>" (a rule failure).
-      const nodeOf = (i: CoverageIssue): SubjectRef | undefined => {
-        const name = /^Node[ /](.+)$/.exec(i.source)?.[1];
-        return name !== undefined && nodes.some((n) => isObject(n.metadata) && n.metadata.name === name)
-          ? { kind: "Node", name }
-          : undefined;
-      };
-      for (const e of coverage.errors) issue("error", e, nodeOf(e));
-      for (const e of coverage.skipped) issue("skipped", e, nodeOf(e));
+      // Each entry names its node as nodeIssueSource does: filed under that node's subject.
+      const nodeBySource = new Map<string, SubjectRef>();
+      for (const n of nodes) {
+        const name = isObject(n.metadata) ? str(n.metadata.name) : undefined;
+        if (name) nodeBySource.set(nodeIssueSource(name), { kind: "Node", name });
+      }
+      for (const e of coverage.errors) issue("error", e, nodeBySource.get(e.source));
+      for (const e of coverage.skipped) issue("skipped", e, nodeBySource.get(e.source));
     }
     if (!setup.images || !reads) return { findings, issues: collected };
     const r = await auditImages(
@@ -627,10 +626,14 @@ function liveCarriers(list: readonly ControlledObject[]): ControlledObject[] {
   const live = list.filter((c) => !scaledToZero(c));
   if (live.length > 0) return live;
   let newest: ControlledObject | undefined;
+  let newestRevision = -1;
   for (const c of list) {
     const r = revisionOf(c);
     if (r === undefined) return [...list];
-    if (!newest || r > (revisionOf(newest) ?? -1)) newest = c;
+    if (newest === undefined || r > newestRevision) {
+      newest = c;
+      newestRevision = r;
+    }
   }
   return newest ? [newest] : [];
 }

@@ -73,6 +73,11 @@ async function mapLimit<T, U>(items: readonly T[], limit: number, fn: (t: T) => 
   return out;
 }
 
+/** The `source` of a coverage entry about one node (an unread configz, a rule that threw on it). */
+export function nodeIssueSource(name: string): string {
+  return `Node ${name}`;
+}
+
 /** Audits the cluster's nodes. Never throws for bad node data: an unreadable Node is skipped and counted. */
 export async function auditNodes(
   rawNodes: readonly JsonObject[],
@@ -100,7 +105,7 @@ export async function auditNodes(
           return parseKubeletConfigz(await read(f.name), f.name);
         } catch (e) {
           skipped.push({
-            source: `Node ${f.name}`,
+            source: nodeIssueSource(f.name),
             reason: `kubelet configz not read: ${e instanceof Error ? e.message : String(e)}`,
           });
           return undefined;
@@ -125,7 +130,7 @@ export async function auditNodes(
     runRules(rules, (rule) => rule.check(f, ctx), { subject, origin }, decider, sink);
   }
   const errors = sink.failures.map((x) => ({
-    source: `Node ${x.subject.name}`,
+    source: nodeIssueSource(x.subject.name),
     reason: `rule ${x.ruleId} failed: ${x.message}`,
   }));
   return { findings: sink.findings, nodes: facts.map(nodeEntry), facts, errors, skipped };
