@@ -31,8 +31,22 @@ export interface LogConfigFinding {
 }
 
 function stripComment(line: string): string {
+  if (!line.includes("#")) return line; // most lines: no regex run at all
   const i = line.search(/(^|\s)#/);
   return i < 0 ? line : line.slice(0, i);
+}
+
+// Several recognisers read the same text (a ConfigMap value is tried as fluent-bit, filebeat, promtail...):
+// its lines and list items are split once, for the text last asked about.
+let linesOf: { text: string; lines: string[] } | undefined;
+let itemsOf: { text: string; items: YamlItem[] } | undefined;
+
+/** The text's lines without comments and trailing whitespace (shared: callers must not change it). */
+function configLines(text: string): readonly string[] {
+  if (linesOf?.text !== text) {
+    linesOf = { text, lines: text.split(/\r?\n/).map((l) => stripComment(l).replace(/\s+$/, "")) };
+  }
+  return linesOf.lines;
 }
 
 function unquote(v: string): string {
@@ -75,8 +89,8 @@ interface Section {
 function fluentBitSections(text: string): Section[] {
   const out: Section[] = [];
   let cur: Section | undefined;
-  for (const raw of text.split(/\r?\n/)) {
-    const line = stripComment(raw).trim();
+  for (const raw of configLines(text)) {
+    const line = raw.trimStart();
     if (line === "") continue;
     const sec = /^\[([A-Za-z_ ]+)\]$/.exec(line);
     if (sec) {
@@ -116,7 +130,14 @@ function judgeFluentBitTail(keys: Map<string, string>, where: string): LogConfig
   };
 }
 
+/**
+ * A section header `[INPUT]` in any case and spacing: fluentBitSections upper-cases and trims the name. Texts
+ * without one are not read line by line (most ConfigMaps, and every other shipper's config).
+ */
+const MAY_HAVE_INPUT_SECTION = /\[[ \t]*input[ \t]*\]/i;
+
 function fluentBitClassic(text: string): LogConfigFinding[] {
+  if (!MAY_HAVE_INPUT_SECTION.test(text)) return [];
   const out: LogConfigFinding[] = [];
   for (const s of fluentBitSections(text)) {
     if (s.name !== "INPUT") continue;
@@ -141,8 +162,12 @@ function indentOf(line: string): number {
  * scalars gets them comma-joined. Keys are lower-cased; values are as written (quotes kept). Good enough
  * for the flat config shapes we look at (log shippers here, CI runner pod templates in runnerconfig.ts).
  */
-export function yamlItems(text: string): YamlItem[] {
-  const lines = text.split(/\r?\n/).map((l) => stripComment(l).replace(/\s+$/, ""));
+export function yamlItems(text: string): readonly YamlItem[] {
+  if (itemsOf?.text !== text) itemsOf = { text, items: readYamlItems(configLines(text)) };
+  return itemsOf.items;
+}
+
+function readYamlItems(lines: readonly string[]): YamlItem[] {
   const items: YamlItem[] = [];
   for (let i = 0; i < lines.length; i++) {
     const m = /^(\s*)-(\s+)(\S.*)$/.exec(lines[i] ?? "");
@@ -197,8 +222,8 @@ interface Directive {
 function fluentdDirectives(text: string): Directive[] {
   const root: Directive = { name: "root", params: new Map(), children: [] };
   const stack: Directive[] = [root];
-  for (const raw of text.split(/\r?\n/)) {
-    const line = stripComment(raw).trim();
+  for (const raw of configLines(text)) {
+    const line = raw.trimStart();
     if (line === "") continue;
     const close = /^<\/([A-Za-z_]+)\s*>$/.exec(line);
     if (close) {
@@ -271,12 +296,14 @@ function fluentd(text: string): LogConfigFinding[] {
 // ---------------------------------------------------------------- filebeat
 
 function filebeat(text: string): LogConfigFinding[] {
-  const items = yamlItems(text);
   // A filebeat.yml, or an inputs file loaded through filebeat.config.inputs (the upstream
-  // filebeat-kubernetes manifests keep it in its own ConfigMap), recognised by the docker input's keys.
+  // filebeat-kubernetes manifests keep it in its own ConfigMap), recognised by the docker input's keys
+  // (yamlItems lower-cases keys, hence the case-blind test before the items are read at all).
+  const named = /^\s*filebeat\.(inputs|autodiscover|prospectors|config)\s*:/m.test(text);
+  if (!named && !/containers\./i.test(text)) return [];
+  const items = yamlItems(text);
   const isFilebeat =
-    /^\s*filebeat\.(inputs|autodiscover|prospectors|config)\s*:/m.test(text) ||
-    items.some((it) => [...it.keys.keys()].some((k) => k.startsWith("containers.")));
+    named || items.some((it) => [...it.keys.keys()].some((k) => k.startsWith("containers.")));
   if (!isFilebeat) return [];
   const out: LogConfigFinding[] = [];
   const fix = "type: container (or filestream with the container parser) on /var/log/containers/*.log";
@@ -318,7 +345,7 @@ const FILESTREAM_CONTAINER_DOCKER_FLOW = /-\s*container:\s*\{[^}]*format:\s*["']
 
 function promtail(text: string): LogConfigFinding[] {
   if (!/^\s*scrape_configs\s*:/m.test(text)) return [];
-  const lines = text.split(/\r?\n/).map((l) => stripComment(l).replace(/\s+$/, ""));
+  const lines = configLines(text);
   const out: LogConfigFinding[] = [];
   for (let i = 0; i < lines.length; i++) {
     const m = /^(\s*)(-\s+)?pipeline_stages:\s*$/.exec(lines[i] ?? "");
