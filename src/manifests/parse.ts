@@ -3,7 +3,15 @@
  * guards untrusted input needs: alias-expansion bombs, nesting depth, and helpful messages for
  * unrendered Helm templates.
  */
-import { load, loadAll, YAMLException } from "js-yaml";
+import {
+  constructFromEvents,
+  EVENT_ID,
+  type Event,
+  load,
+  parseEvents,
+  type Schema,
+  YAMLException,
+} from "js-yaml";
 import { K8S_MERGE_SCHEMA, K8S_SCHEMA } from "./k8s-schema.js";
 import type { DocumentChunk } from "./split.js";
 
@@ -41,7 +49,20 @@ export interface ParseError {
   message: string;
 }
 
-export type ParseResult = { ok: true; value: unknown } | { ok: false; error: ParseError };
+export type ParseResult =
+  | {
+      ok: true;
+      value: unknown;
+      /** The document's events [from, to) in the file's events (parseFile), for positions without a re-parse. */
+      events?: { from: number; to: number };
+    }
+  | { ok: false; error: ParseError };
+
+/** Every chunk's result and, when the file was parsed in one pass, the file's events (offsets in its text). */
+export interface ParsedFile {
+  results: ParseResult[];
+  events?: readonly Event[];
+}
 
 /** Larger files are parsed document by document, so their documents are never all in memory at once. */
 const WHOLE_FILE_MAX = 8 * 1024 * 1024;
@@ -51,39 +72,80 @@ const WHOLE_FILE_MAX = 8 * 1024 * 1024;
  * `hostNetwork: yes` is true). Kubernetes honours merge keys (`<<: *base`); the merge-aware schema checks
  * every key, so it is used only for texts that contain "<<".
  */
-function loadOptions(text: string) {
+function loadOptions(text: string): { schema: Schema; maxDepth: number } {
   return { schema: text.includes("<<") ? K8S_MERGE_SCHEMA : K8S_SCHEMA, maxDepth: 200 };
 }
 
 /**
- * Parses every chunk of a file. Fast path: one js-yaml `loadAll` over the whole file (one parser set-up
- * instead of one per document; bench/files measured ~20%), mapped back to the chunks. When the file has
- * an error, or its documents do not line up with the chunks, each chunk is parsed on its own so one bad
- * document never hides the others and errors keep their own line.
+ * Parses every chunk of a file. Fast path: one parse over the whole file (one parser set-up instead of
+ * one per document; bench/files measured ~20%), mapped back to the chunks. When the file has an error,
+ * or its documents do not line up with the chunks, each chunk is parsed on its own so one bad document
+ * never hides the others and errors keep their own line.
+ *
+ * The fast path is js-yaml's loadAll in its two steps (parseEvents, then constructFromEvents with the
+ * options loadAll passes): the events are kept, so the documents that have findings are located
+ * without being parsed a second time (positions.ts FileEvents).
  */
-export function parseChunks(text: string, chunks: readonly DocumentChunk[], json: boolean): ParseResult[] {
+export function parseFile(text: string, chunks: readonly DocumentChunk[], json: boolean): ParsedFile {
   if (!json && chunks.length > 1 && text.length <= WHOLE_FILE_MAX) {
+    let events: Event[] | undefined;
     let docs: unknown[] | undefined;
     try {
-      docs = loadAll(text, loadOptions(text));
+      const opts = loadOptions(text);
+      events = parseEvents(text, { maxDepth: opts.maxDepth });
+      docs = constructFromEvents(events, { schema: opts.schema, source: text });
     } catch {
       docs = undefined;
     }
-    if (docs) {
+    if (docs && events) {
+      // Document k's events start at the k-th DOCUMENT event.
+      let starts: number[] = [];
+      for (let e = 0; e < events.length; e++) if (events[e]?.type === EVENT_ID.DOCUMENT) starts.push(e);
+      const ends = starts.map((_, k) => starts[k + 1] ?? (events as Event[]).length);
+      if (starts.length !== docs.length) starts = []; // not expected; positions then parse the chunk
       // The splitter drops empty and comment-only documents; js-yaml returns them as null.
-      if (docs.length !== chunks.length) docs = docs.filter((d) => d !== null && d !== undefined);
-      const values = docs;
+      let values = docs;
+      let ranges = starts.map((from, k) => ({ from, to: ends[k] as number }));
+      if (values.length !== chunks.length) {
+        // An empty document is a DOCUMENT event, an empty plain scalar with no text, and its POP; a
+        // literal `~` or `null` has text, and keeps its place. Without ranges, every null is dropped.
+        const keep =
+          ranges.length === values.length
+            ? ranges.map((r) => !isEmptyDocument(events as Event[], r.from, r.to))
+            : values.map((d) => d !== null && d !== undefined);
+        values = values.filter((_, k) => keep[k]);
+        ranges = ranges.filter((_, k) => keep[k]);
+      }
       if (values.length === chunks.length) {
         const mayExpand = mayHaveAnchor(text);
-        return chunks.map((chunk, i) => {
+        const results = chunks.map((chunk, i): ParseResult => {
           const value = values[i];
           if (mayExpand && tooLarge(value)) return bomb(chunk);
-          return { ok: true, value };
+          const range = ranges[i];
+          return range ? { ok: true, value, events: range } : { ok: true, value };
         });
+        return { results, events };
       }
     }
   }
-  return chunks.map((c) => parseChunk(c, json));
+  return { results: chunks.map((c) => parseChunk(c, json)) };
+}
+
+function isEmptyDocument(events: readonly Event[], from: number, to: number): boolean {
+  if (to - from > 3) return false;
+  const ev = events[from + 1];
+  return (
+    ev !== undefined &&
+    ev.type === EVENT_ID.SCALAR &&
+    ev.valueStart < 0 &&
+    ev.tagStart < 0 &&
+    ev.anchorStart < 0
+  );
+}
+
+/** parseFile's results alone. */
+export function parseChunks(text: string, chunks: readonly DocumentChunk[], json: boolean): ParseResult[] {
+  return parseFile(text, chunks, json).results;
 }
 
 function bomb(chunk: DocumentChunk): ParseResult {

@@ -40,7 +40,7 @@ interface Frame {
 }
 
 /**
- * Returns positions for the given paths inside `text` (one document). A path that does not exist
+ * Returns positions for the given paths inside `text` (one document), parsing it for its events. A path that does not exist
  * (e.g. it points inside a flow scalar) resolves to its longest existing prefix. Paths relative to
  * the document root; `startLine` is the 0-based line where the document starts in its file.
  */
@@ -48,6 +48,80 @@ export function locatePaths(
   text: string,
   startLine: number,
   paths: readonly DocPath[],
+): Map<string, Position> {
+  let events: Event[];
+  try {
+    events = parseEvents(text, { maxDepth: 200 });
+  } catch {
+    events = [];
+  }
+  return walkEvents(text, events, 0, events.length, paths, (offset) => {
+    const lc = lineCol(text, offset);
+    return { line: startLine + lc.line + 1, column: lc.column + 1 };
+  });
+}
+
+/**
+ * The events of a whole file, kept from the parse that loaded its documents (parse.ts), so positions in a
+ * document with findings are found without parsing it again. Offsets are in the file's text.
+ */
+export class FileEvents {
+  constructor(
+    readonly text: string,
+    readonly events: readonly Event[],
+    private readonly lines: LineIndex = new LineIndex(text),
+  ) {}
+
+  /** Positions of `paths` in the document whose events are [from, to). */
+  locate(from: number, to: number, paths: readonly DocPath[]): Map<string, Position> {
+    return walkEvents(this.text, this.events, from, to, paths, (offset) => this.lines.position(offset));
+  }
+
+  /**
+   * The events [from, to) alone (for a document audited after its file: the file's other events are not
+   * kept), sharing this file's line index. Ranges into the copy start at 0.
+   */
+  slice(from: number, to: number): FileEvents {
+    return new FileEvents(this.text, this.events.slice(from, to), this.lines);
+  }
+}
+
+/** 1-based line and column of an offset: the text's line starts are found once, then searched. */
+class LineIndex {
+  #starts: Int32Array | undefined;
+  constructor(private readonly text: string) {}
+
+  position(offset: number): Position {
+    const starts = this.starts();
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if ((starts[mid] as number) <= offset) lo = mid;
+      else hi = mid - 1;
+    }
+    return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
+  }
+
+  private starts(): Int32Array {
+    if (!this.#starts) {
+      const starts = [0];
+      const t = this.text;
+      for (let i = t.indexOf("\n"); i !== -1; i = t.indexOf("\n", i + 1)) starts.push(i + 1);
+      this.#starts = Int32Array.from(starts);
+    }
+    return this.#starts;
+  }
+}
+
+/** Walks events [from, to) of `text` and returns the positions of the wanted paths (relative to that node). */
+function walkEvents(
+  text: string,
+  events: readonly Event[],
+  from: number,
+  to: number,
+  paths: readonly DocPath[],
+  toPosition: (offset: number) => Position,
 ): Map<string, Position> {
   const root = newTrie();
   for (const p of paths) {
@@ -61,12 +135,6 @@ export function locatePaths(
       }
       t = next;
     }
-  }
-  let events: Event[];
-  try {
-    events = parseEvents(text, { maxDepth: 200 });
-  } catch {
-    events = [];
   }
   const stack: Frame[] = [];
   /** Enters the next child of the current collection; returns its trie node (if wanted). */
@@ -87,7 +155,8 @@ export function locatePaths(
     if (t && t.offset === undefined) t.offset = at;
     return t;
   };
-  for (const ev of events) {
+  for (let e = from; e < to; e++) {
+    const ev = events[e] as Event;
     switch (ev.type) {
       case EVENT_ID.MAPPING:
       case EVENT_ID.SEQUENCE:
@@ -129,10 +198,7 @@ export function locatePaths(
       if (t?.offset === undefined) break;
       best = t.offset;
     }
-    if (best !== undefined) {
-      const lc = lineCol(text, best);
-      out.set(positionKey(p), { line: startLine + lc.line + 1, column: lc.column + 1 });
-    }
+    if (best !== undefined) out.set(positionKey(p), toPosition(best));
   }
   return out;
 }

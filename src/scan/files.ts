@@ -24,8 +24,8 @@ import {
   type K8sObject,
   toK8sObject,
 } from "../core/workload.js";
-import { parseChunks, parseEmbedded } from "../manifests/parse.js";
-import { locatePaths, positionKey } from "../manifests/positions.js";
+import { parseEmbedded, parseFile } from "../manifests/parse.js";
+import { FileEvents, locatePaths, type Position, positionKey } from "../manifests/positions.js";
 import { readInputs } from "../manifests/read.js";
 import { type DocumentChunk, splitDocuments } from "../manifests/split.js";
 import { findHelmLeftover } from "../manifests/templates.js";
@@ -93,7 +93,9 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
   const findings: Finding[] = [];
   const images = new Map<string, ImageUses>();
   const genericKinds = new Set<string>();
-  const deferred: { file: string; chunk: DocumentChunk; objects: K8sObject[] }[] = [];
+  /** Where a document is in its file's events (kept for a deferred document: its own events only). */
+  type InFile = { file: FileEvents; from: number; to: number };
+  const deferred: { file: string; chunk: DocumentChunk; objects: K8sObject[]; inFile?: InFile }[] = [];
   const issue = (kind: "error" | "skipped" | "warning", i: CoverageIssue) => {
     if (kind === "warning") {
       coverage.warnings ??= [];
@@ -110,8 +112,16 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
   if (opts.stdin) readOpts.stdin = opts.stdin;
   if (opts.maxFileBytes !== undefined) readOpts.maxFileBytes = opts.maxFileBytes;
 
-  /** Audits the objects of one document and locates its findings and first image uses. */
-  const auditDocument = (filePath: string, chunk: DocumentChunk, objects: readonly K8sObject[]) => {
+  /**
+   * Audits the objects of one document and locates its findings and first image uses: in the file's
+   * events when the document was parsed with its file just now, else by parsing the chunk again.
+   */
+  const auditDocument = (
+    filePath: string,
+    chunk: DocumentChunk,
+    objects: readonly K8sObject[],
+    inFile?: InFile,
+  ) => {
     const docLine = chunk.startLine + 1;
     const docFindings: Finding[] = [];
     // Positions wanted in this document (findings, first image uses), resolved in one pass at the end.
@@ -182,11 +192,10 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
       }
     }
     if (locate.length > 0) {
-      const pos = locatePaths(
-        chunk.text,
-        chunk.startLine,
-        locate.map((l) => l.path),
-      );
+      const paths = locate.map((l) => l.path);
+      const pos: Map<string, Position> = inFile
+        ? inFile.file.locate(inFile.from, inFile.to, paths)
+        : locatePaths(chunk.text, chunk.startLine, paths);
       for (const l of locate) {
         const p = pos.get(positionKey(l.path));
         if (p) l.set(p.line, p.column);
@@ -209,7 +218,9 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
     const chunks = splitDocuments(file.text);
     if (chunks.length === 0)
       issue("skipped", { source: file.path, reason: "no YAML documents (only comments)" });
-    const results = parseChunks(file.text, chunks, file.json);
+    const parsedFile = parseFile(file.text, chunks, file.json);
+    const results = parsedFile.results;
+    const fileEvents = parsedFile.events ? new FileEvents(file.text, parsedFile.events) : undefined;
     const mayTemplate = file.text.includes("{{");
     const mayRefEnv = mayReadConfigSources(file.text);
     for (const [i, chunk] of chunks.entries()) {
@@ -265,12 +276,23 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
         envStore.add(obj);
         objects.push(obj);
       }
-      if (mayRefEnv && mayReadConfigSources(chunk.text)) deferred.push({ file: file.path, chunk, objects });
-      else auditDocument(file.path, chunk, objects);
+      const range = parsed.events;
+      if (mayRefEnv && mayReadConfigSources(chunk.text)) {
+        const d: (typeof deferred)[number] = { file: file.path, chunk, objects };
+        if (fileEvents && range)
+          d.inFile = { file: fileEvents.slice(range.from, range.to), from: 0, to: range.to - range.from };
+        deferred.push(d);
+      } else
+        auditDocument(
+          file.path,
+          chunk,
+          objects,
+          fileEvents && range ? { file: fileEvents, ...range } : undefined,
+        );
     }
     opts.onProgress?.({ files: coverage.files, documents: coverage.documents });
   }
-  for (const d of deferred) auditDocument(d.file, d.chunk, d.objects);
+  for (const d of deferred) auditDocument(d.file, d.chunk, d.objects, d.inFile);
   if (genericKinds.size > 0) coverage.genericKinds = [...genericKinds].sort();
   checks.finish();
   return { findings, coverage, images, settleImageIgnores: (imgs) => checks.settleImageIgnores(imgs) };

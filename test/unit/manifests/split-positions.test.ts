@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseDocument } from "yaml";
-import { parseChunk, parseChunks } from "../../../src/manifests/parse.js";
-import { locatePaths, positionKey } from "../../../src/manifests/positions.js";
+import { parseChunk, parseChunks, parseFile } from "../../../src/manifests/parse.js";
+import { FileEvents, locatePaths, positionKey } from "../../../src/manifests/positions.js";
 import { splitDocuments } from "../../../src/manifests/split.js";
 
 const stream = [
@@ -160,7 +160,11 @@ describe("parseChunk merge keys", () => {
 });
 
 describe("parseChunks", () => {
-  const parseAll = (text: string) => parseChunks(text, splitDocuments(text), false);
+  /** Results without the event ranges (their use is tested below, through FileEvents). */
+  const parseAll = (text: string) =>
+    parseChunks(text, splitDocuments(text), false).map((r) =>
+      r.ok ? { ok: true as const, value: r.value } : r,
+    );
 
   it("maps whole-file results back to the chunks, skipping empty documents", () => {
     const r = parseAll("---\n# nothing\n---\nkind: A\n---\n---\nkind: B\n...\n");
@@ -220,5 +224,73 @@ describe("anchor detection", () => {
       false,
     );
     expect(shell.ok).toBe(true);
+  });
+});
+
+describe("FileEvents", () => {
+  // The files scan locates findings in the events of the parse that loaded the file; each document must
+  // get the positions a parse of its own chunk gives (documents after empty, null and inline-marker ones).
+  const text = [
+    "# header",
+    "---",
+    "# only a comment",
+    "---",
+    "kind: A",
+    "spec:",
+    "  volumes:",
+    "    - name: d",
+    "      hostPath: {path: /var/run/docker.sock}",
+    "---",
+    "~",
+    "--- {kind: B, spec: {x: [1, 2, {y: z}]}}",
+    "...",
+    "---",
+    "kind: C",
+    "on: yes",
+    "list:",
+    "- a",
+    "- 'b'",
+    "- |",
+    "  text",
+    "",
+  ].join("\n");
+  const paths = [
+    ["kind"],
+    ["spec", "volumes", 0, "hostPath", "path"],
+    ["spec", "x", 2, "y"],
+    ["true"],
+    ["list", 1],
+    ["list", 2],
+    ["missing", "below"],
+  ];
+
+  it("gives each document the positions a parse of its own chunk gives", () => {
+    const chunks = splitDocuments(text);
+    const parsed = parseFile(text, chunks, false);
+    expect(parsed.events).toBeDefined();
+    const file = new FileEvents(text, parsed.events ?? []);
+    expect(chunks).toHaveLength(4);
+    let located = 0;
+    for (const [i, chunk] of chunks.entries()) {
+      const r = parsed.results[i];
+      if (!r?.ok || !r.events) throw new Error(`document ${i} has no event range`);
+      const want = locatePaths(chunk.text, chunk.startLine, paths);
+      const got = file.locate(r.events.from, r.events.to, paths);
+      expect(got).toEqual(want);
+      // A deferred document keeps its own events only.
+      const own = file.slice(r.events.from, r.events.to);
+      expect(own.locate(0, r.events.to - r.events.from, paths)).toEqual(want);
+      located += got.size;
+    }
+    // Not vacuous: the wanted paths were found where they exist.
+    expect(located).toBeGreaterThan(8);
+    const last = parsed.results[3];
+    if (last?.ok && last.events)
+      expect(
+        file.locate(last.events.from, last.events.to, [["list", 2]]).get(positionKey(["list", 2])),
+      ).toEqual({
+        line: 20,
+        column: 3,
+      });
   });
 });
