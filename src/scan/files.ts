@@ -3,17 +3,20 @@
  * findings, counters and the distinct image references are kept, so memory stays flat in the number
  * of files. Exact positions are computed only for documents that have findings.
  *
- * Env from ConfigMaps and Secrets: every ConfigMap and Secret of the input is recorded (EnvStore), and
- * a document that references one (`envFrom`, `configMapKeyRef`, `secretKeyRef`) is audited after the
- * last input, when every ConfigMap and Secret has been seen; the others are audited as they stream by.
+ * Env and mounted files from ConfigMaps and Secrets: every ConfigMap and Secret of the input is recorded
+ * (EnvStore) as it streams by, and a document is audited against those seen so far. A document that asks
+ * for one not seen yet (a workload written before its ConfigMap) is audited again after the last input,
+ * when every ConfigMap and Secret has been seen, and only that audit counts. So a workload reads the
+ * definition written before it, or else the last one in the input (two definitions of one ConfigMap are
+ * two environments' overlays more often than a mistake).
  */
 import type { Readable } from "node:stream";
-import { EnvStore } from "../core/env.js";
+import { type EnvSources, EnvStore } from "../core/env.js";
 import { apiGroup } from "../core/pod-layouts.js";
 import type { Policy } from "../core/policy.js";
 import type { Coverage, CoverageIssue, ImageReport } from "../core/report.js";
 import { emptyCoverage } from "../core/report.js";
-import { auditObject, type RuleContext, type WorkloadRule } from "../core/rule.js";
+import { auditObject, type ObjectAudit, type RuleContext, type WorkloadRule } from "../core/rule.js";
 import type { Target } from "../core/target.js";
 import type { DocPath, Finding } from "../core/types.js";
 import {
@@ -65,37 +68,18 @@ export interface FilesScanResult {
   settleImageIgnores: (images: readonly ImageReport[]) => void;
 }
 
-/**
- * Text that may read ConfigMaps/Secrets: for env (configMapRef, secretRef, configMapKeyRef,
- * secretKeyRef) or as mounted files (`configMap:` and `secret:`/`secretName:` volumes, which rules read
- * for log-shipper configs). Such documents wait for the whole input, so a ConfigMap written after the
- * workload is still seen. fieldRef, resourceFieldRef and scaleTargetRef do not count.
- */
-function mayReadConfigSources(text: string): boolean {
-  if (text.includes("configMap:") || text.includes("secretName:")) return true;
-  for (let i = text.indexOf("Ref"); i >= 0; i = text.indexOf("Ref", i + 3)) {
-    if (
-      text.startsWith("Key", i - 3) ||
-      text.startsWith("configMap", i - 9) ||
-      text.startsWith("secret", i - 6)
-    )
-      return true;
-  }
-  return false;
-}
-
 export async function scanFiles(inputs: readonly string[], opts: FilesScanOptions): Promise<FilesScanResult> {
   const rules = opts.rules ?? workloadRules;
   const envStore = new EnvStore();
   // Rules read the ConfigMaps/Secrets a pod mounts (log shipper configs) from the same store as env.
-  const ctx: RuleContext = { target: opts.target, sources: envStore };
   const coverage = emptyCoverage();
   const findings: Finding[] = [];
   const images = new Map<string, ImageUses>();
   const genericKinds = new Set<string>();
-  /** Where a document is in its file's events (kept for a deferred document: its own events only). */
+  /** Where a document is in its file's events. */
   type InFile = { file: FileEvents; from: number; to: number };
-  const deferred: { file: string; chunk: DocumentChunk; objects: K8sObject[]; inFile?: InFile }[] = [];
+  /** Documents that asked for a ConfigMap or Secret not seen yet: audited again after the last input. */
+  const deferred: { file: string; chunk: DocumentChunk; objects: K8sObject[] }[] = [];
   const issue = (kind: "error" | "skipped" | "warning", i: CoverageIssue) => {
     if (kind === "warning") {
       coverage.warnings ??= [];
@@ -120,19 +104,27 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
     filePath: string,
     chunk: DocumentChunk,
     objects: readonly K8sObject[],
+    final: boolean,
     inFile?: InFile,
-  ) => {
+  ): "deferred" | undefined => {
+    const sources = new RecordingSources(envStore);
+    const ctx: RuleContext = { target: opts.target, sources };
+    const audits = objects.map((obj) =>
+      auditObject(obj, rules, ctx, {
+        ignore: opts.ignore,
+        envSources: sources,
+        parseEmbedded,
+        ...(opts.policy ? { policy: opts.policy } : {}),
+      }),
+    );
+    // Nothing of this audit is kept: the one after the last input is the document's.
+    if (sources.missed && !final) return "deferred";
     const docLine = chunk.startLine + 1;
     const docFindings: Finding[] = [];
     // Positions wanted in this document (findings, first image uses), resolved in one pass at the end.
     const locate: { path: DocPath; set: (line: number, column: number) => void }[] = [];
-    for (const obj of objects) {
-      const audit = auditObject(obj, rules, ctx, {
-        ignore: opts.ignore,
-        envSources: envStore,
-        parseEmbedded,
-        ...(opts.policy ? { policy: opts.policy } : {}),
-      });
+    for (const [o, obj] of objects.entries()) {
+      const audit = audits[o] as ObjectAudit;
       checks.object(obj, audit);
       const exempt =
         audit.workloads.length > 0 && opts.collectImages ? checks.imageExemptions(obj) : undefined;
@@ -202,6 +194,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
       }
     }
     for (const f of docFindings) findings.push(f);
+    return undefined;
   };
 
   for await (const file of readInputs(inputs, readOpts)) {
@@ -222,7 +215,6 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
     const results = parsedFile.results;
     const fileEvents = parsedFile.events ? new FileEvents(file.text, parsedFile.events) : undefined;
     const mayTemplate = file.text.includes("{{");
-    const mayRefEnv = mayReadConfigSources(file.text);
     for (const [i, chunk] of chunks.entries()) {
       coverage.documents++;
       const parsed = results[i];
@@ -277,22 +269,13 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
         objects.push(obj);
       }
       const range = parsed.events;
-      if (mayRefEnv && mayReadConfigSources(chunk.text)) {
-        const d: (typeof deferred)[number] = { file: file.path, chunk, objects };
-        if (fileEvents && range)
-          d.inFile = { file: fileEvents.slice(range.from, range.to), from: 0, to: range.to - range.from };
-        deferred.push(d);
-      } else
-        auditDocument(
-          file.path,
-          chunk,
-          objects,
-          fileEvents && range ? { file: fileEvents, ...range } : undefined,
-        );
+      const inFile = fileEvents && range ? { file: fileEvents, ...range } : undefined;
+      if (auditDocument(file.path, chunk, objects, false, inFile) === "deferred")
+        deferred.push({ file: file.path, chunk, objects });
     }
     opts.onProgress?.({ files: coverage.files, documents: coverage.documents });
   }
-  for (const d of deferred) auditDocument(d.file, d.chunk, d.objects, d.inFile);
+  for (const d of deferred) auditDocument(d.file, d.chunk, d.objects, true);
   if (genericKinds.size > 0) coverage.genericKinds = [...genericKinds].sort();
   checks.finish();
   return { findings, coverage, images, settleImageIgnores: (imgs) => checks.settleImageIgnores(imgs) };
@@ -302,4 +285,15 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
 function clip(text: string): string {
   const line = text.trim().split("\n")[0] ?? "";
   return line.length > 80 ? `${line.slice(0, 79)}…` : line;
+}
+
+/** The input's ConfigMaps and Secrets as one document's audit sees them, noting a lookup of one not seen yet. */
+class RecordingSources implements EnvSources {
+  missed = false;
+  constructor(private readonly store: EnvSources) {}
+  lookup(kind: "configMap" | "secret", namespace: string | undefined, name: string) {
+    const data = this.store.lookup(kind, namespace, name);
+    if (data === undefined) this.missed = true;
+    return data;
+  }
 }

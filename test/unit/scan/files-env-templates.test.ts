@@ -1,5 +1,7 @@
 // Env resolved against the ConfigMaps and Secrets of the same input (even defined after the workload),
 // and Helm leftovers in valid YAML as input errors, through the files scan.
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { makeTarget } from "../../../src/core/target.js";
@@ -26,6 +28,42 @@ describe("files: env from ConfigMaps and Secrets", () => {
     expect(w007?.evidence?.subPath).toBe("var/lib/docker/containers");
     // volumeMounts[0].subPathExpr
     expect(w007?.origin.line).toBe(35);
+  });
+});
+
+describe("files: which definition of a ConfigMap a workload reads", () => {
+  const cm = (host: string) =>
+    `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: docker, namespace: ci}\ndata:\n  host: ${JSON.stringify(host)}\n`;
+  const job = (name: string) =>
+    "apiVersion: batch/v1\nkind: Job\n" +
+    `metadata: {name: ${name}, namespace: ci}\n` +
+    "spec:\n  template:\n    spec:\n      containers:\n        - name: c\n          image: registry.example.com/ci/c:1\n" +
+    "          env:\n            - name: DOCKER_HOST\n              valueFrom: {configMapKeyRef: {name: docker, key: host}}\n";
+  const w009 = async (docs: string[]) => {
+    const dir = mkdtempSync(join(tmpdir(), "kra-env-order-"));
+    try {
+      writeFileSync(join(dir, "all.yaml"), docs.join("---\n"));
+      const r = await scanFiles([dir], { target: makeTarget({}), ignore: new Set() });
+      return Object.fromEntries(
+        r.findings.filter((f) => f.ruleId === "W009").map((f) => [f.subject.name, f.severity]),
+      );
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  };
+
+  it("reads the definition written before it, else the last one in the input", async () => {
+    // The node's Docker socket is high; a remote daemon is not the node's Docker (low or none).
+    const local = "unix:///var/run/docker.sock";
+    const remote = "tcp://docker.ci.example.com:2376";
+    const got = await w009([job("before-both"), cm(local), job("between"), cm(remote), job("after-both")]);
+    expect(got.between).toBe("high");
+    // Before any definition: audited after the input, against the last one (remote).
+    expect(got["before-both"]).not.toBe("high");
+    expect(got["after-both"]).not.toBe("high");
+    const flipped = await w009([job("before-both"), cm(remote), job("between"), cm(local)]);
+    expect(flipped["before-both"]).toBe("high");
+    expect(flipped.between).not.toBe("high");
   });
 });
 
