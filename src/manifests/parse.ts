@@ -53,8 +53,8 @@ export type ParseResult =
   | {
       ok: true;
       value: unknown;
-      /** The document's events [from, to) in the file's events (parseFile), for positions without a re-parse. */
-      events?: { from: number; to: number };
+      /** The document's ordinal among the file's documents, empty ones included (ParsedFile.range). */
+      doc?: number;
     }
   | { ok: false; error: ParseError };
 
@@ -62,7 +62,11 @@ export type ParseResult =
 export interface ParsedFile {
   results: ParseResult[];
   events?: readonly Event[];
+  /** Where document `doc` (ParseResult.doc) is in `events`: [from, to). Found on first use. */
+  range(doc: number): { from: number; to: number } | undefined;
 }
+
+const NO_RANGE = () => undefined;
 
 /** Larger files are parsed document by document, so their documents are never all in memory at once. */
 const WHOLE_FILE_MAX = 8 * 1024 * 1024;
@@ -98,37 +102,49 @@ export function parseFile(text: string, chunks: readonly DocumentChunk[], json: 
       docs = undefined;
     }
     if (docs && events) {
-      // Document k's events start at the k-th DOCUMENT event.
-      let starts: number[] = [];
-      for (let e = 0; e < events.length; e++) if (events[e]?.type === EVENT_ID.DOCUMENT) starts.push(e);
-      const ends = starts.map((_, k) => starts[k + 1] ?? (events as Event[]).length);
-      if (starts.length !== docs.length) starts = []; // not expected; positions then parse the chunk
+      const all = events;
+      // Document k's events start at the k-th DOCUMENT event; found only when a document is located
+      // (or empty documents must be told apart), not for every file.
+      let starts: number[] | undefined;
+      const documentStarts = (): number[] => {
+        if (!starts) {
+          starts = [];
+          for (let e = 0; e < all.length; e++) if (all[e]?.type === EVENT_ID.DOCUMENT) starts.push(e);
+        }
+        return starts;
+      };
+      const range = (doc: number) => {
+        const s = documentStarts();
+        const from = s[doc];
+        return from === undefined || s.length !== (docs as unknown[]).length
+          ? undefined
+          : { from, to: s[doc + 1] ?? all.length };
+      };
       // The splitter drops empty and comment-only documents; js-yaml returns them as null.
       let values = docs;
-      let ranges = starts.map((from, k) => ({ from, to: ends[k] as number }));
+      let ordinals = docs.map((_, k) => k);
       if (values.length !== chunks.length) {
         // An empty document is a DOCUMENT event, an empty plain scalar with no text, and its POP; a
         // literal `~` or `null` has text, and keeps its place. Without ranges, every null is dropped.
-        const keep =
-          ranges.length === values.length
-            ? ranges.map((r) => !isEmptyDocument(events as Event[], r.from, r.to))
-            : values.map((d) => d !== null && d !== undefined);
+        const keep = docs.map((d, k) => {
+          const r = range(k);
+          return r ? !isEmptyDocument(all, r.from, r.to) : d !== null && d !== undefined;
+        });
         values = values.filter((_, k) => keep[k]);
-        ranges = ranges.filter((_, k) => keep[k]);
+        ordinals = ordinals.filter((_, k) => keep[k]);
       }
       if (values.length === chunks.length) {
         const mayExpand = mayHaveAnchor(text);
         const results = chunks.map((chunk, i): ParseResult => {
           const value = values[i];
           if (mayExpand && tooLarge(value)) return bomb(chunk);
-          const range = ranges[i];
-          return range ? { ok: true, value, events: range } : { ok: true, value };
+          return { ok: true, value, doc: ordinals[i] as number };
         });
-        return { results, events };
+        return { results, events: all, range };
       }
     }
   }
-  return { results: chunks.map((c) => parseChunk(c, json)) };
+  return { results: chunks.map((c) => parseChunk(c, json)), range: NO_RANGE };
 }
 
 function isEmptyDocument(events: readonly Event[], from: number, to: number): boolean {

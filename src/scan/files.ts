@@ -78,6 +78,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
   const genericKinds = new Set<string>();
   /** Where a document is in its file's events. */
   type InFile = { file: FileEvents; from: number; to: number };
+  type FindInFile = () => InFile | undefined;
   /** Documents that asked for a ConfigMap or Secret not seen yet: audited again after the last input. */
   const deferred: { file: string; chunk: DocumentChunk; objects: K8sObject[] }[] = [];
   const issue = (kind: "error" | "skipped" | "warning", i: CoverageIssue) => {
@@ -105,7 +106,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
     chunk: DocumentChunk,
     objects: readonly K8sObject[],
     final: boolean,
-    inFile?: InFile,
+    inFile?: FindInFile,
   ): "deferred" | undefined => {
     const sources = new RecordingSources(envStore);
     const ctx: RuleContext = { target: opts.target, sources };
@@ -185,8 +186,9 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
     }
     if (locate.length > 0) {
       const paths = locate.map((l) => l.path);
-      const pos: Map<string, Position> = inFile
-        ? inFile.file.locate(inFile.from, inFile.to, paths)
+      const at = inFile?.();
+      const pos: Map<string, Position> = at
+        ? at.file.locate(at.from, at.to, paths)
         : locatePaths(chunk.text, chunk.startLine, paths);
       for (const l of locate) {
         const p = pos.get(positionKey(l.path));
@@ -268,8 +270,14 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
         envStore.add(obj);
         objects.push(obj);
       }
-      const range = parsed.events;
-      const inFile = fileEvents && range ? { file: fileEvents, ...range } : undefined;
+      const doc = parsed.doc;
+      const inFile: FindInFile | undefined =
+        fileEvents && doc !== undefined
+          ? () => {
+              const r = parsedFile.range(doc);
+              return r ? { file: fileEvents, ...r } : undefined;
+            }
+          : undefined;
       if (auditDocument(file.path, chunk, objects, false, inFile) === "deferred")
         deferred.push({ file: file.path, chunk, objects });
     }

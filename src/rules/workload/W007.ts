@@ -153,9 +153,15 @@ export const W007: WorkloadRule = {
 };
 
 /** Where a container's agent takes its configuration from, for an image with a built-in log config. */
+const FLUENTD_IMAGE_NAME = FLUENTD_DAEMONSET_IMAGE.repository.slice(
+  FLUENTD_DAEMONSET_IMAGE.repository.lastIndexOf("/") + 1,
+);
+
 function builtInDefault(c: Container): Omit<Hit, "severity"> | undefined {
   const row = FLUENTD_DAEMONSET_IMAGE;
-  if (!repoEndsWith(parseImage(c.image), row.repository)) return undefined;
+  // The repository's components are written in the image as they are compared: a substring test first.
+  if (!c.image.includes(FLUENTD_IMAGE_NAME) || !repoEndsWith(parseImage(c.image), row.repository))
+    return undefined;
   const byName = (n: string) => c.env.find((e) => e.name === n);
   const env = byName(row.parserEnv);
   if (env && (env.value === undefined || env.value.trim().toLowerCase() !== row.dockerValue))

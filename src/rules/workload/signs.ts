@@ -159,8 +159,29 @@ export function isDindContainer(c: Container): boolean {
 export function agentOf(image: string): AgentRow | undefined {
   const p = parseImage(image);
   if (p.imageId || p.invalid) return undefined;
+  // Only rows with a repository ending in the image's last component can match (most images: none).
+  const rows = agentsByLastComponent().get(p.path[p.path.length - 1] ?? "");
+  if (!rows) return undefined;
   const full: typeof p = p.registry ? { ...p, path: [p.registry, ...p.path] } : p;
-  return KNOWN_AGENTS.find((a) => a.repositories.some((r) => repoEndsWith(full, r)));
+  return rows.find((a) => a.repositories.some((r) => repoEndsWith(full, r)));
+}
+
+let byLastComponent: Map<string, AgentRow[]> | undefined;
+
+/** KNOWN_AGENTS by the last component of each repository (lower-cased, as repoEndsWith compares), in table order. */
+function agentsByLastComponent(): Map<string, AgentRow[]> {
+  if (!byLastComponent) {
+    byLastComponent = new Map();
+    for (const row of KNOWN_AGENTS) {
+      for (const r of row.repositories) {
+        const last = r.toLowerCase().split("/").pop() ?? "";
+        const rows = byLastComponent.get(last) ?? [];
+        if (!rows.includes(row)) rows.push(row);
+        byLastComponent.set(last, rows);
+      }
+    }
+  }
+  return byLastComponent;
 }
 
 export interface AgentVerdict {

@@ -273,22 +273,23 @@ describe("FileEvents", () => {
     let located = 0;
     for (const [i, chunk] of chunks.entries()) {
       const r = parsed.results[i];
-      if (!r?.ok || !r.events) throw new Error(`document ${i} has no event range`);
+      const range = r?.ok && r.doc !== undefined ? parsed.range(r.doc) : undefined;
+      if (!range) throw new Error(`document ${i} has no event range`);
       const want = locatePaths(chunk.text, chunk.startLine, paths);
-      const got = file.locate(r.events.from, r.events.to, paths);
+      const got = file.locate(range.from, range.to, paths);
       expect(got).toEqual(want);
       // A deferred document keeps its own events only.
-      const own = file.slice(r.events.from, r.events.to);
-      expect(own.locate(0, r.events.to - r.events.from, paths)).toEqual(want);
+      const own = file.slice(range.from, range.to);
+      expect(own.locate(0, range.to - range.from, paths)).toEqual(want);
       located += got.size;
     }
     // Not vacuous: the wanted paths were found where they exist.
     expect(located).toBeGreaterThan(8);
     const last = parsed.results[3];
-    if (last?.ok && last.events)
-      expect(
-        file.locate(last.events.from, last.events.to, [["list", 2]]).get(positionKey(["list", 2])),
-      ).toEqual({
+    const lastRange = last?.ok && last.doc !== undefined ? parsed.range(last.doc) : undefined;
+    expect(lastRange).toBeDefined();
+    if (lastRange)
+      expect(file.locate(lastRange.from, lastRange.to, [["list", 2]]).get(positionKey(["list", 2]))).toEqual({
         line: 20,
         column: 3,
       });
