@@ -53,7 +53,7 @@ export type ParseResult =
   | {
       ok: true;
       value: unknown;
-      /** The document's ordinal among the file's documents, empty ones included (ParsedFile.range). */
+      /** The document's ordinal among the file's documents, empty ones included (FileEvents.locateDocument). */
       doc?: number;
     }
   | { ok: false; error: ParseError };
@@ -62,11 +62,17 @@ export type ParseResult =
 export interface ParsedFile {
   results: ParseResult[];
   events?: readonly Event[];
-  /** Where document `doc` (ParseResult.doc) is in `events`: [from, to). Found on first use. */
-  range(doc: number): { from: number; to: number } | undefined;
 }
 
-const NO_RANGE = () => undefined;
+/**
+ * Where each document of a parsed stream starts in its events: at its DOCUMENT event (constructFromEvents
+ * makes one document of each, empty ones included, so index k is document k).
+ */
+export function documentStarts(events: readonly Event[]): number[] {
+  const starts: number[] = [];
+  for (let e = 0; e < events.length; e++) if (events[e]?.type === EVENT_ID.DOCUMENT) starts.push(e);
+  return starts;
+}
 
 /** Larger files are parsed document by document, so their documents are never all in memory at once. */
 const WHOLE_FILE_MAX = 8 * 1024 * 1024;
@@ -103,48 +109,29 @@ export function parseFile(text: string, chunks: readonly DocumentChunk[], json: 
     }
     if (docs && events) {
       const all = events;
-      // Document k's events start at the k-th DOCUMENT event; found only when a document is located
-      // (or empty documents must be told apart), not for every file.
-      let starts: number[] | undefined;
-      const documentStarts = (): number[] => {
-        if (!starts) {
-          starts = [];
-          for (let e = 0; e < all.length; e++) if (all[e]?.type === EVENT_ID.DOCUMENT) starts.push(e);
-        }
-        return starts;
-      };
-      const range = (doc: number) => {
-        const s = documentStarts();
-        const from = s[doc];
-        return from === undefined || s.length !== (docs as unknown[]).length
-          ? undefined
-          : { from, to: s[doc + 1] ?? all.length };
-      };
       // The splitter drops empty and comment-only documents; js-yaml returns them as null.
       let values = docs;
-      let ordinals = docs.map((_, k) => k);
+      let ordinals: number[] | undefined;
       if (values.length !== chunks.length) {
         // An empty document is a DOCUMENT event, an empty plain scalar with no text, and its POP; a
-        // literal `~` or `null` has text, and keeps its place. Without ranges, every null is dropped.
-        const keep = docs.map((d, k) => {
-          const r = range(k);
-          return r ? !isEmptyDocument(all, r.from, r.to) : d !== null && d !== undefined;
-        });
+        // literal `~` or `null` has text, and keeps its place.
+        const starts = documentStarts(all);
+        const keep = docs.map((_, k) => !isEmptyDocument(all, starts[k] ?? 0, starts[k + 1] ?? all.length));
         values = values.filter((_, k) => keep[k]);
-        ordinals = ordinals.filter((_, k) => keep[k]);
+        ordinals = docs.map((_, k) => k).filter((k) => keep[k]);
       }
       if (values.length === chunks.length) {
         const mayExpand = mayHaveAnchor(text);
         const results = chunks.map((chunk, i): ParseResult => {
           const value = values[i];
           if (mayExpand && tooLarge(value)) return bomb(chunk);
-          return { ok: true, value, doc: ordinals[i] as number };
+          return { ok: true, value, doc: ordinals ? (ordinals[i] as number) : i };
         });
-        return { results, events: all, range };
+        return { results, events: all };
       }
     }
   }
-  return { results: chunks.map((c) => parseChunk(c, json)), range: NO_RANGE };
+  return { results: chunks.map((c) => parseChunk(c, json)) };
 }
 
 function isEmptyDocument(events: readonly Event[], from: number, to: number): boolean {

@@ -6,7 +6,7 @@
 import { EVENT_ID, type Event, getScalarValue, parseEvents, SCALAR_STYLE, type ScalarEvent } from "js-yaml";
 import type { DocPath } from "../core/types.js";
 import { plainKeyString } from "./k8s-schema.js";
-import { lineCol } from "./parse.js";
+import { documentStarts, lineCol } from "./parse.js";
 
 export interface Position {
   /** 1-based, in the file. */
@@ -40,9 +40,9 @@ interface Frame {
 }
 
 /**
- * Returns positions for the given paths inside `text` (one document), parsing it for its events. A path that does not exist
- * (e.g. it points inside a flow scalar) resolves to its longest existing prefix. Paths relative to
- * the document root; `startLine` is the 0-based line where the document starts in its file.
+ * Returns positions for the given paths inside `text` (one document), parsing it for its events. A path
+ * that does not exist (e.g. it points inside a flow scalar) resolves to its longest existing prefix. Paths
+ * relative to the document root; `startLine` is the 0-based line where the document starts in its file.
  */
 export function locatePaths(
   text: string,
@@ -62,37 +62,30 @@ export function locatePaths(
 }
 
 /**
- * The events of a whole file, kept from the parse that loaded its documents (parse.ts), so positions in a
- * document with findings are found without parsing it again. Offsets are in the file's text.
+ * The events of a whole file, kept from the parse that loaded its documents (parse.ts parseFile), so
+ * positions in a document with findings are found without parsing it again. Offsets are in the file's
+ * text; where each document starts and where each line starts are found on first use.
  */
 export class FileEvents {
+  #documentStarts: number[] | undefined;
+  #lineStarts: Int32Array | undefined;
   constructor(
     readonly text: string,
     readonly events: readonly Event[],
-    private readonly lines: LineIndex = new LineIndex(text),
   ) {}
 
-  /** Positions of `paths` in the document whose events are [from, to). */
-  locate(from: number, to: number, paths: readonly DocPath[]): Map<string, Position> {
-    return walkEvents(this.text, this.events, from, to, paths, (offset) => this.lines.position(offset));
+  /** Positions of `paths` in document `doc` (its ordinal, empty documents included; ParseResult.doc). */
+  locateDocument(doc: number, paths: readonly DocPath[]): Map<string, Position> {
+    this.#documentStarts ??= documentStarts(this.events);
+    const from = this.#documentStarts[doc] ?? this.events.length;
+    const to = this.#documentStarts[doc + 1] ?? this.events.length;
+    return walkEvents(this.text, this.events, from, to, paths, (offset) => this.position(offset));
   }
 
-  /**
-   * The events [from, to) alone (for a document audited after its file: the file's other events are not
-   * kept), sharing this file's line index. Ranges into the copy start at 0.
-   */
-  slice(from: number, to: number): FileEvents {
-    return new FileEvents(this.text, this.events.slice(from, to), this.lines);
-  }
-}
-
-/** 1-based line and column of an offset: the text's line starts are found once, then searched. */
-class LineIndex {
-  #starts: Int32Array | undefined;
-  constructor(private readonly text: string) {}
-
-  position(offset: number): Position {
-    const starts = this.starts();
+  /** 1-based line and column of an offset in the file: the line starts are found once, then searched. */
+  private position(offset: number): Position {
+    this.#lineStarts ??= lineStarts(this.text);
+    const starts = this.#lineStarts;
     let lo = 0;
     let hi = starts.length - 1;
     while (lo < hi) {
@@ -102,16 +95,12 @@ class LineIndex {
     }
     return { line: lo + 1, column: offset - (starts[lo] as number) + 1 };
   }
+}
 
-  private starts(): Int32Array {
-    if (!this.#starts) {
-      const starts = [0];
-      const t = this.text;
-      for (let i = t.indexOf("\n"); i !== -1; i = t.indexOf("\n", i + 1)) starts.push(i + 1);
-      this.#starts = Int32Array.from(starts);
-    }
-    return this.#starts;
-  }
+function lineStarts(text: string): Int32Array {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i !== -1; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return Int32Array.from(starts);
 }
 
 /** Walks events [from, to) of `text` and returns the positions of the wanted paths (relative to that node). */

@@ -76,9 +76,6 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
   const findings: Finding[] = [];
   const images = new Map<string, ImageUses>();
   const genericKinds = new Set<string>();
-  /** Where a document is in its file's events. */
-  type InFile = { file: FileEvents; from: number; to: number };
-  type FindInFile = () => InFile | undefined;
   /** Documents that asked for a ConfigMap or Secret not seen yet: audited again after the last input. */
   const deferred: { file: string; chunk: DocumentChunk; objects: K8sObject[] }[] = [];
   const issue = (kind: "error" | "skipped" | "warning", i: CoverageIssue) => {
@@ -99,14 +96,16 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
 
   /**
    * Audits the objects of one document and locates its findings and first image uses: in the file's
-   * events when the document was parsed with its file just now, else by parsing the chunk again.
+   * events (`fileEvents`, document `doc`) when the document was parsed with its file just now, else by
+   * parsing the chunk again.
    */
   const auditDocument = (
     filePath: string,
     chunk: DocumentChunk,
     objects: readonly K8sObject[],
     final: boolean,
-    inFile?: FindInFile,
+    fileEvents?: FileEvents,
+    doc?: number,
   ): "deferred" | undefined => {
     const sources = new RecordingSources(envStore);
     const ctx: RuleContext = { target: opts.target, sources };
@@ -186,10 +185,10 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
     }
     if (locate.length > 0) {
       const paths = locate.map((l) => l.path);
-      const at = inFile?.();
-      const pos: Map<string, Position> = at
-        ? at.file.locate(at.from, at.to, paths)
-        : locatePaths(chunk.text, chunk.startLine, paths);
+      const pos: Map<string, Position> =
+        fileEvents && doc !== undefined
+          ? fileEvents.locateDocument(doc, paths)
+          : locatePaths(chunk.text, chunk.startLine, paths);
       for (const l of locate) {
         const p = pos.get(positionKey(l.path));
         if (p) l.set(p.line, p.column);
@@ -270,15 +269,7 @@ export async function scanFiles(inputs: readonly string[], opts: FilesScanOption
         envStore.add(obj);
         objects.push(obj);
       }
-      const doc = parsed.doc;
-      const inFile: FindInFile | undefined =
-        fileEvents && doc !== undefined
-          ? () => {
-              const r = parsedFile.range(doc);
-              return r ? { file: fileEvents, ...r } : undefined;
-            }
-          : undefined;
-      if (auditDocument(file.path, chunk, objects, false, inFile) === "deferred")
+      if (auditDocument(file.path, chunk, objects, false, fileEvents, parsed.doc) === "deferred")
         deferred.push({ file: file.path, chunk, objects });
     }
     opts.onProgress?.({ files: coverage.files, documents: coverage.documents });

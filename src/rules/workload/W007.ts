@@ -23,6 +23,7 @@ import {
   dockerSeverity,
   imagePath,
   isUnder,
+  lastComponent,
   normalizePath,
   parseImage,
   pathText,
@@ -152,11 +153,9 @@ export const W007: WorkloadRule = {
   },
 };
 
-/** Where a container's agent takes its configuration from, for an image with a built-in log config. */
-const FLUENTD_IMAGE_NAME = FLUENTD_DAEMONSET_IMAGE.repository.slice(
-  FLUENTD_DAEMONSET_IMAGE.repository.lastIndexOf("/") + 1,
-);
+const FLUENTD_IMAGE_NAME = lastComponent(FLUENTD_DAEMONSET_IMAGE.repository);
 
+/** Where a container's agent takes its configuration from, for an image with a built-in log config. */
 function builtInDefault(c: Container): Omit<Hit, "severity"> | undefined {
   const row = FLUENTD_DAEMONSET_IMAGE;
   // The repository's components are written in the image as they are compared: a substring test first.

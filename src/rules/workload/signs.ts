@@ -18,7 +18,15 @@ import { LOG_SHIPPERS, type LogShipperRow } from "../data/logging.js";
 import { type SocketKind, socketKindOf } from "../data/sockets.js";
 import { containerSocketKinds, hostPathMatches, matchesOfKind, mountedSocketKinds } from "./hostpaths.js";
 import { type Assignment, analyseArgv, type DockerUse, dockerAssignments } from "./shell.js";
-import { canonicalHostPath, capList, namedPipe, normalizePath, parseImage, repoEndsWith } from "./util.js";
+import {
+  canonicalHostPath,
+  capList,
+  lastComponent,
+  namedPipe,
+  normalizePath,
+  parseImage,
+  repoEndsWith,
+} from "./util.js";
 
 export interface LocatedUse {
   use: DockerUse;
@@ -174,7 +182,7 @@ function agentsByLastComponent(): Map<string, AgentRow[]> {
     byLastComponent = new Map();
     for (const row of KNOWN_AGENTS) {
       for (const r of row.repositories) {
-        const last = r.toLowerCase().split("/").pop() ?? "";
+        const last = lastComponent(r.toLowerCase());
         const rows = byLastComponent.get(last) ?? [];
         if (!rows.includes(row)) rows.push(row);
         byLastComponent.set(last, rows);

@@ -243,6 +243,11 @@ function parseImageUncached(image: string): ImageParts {
   return parts;
 }
 
+/** The last component of a repository path: "fluent/fluentd" -> "fluentd". */
+export function lastComponent(repository: string): string {
+  return repository.slice(repository.lastIndexOf("/") + 1);
+}
+
 /** True when the repository path ends with `suffix` ("a/b"), compared component by component. */
 const suffixCache = new Map<string, string[]>();
 
